@@ -1,0 +1,115 @@
+"""Users (who log in by e-mail) and API keys (with which systems act for an organisation)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.organisations.models import Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("A user needs an e-mail address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with e-mail, password and (for most roles) a second factor."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("name"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("may use the admin pages"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class ApiKeyRole(models.TextChoices):
+    """The rights a key acts with inside its organisation."""
+
+    REGION_COORDINATOR = Role.REGION_COORDINATOR.value, Role.REGION_COORDINATOR.label
+    MUNICIPAL_COORDINATOR = Role.MUNICIPAL_COORDINATOR.value, Role.MUNICIPAL_COORDINATOR.label
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def visible_to(self, principal) -> ApiKeyQuerySet:
+        from samverkan.organisations import policy
+
+        scope = policy.scope_of(principal)
+        if scope.is_admin:
+            return self
+        return self.filter(organisation_id__in=scope.organisation_ids(policy.PERMISSIONS["accounts.manage_api_keys"]))
+
+
+class ApiKey(models.Model):
+    """A key with which a system acts for an organisation. Only the key's hash is stored."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("label"), max_length=100)
+    role = models.CharField(_("acts as"), max_length=30, choices=ApiKeyRole.choices)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True, help_text=_("Shown to tell keys apart."))
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        constraints = [
+            models.CheckConstraint(
+                name="api_key_role_is_coordinator",
+                condition=Q(role__in=ApiKeyRole.values),
+                violation_error_message=_("A key acts as region or municipal coordinator."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} – {self.name}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.organisation.is_active
+
+    # An API key is a principal: it is "authenticated" while it is usable.
+    @property
+    def is_authenticated(self) -> bool:
+        return self.is_usable

@@ -1,0 +1,16 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditFilterForm(forms.Form):
+    event_type = forms.ChoiceField(label=_("Event type"), required=False)
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
+    actor = forms.CharField(label=_("Actor"), required=False, max_length=200)
+    since = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, event_types, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event_type"].choices = [("", _("All"))] + [(t, t) for t in event_types]
+        self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].empty_label = _("All")

@@ -1,0 +1,90 @@
+"""Writing audit events and access-log rows. Call these inside the service's transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.forms.models import model_to_dict
+
+from samverkan.audit.models import AccessLogEntry, AuditEvent
+from samverkan.requestcontext import current_request_id
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """An audit event must be written in the same transaction as the change it records."""
+
+
+# Never copied into audit rows: secrets and their hashes.
+SECRET_FIELDS = frozenset({"password", "key_hash", "key", "bin_key"})
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """A JSON-safe dict of a model instance's concrete fields, for before/after; secrets left out."""
+    data = model_to_dict(instance, fields=fields)
+    return {key: _json_safe(value) for key, value in data.items() if key not in SECRET_FIELDS}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple, set)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return value
+
+
+def _actor_fields(actor) -> dict[str, Any]:
+    from samverkan.accounts.models import ApiKey
+
+    if isinstance(actor, ApiKey):
+        return {"actor": None, "api_key": actor, "actor_label": f"API key {actor.prefix} ({actor.name})"}
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return {"actor": actor, "api_key": None, "actor_label": actor.email}
+    return {"actor": None, "api_key": None, "actor_label": "system"}
+
+
+def audit_record(
+    *,
+    actor,
+    event_type: str,
+    obj: models.Model | None = None,
+    organisation=None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record one change. Raises if called outside a transaction, so a change cannot be
+    committed while its audit row is lost (or the other way round)."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(f"audit_record({event_type!r}) must run inside transaction.atomic().")
+    return AuditEvent.objects.create(
+        **_actor_fields(actor),
+        organisation=organisation,
+        event_type=event_type,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        before=_json_safe(before) if before is not None else None,
+        after=_json_safe(after) if after is not None else None,
+        request_id=current_request_id.get(),
+    )
+
+
+def access_log_record(*, actor, resource: str, reason: str, object_ids=(), organisation=None) -> AccessLogEntry:
+    """Record a read of episode-level data (patient-data law requires who, what, when and why)."""
+    with transaction.atomic():
+        return AccessLogEntry.objects.create(
+            **_actor_fields(actor),
+            organisation=organisation,
+            resource=resource,
+            object_ids=[str(i) for i in object_ids],
+            reason=reason,
+            request_id=current_request_id.get(),
+        )

@@ -1,0 +1,202 @@
+"""Deterministic demo data: Dalarna from the forum minutes, plus Örebro and Västerbotten for isolation.
+
+Later issues extend this command with capacity reports, requests and episodes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from samverkan.accounts import services as account_services
+from samverkan.accounts.models import User
+from samverkan.organisations import services as org_services
+from samverkan.organisations.models import Membership, Municipality, Organisation, Role, Unit, UnitKind
+
+DEMO_PASSWORD = "Samverkan-demo-2026!"
+DEMO_DOMAIN = "demo.samverkan.se"
+
+# Region Dalarna's hospitals (municipality code, hospital, wards).
+DALARNA_HOSPITALS = [
+    (
+        "2080",
+        "Falu lasarett",
+        [
+            ("Medicinavdelning 1", UnitKind.HOSPITAL_WARD),
+            ("Geriatrisk avdelning", UnitKind.HOSPITAL_WARD),
+            ("Ortopedavdelning", UnitKind.HOSPITAL_WARD),
+            ("IVA", UnitKind.ICU),
+        ],
+    ),
+    ("2062", "Mora lasarett", [("Medicinavdelning", UnitKind.HOSPITAL_WARD), ("IVA", UnitKind.ICU)]),
+    ("2084", "Avesta lasarett", [("Medicinavdelning", UnitKind.HOSPITAL_WARD)]),
+    (
+        "2085",
+        "Ludvika lasarett",
+        [("Medicinavdelning", UnitKind.HOSPITAL_WARD), ("Psykiatrisk avdelning", UnitKind.HOSPITAL_WARD)],
+    ),
+]
+# Named municipal units from the minutes; every other municipality gets one short-term unit.
+NAMED_MUNICIPAL_UNITS = {
+    "2080": [("lunden", "Lunden korttidsboende", UnitKind.SHORT_TERM)],
+    "2081": [
+        ("tjarnan", "Tjärnans korttidsenhet", UnitKind.SHORT_TERM),
+        ("kvarnbacken", "Kvarnbackens korttidsboende", UnitKind.SHORT_TERM),
+    ],
+    "2061": [("korttid", "Smedjebackens korttidsboende", UnitKind.SHORT_TERM)],
+    "2085": [("marnas", "Marnäs korttidsenhet", UnitKind.SHORT_TERM)],
+    "2084": [("korttid", "Avesta korttidsboende", UnitKind.SHORT_TERM)],
+    "2062": [
+        ("korttid", "Mora korttidsenhet", UnitKind.SHORT_TERM),
+        ("saebo", "Morkarlbyhöjden, särskilt boende", UnitKind.NURSING_HOME),
+    ],
+}
+OTHER_HOSPITALS = {
+    "18": (
+        "1880",
+        "Universitetssjukhuset Örebro",
+        [("Medicinavdelning", UnitKind.HOSPITAL_WARD), ("IVA", UnitKind.ICU)],
+    ),
+    "24": (
+        "2480",
+        "Norrlands universitetssjukhus",
+        [("Medicinavdelning", UnitKind.HOSPITAL_WARD), ("IVA", UnitKind.ICU)],
+    ),
+}
+DEMO_COUNTIES = ["20", "18", "24"]
+
+# (e-mail local part, name, organisation code, role, unit code or None, superuser)
+DEMO_USERS = [
+    ("admin", "Alva Admin", "R20", Role.ADMIN, None, True),
+    ("region.dalarna", "Rebecka Regionsamordnare", "R20", Role.REGION_COORDINATOR, None, False),
+    ("falun", "Filip Falun", "2080", Role.MUNICIPAL_COORDINATOR, None, False),
+    ("avesta", "Amira Avesta", "2084", Role.MUNICIPAL_COORDINATOR, None, False),
+    ("borlange", "Björn Borlänge", "2081", Role.MUNICIPAL_COORDINATOR, None, False),
+    ("ludvika", "Lina Ludvika", "2085", Role.MUNICIPAL_COORDINATOR, None, False),
+    ("lunden", "Lars Lunden", "2080", Role.UNIT_STAFF, "2080-lunden", False),
+    ("sekreterare", "Sara Sekreterare", "R20", Role.FORUM_SECRETARY, None, False),
+    ("analytiker", "Ali Analytiker", "R20", Role.VIEWER, None, False),
+    ("region.orebro", "Olle Örebro", "R18", Role.REGION_COORDINATOR, None, False),
+    ("orebro", "Oskar Örebro kommun", "1880", Role.MUNICIPAL_COORDINATOR, None, False),
+    ("region.vasterbotten", "Vera Västerbotten", "R24", Role.REGION_COORDINATOR, None, False),
+]
+
+
+def demo_email(local: str) -> str:
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def demo_totp_key(email: str) -> str:
+    """A fixed authenticator secret per demo user, so the demo's second factor is reproducible."""
+    return hashlib.sha256(f"samverkan-demo-totp:{email}".encode()).hexdigest()[:40]
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the deterministic demo data (needs the reference data)."
+
+    def handle(self, *args, **options):
+        if not Municipality.objects.exists():
+            call_command("load_reference_data", stdout=self.stdout)
+        with transaction.atomic():
+            self._units()
+            users = self._users()
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self._print_users(users)
+
+    def _unit(
+        self, *, code: str, name: str, kind: str, organisation: Organisation, municipality_code: str, site: str = ""
+    ):
+        existing = Unit.objects.filter(code=code).first()
+        if existing:
+            return existing
+        unit = Unit(
+            code=code, name=name, kind=kind, organisation=organisation, municipality_id=municipality_code, site=site
+        )
+        return org_services.unit_save(unit=unit, by_user=None)
+
+    def _units(self) -> None:
+        region = Organisation.objects.get(code="R20")
+        for municipality_code, hospital, wards in DALARNA_HOSPITALS:
+            for ward, kind in wards:
+                slug = hashlib.sha256(f"{hospital}{ward}".encode()).hexdigest()[:6]
+                self._unit(
+                    code=f"R20-{slug}",
+                    name=f"{hospital}, {ward}",
+                    kind=kind,
+                    organisation=region,
+                    municipality_code=municipality_code,
+                    site=hospital,
+                )
+        for county_code, (municipality_code, hospital, wards) in OTHER_HOSPITALS.items():
+            county_region = Organisation.objects.get(code=f"R{county_code}")
+            for ward, kind in wards:
+                slug = hashlib.sha256(f"{hospital}{ward}".encode()).hexdigest()[:6]
+                self._unit(
+                    code=f"R{county_code}-{slug}",
+                    name=f"{hospital}, {ward}",
+                    kind=kind,
+                    organisation=county_region,
+                    municipality_code=municipality_code,
+                    site=hospital,
+                )
+        for municipality in Municipality.objects.filter(county_id__in=DEMO_COUNTIES):
+            organisation = Organisation.objects.get(municipality=municipality)
+            units = NAMED_MUNICIPAL_UNITS.get(
+                municipality.code, [("korttid", f"{municipality.name} korttidsboende", UnitKind.SHORT_TERM)]
+            )
+            for slug, name, kind in units:
+                self._unit(
+                    code=f"{municipality.code}-{slug}",
+                    name=name,
+                    kind=kind,
+                    organisation=organisation,
+                    municipality_code=municipality.code,
+                )
+            self._unit(
+                code=f"{municipality.code}-hemtjanst",
+                name=f"Hemtjänst {municipality.name}",
+                kind=UnitKind.HOME_CARE,
+                organisation=organisation,
+                municipality_code=municipality.code,
+            )
+
+    def _users(self) -> list[tuple[User, Membership]]:
+        result = []
+        for local, name, org_code, role, unit_code, superuser in DEMO_USERS:
+            email = demo_email(local)
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = account_services.user_create(
+                    email=email, password=DEMO_PASSWORD, full_name=name, is_staff=superuser, is_superuser=superuser
+                )
+            else:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            organisation = Organisation.objects.get(code=org_code)
+            unit = Unit.objects.get(code=unit_code) if unit_code else None
+            membership = Membership.objects.filter(user=user, organisation=organisation, role=role, unit=unit).first()
+            if membership is None:
+                membership = org_services.membership_save(
+                    membership=Membership(user=user, organisation=organisation, role=role, unit=unit), by_user=None
+                )
+            TOTPDevice.objects.update_or_create(
+                user=user, name="Demo authenticator", defaults={"key": demo_totp_key(email), "confirmed": True}
+            )
+            result.append((user, membership))
+        return result
+
+    def _print_users(self, users) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD})")
+        for user, membership in users:
+            secret = base64.b32encode(bytes.fromhex(demo_totp_key(user.email))).decode()
+            self.stdout.write(
+                f"  {user.email:<40} {membership.get_role_display():<24} {membership.organisation.name:<18} TOTP secret {secret}"
+            )
+        self.stdout.write("")
+        self.stdout.write("Second factor: add the TOTP secret to an authenticator app, or print the current code with")
+        self.stdout.write("  .venv/bin/python manage.py demo_code <e-mail>      (or: make demo-code EMAIL=<e-mail>)")

@@ -1,0 +1,168 @@
+"""The authorisation policy: the one place that decides who may see and do what.
+
+Everything a user (or an API key acting for an organisation) may do follows from their
+memberships. Views and API handlers ask this module; querysets narrow themselves with
+`visible_to(principal)`, which calls `scope_of` here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+
+from samverkan.organisations.models import Role
+
+# Roles that must log in with a second factor.
+SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
+# Roles that may see who else is a member of their organisation.
+MEMBER_MANAGERS = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
+
+# Actions and the roles that may perform them within their county. Later apps add theirs here.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "audit.review": frozenset({Role.ADMIN, Role.REGION_COORDINATOR}),
+    "organisations.view": frozenset(Role.values),
+    "organisations.view_members": MEMBER_MANAGERS,
+    "accounts.manage_api_keys": frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR}),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One membership reduced to what the policy needs."""
+
+    organisation_id: int
+    organisation_kind: str
+    county_code: str
+    municipality_code: str | None
+    role: str
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a principal may reach: its grants, and whether it is a system administrator."""
+
+    user_id: int | None
+    grants: tuple[Grant, ...] = ()
+    superuser: bool = False
+    api_key_id: int | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.superuser or any(g.role == Role.ADMIN for g in self.grants)
+
+    @property
+    def county_codes(self) -> frozenset[str]:
+        return frozenset(g.county_code for g in self.grants)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(g.role for g in self.grants)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_admin or bool(self.roles.intersection(roles))
+
+    def organisation_ids(self, roles: Iterable[str] | None = None) -> frozenset[int]:
+        wanted = set(roles) if roles is not None else None
+        return frozenset(g.organisation_id for g in self.grants if wanted is None or g.role in wanted)
+
+    def counties_with_role(self, roles: Iterable[str]) -> frozenset[str]:
+        wanted = set(roles)
+        return frozenset(g.county_code for g in self.grants if g.role in wanted)
+
+
+ANONYMOUS = Scope(user_id=None)
+
+
+def _grant_from_membership(membership) -> Grant:
+    organisation = membership.organisation
+    return Grant(
+        organisation_id=organisation.id,
+        organisation_kind=organisation.kind,
+        county_code=organisation.county_id,
+        municipality_code=organisation.municipality_id,
+        role=membership.role,
+        unit_id=membership.unit_id,
+    )
+
+
+def scope_of(principal) -> Scope:
+    """The scope of a user, an API key, or anonymous (None). Cached on the principal."""
+    if principal is None:
+        return ANONYMOUS
+    cached = getattr(principal, "_samverkan_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(principal)
+    with contextlib.suppress(AttributeError):
+        principal._samverkan_scope = scope
+    return scope
+
+
+def _compute_scope(principal) -> Scope:
+    from samverkan.accounts.models import ApiKey
+    from samverkan.organisations.models import Membership
+
+    if isinstance(principal, ApiKey):
+        if not principal.is_usable:
+            return ANONYMOUS
+        organisation = principal.organisation
+        grant = Grant(
+            organisation_id=organisation.id,
+            organisation_kind=organisation.kind,
+            county_code=organisation.county_id,
+            municipality_code=organisation.municipality_id,
+            role=principal.role,
+        )
+        return Scope(user_id=None, grants=(grant,), api_key_id=principal.id)
+    if not getattr(principal, "is_authenticated", False) or not principal.is_active:
+        return ANONYMOUS
+    memberships = Membership.objects.filter(user_id=principal.pk, organisation__is_active=True).select_related(
+        "organisation"
+    )
+    grants = tuple(_grant_from_membership(m) for m in memberships)
+    return Scope(user_id=principal.pk, grants=grants, superuser=principal.is_superuser)
+
+
+def forget_scope(principal) -> None:
+    """Drop the cached scope, e.g. after memberships changed."""
+    if hasattr(principal, "_samverkan_scope"):
+        del principal._samverkan_scope
+
+
+def requires_second_factor(user) -> bool:
+    scope = scope_of(user)
+    return scope.superuser or bool(scope.roles & SECOND_FACTOR_ROLES)
+
+
+def can(principal, action: str, *, county_code: str | None = None, organisation_id: int | None = None) -> bool:
+    """May the principal perform `action`, optionally within one county or organisation?"""
+    scope = scope_of(principal)
+    if scope.user_id is None and scope.api_key_id is None:
+        return False
+    if scope.is_admin:
+        return True
+    allowed = PERMISSIONS[action]
+    for grant in scope.grants:
+        if grant.role not in allowed:
+            continue
+        if county_code is not None and grant.county_code != county_code:
+            continue
+        if organisation_id is not None and grant.organisation_id != organisation_id:
+            continue
+        return True
+    return False
+
+
+def require(principal, action: str, **where) -> None:
+    """Raise PermissionDenied unless `can(principal, action, **where)`."""
+    if not can(principal, action, **where):
+        raise PermissionDenied(action)
+
+
+def can_see_organisation(principal, organisation) -> bool:
+    scope = scope_of(principal)
+    return scope.is_admin or organisation.county_id in scope.county_codes

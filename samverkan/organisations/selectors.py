@@ -1,0 +1,44 @@
+"""Reads for organisations, always narrowed to what the principal may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from samverkan.organisations import policy
+from samverkan.organisations.models import County, Municipality, Organisation, Unit
+
+
+def county_list(principal) -> QuerySet[County]:
+    scope = policy.scope_of(principal)
+    counties = County.objects.all()
+    return counties if scope.is_admin else counties.filter(code__in=scope.county_codes)
+
+
+def municipality_list(principal, *, county: str | None = None) -> QuerySet[Municipality]:
+    # Municipality names, codes and populations are public reference data; every member may read them all.
+    municipalities = Municipality.objects.select_related("county")
+    if county:
+        municipalities = municipalities.filter(county_id=county)
+    return municipalities
+
+
+def organisation_list(principal, *, county: str | None = None, kind: str | None = None) -> QuerySet[Organisation]:
+    organisations = Organisation.objects.visible_to(principal).select_related("county", "municipality")
+    if county:
+        organisations = organisations.filter(county_id=county)
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    return organisations.annotate(unit_count=Count("units", filter=Q(units__is_active=True)))
+
+
+def unit_list(
+    principal, *, municipality: str | None = None, organisation: int | None = None, kind: str | None = None
+) -> QuerySet[Unit]:
+    units = Unit.objects.visible_to(principal).select_related("organisation", "municipality")
+    if municipality:
+        units = units.filter(municipality_id=municipality)
+    if organisation:
+        units = units.filter(organisation_id=organisation)
+    if kind:
+        units = units.filter(kind=kind)
+    return units

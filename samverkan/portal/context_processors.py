@@ -1,0 +1,29 @@
+"""The navigation: which entries a user sees follows from the policy, never from the template."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.organisations import policy
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        ("portal:home", _("Home")),
+        ("organisations:list", _("Organisations")),
+    ]
+    if policy.can(user, "audit.review"):
+        items.append(("audit:review", _("Audit log")))
+    if policy.can(user, "accounts.manage_api_keys"):
+        items.append(("accounts:api_keys", _("API keys")))
+    path = request.path
+    nav = []
+    for name, label in items:
+        url = reverse(name)
+        current = path == url if url == "/" else path.startswith(url)
+        nav.append({"url": url, "label": label, "current": current})
+    return {"nav_items": nav, "show_admin_link": user.is_staff}

@@ -1,0 +1,75 @@
+"""What the home page shows each user: the things that need their attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from samverkan.accounts.models import ApiKey, User
+from samverkan.audit.models import AuditEvent
+from samverkan.organisations import policy
+from samverkan.organisations.models import Membership, Unit
+
+
+@dataclass
+class Attention:
+    """One thing on the home page that asks the user to act."""
+
+    text: str
+    url: str = ""
+    level: str = "info"
+
+
+@dataclass
+class HomeSummary:
+    memberships: list[Membership]
+    attention: list[Attention] = field(default_factory=list)
+    my_units: list[Unit] = field(default_factory=list)
+    recent_events: list[AuditEvent] = field(default_factory=list)
+
+
+def home_summary(user) -> HomeSummary:
+    scope = policy.scope_of(user)
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("organisation", "organisation__county", "unit")
+    )
+    summary = HomeSummary(memberships=memberships)
+    if not memberships and not scope.is_admin:
+        summary.attention.append(
+            Attention(
+                _("You have no role in any organisation yet. Ask your administrator for access."), level="warning"
+            )
+        )
+    unit_ids = [g.unit_id for g in scope.grants if g.unit_id]
+    summary.my_units = list(Unit.objects.filter(pk__in=unit_ids).select_related("municipality"))
+    if scope.is_admin:
+        enrolled = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+        without = (
+            User.objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(memberships__role__in=policy.SECOND_FACTOR_ROLES))
+            .exclude(pk__in=enrolled)
+            .distinct()
+            .count()
+        )
+        if without:
+            summary.attention.append(
+                Attention(
+                    _("%(count)d users who need a second factor have not enrolled one yet.") % {"count": without},
+                    level="warning",
+                )
+            )
+    if policy.can(user, "accounts.manage_api_keys"):
+        unused = ApiKey.objects.visible_to(user).filter(revoked_at__isnull=True, last_used_at__isnull=True).count()
+        if unused:
+            summary.attention.append(
+                Attention(
+                    _("%(count)d API keys have never been used. Revoke the ones no system needs.") % {"count": unused},
+                    url="accounts:api_keys",
+                )
+            )
+    if policy.can(user, "audit.review"):
+        summary.recent_events = list(AuditEvent.objects.visible_to(user).select_related("organisation")[:8])
+    return summary
