@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.lock
 setup: $(VENV)/.installed ## create or update the virtual environment
 
 demo: setup ## SQLite demo with reference and demo data on http://127.0.0.1:$(PORT)
-	mkdir -p var
+	mkdir -p var/static
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py load_reference_data
 	DJANGO_DEBUG=1 $(PY) manage.py demo_data
@@ -28,6 +28,7 @@ demo-code: setup ## current authenticator code of a demo user: make demo-code EM
 	@DJANGO_DEBUG=1 $(PY) manage.py demo_code $(EMAIL)
 
 test: setup ## lint, checks, migrations check and the whole suite (DATABASE_URL picks the database)
+	mkdir -p var/static
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_DEBUG=1 $(PY) manage.py check

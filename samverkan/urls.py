@@ -1,24 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.urls import include, path, reverse
-from django.utils.translation import gettext_lazy as _
+from django.urls import include, path
 
 from samverkan.api import api
-
-admin.site.site_header = _("Samverkan administration")
-admin.site.site_title = "Samverkan"
-
-
-def _admin_login(request, extra_context=None):
-    """The admin pages log in through Samverkan's own login, with its second factor."""
-    if request.user.is_authenticated:
-        raise PermissionDenied
-    return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
-
-
-admin.site.login = _admin_login
 
 urlpatterns = [
     path("", include("samverkan.portal.urls")),

@@ -26,4 +26,4 @@ def navigation(request) -> dict:
         url = reverse(name)
         current = path == url if url == "/" else path.startswith(url)
         nav.append({"url": url, "label": label, "current": current})
-    return {"nav_items": nav, "show_admin_link": user.is_staff}
+    return {"nav_items": nav, "show_admin_link": policy.scope_of(user).is_admin}
