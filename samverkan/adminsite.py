@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +23,11 @@ class SamverkanAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         """The admin pages log in through Samverkan's own login, with its second factor."""
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            target = reverse("admin:index")
         if request.user.is_authenticated:
-            raise PermissionDenied
-        return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+            if not self.has_permission(request):
+                raise PermissionDenied
+            return redirect(target)
+        return redirect_to_login(target, reverse("accounts:login"))

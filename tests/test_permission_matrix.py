@@ -1,0 +1,210 @@
+"""Every route × every role × own/other organisation, generated from the URL configuration.
+
+A new route fails `test_every_route_is_in_the_matrix` until it gets a rule here. Rules say, per
+persona, which status a request must get; the personas come from samverkan.testing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import get_resolver, reverse
+from django.urls.resolvers import URLResolver
+
+from samverkan.accounts import services as account_services
+from samverkan.organisations.models import Organisation, Unit
+from samverkan.testing import PERSONAS, World, login
+
+ANONYMOUS = "anonymous"
+ALL_PERSONAS = [ANONYMOUS, *PERSONAS]
+LOGGED_IN = set(PERSONAS)
+KEY_MANAGERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "outsider"}
+AUDIT_REVIEWERS = {"admin", "region_coordinator", "outsider"}
+
+# The organisation each persona belongs to, and one in another county (DESIGN.md §2: a user sees its county).
+OWN_ORGANISATION = {
+    "admin": "R20",
+    "region_coordinator": "R20",
+    "falun_coordinator": "2080",
+    "avesta_coordinator": "2084",
+    "lunden_staff": "2080",
+    "forum_secretary": "R20",
+    "viewer": "R20",
+    "outsider": "R18",
+}
+OTHER_COUNTY_ORGANISATION = {persona: ("R18" if code != "R18" else "R20") for persona, code in OWN_ORGANISATION.items()}
+
+
+@dataclass
+class Rule:
+    """What a route must answer: `allowed` personas get `ok`, logged-in others `denied`,
+    anonymous users `anonymous` (a login redirect for pages, 401 for the API)."""
+
+    allowed: set[str]
+    ok: int = 200
+    denied: int = 403
+    anonymous: int = 302
+    method: str = "get"
+    kwargs: Callable[[World, str, str], dict] = field(default=lambda world, persona, which: {})
+    data: Callable[[World, str], dict] = field(default=lambda world, persona: {})
+    # For own/other routes: the status for the other county's object (hidden, so 404).
+    other: int | None = None
+
+    def expected(self, persona: str, which: str) -> int:
+        if persona == ANONYMOUS:
+            return self.ok if ANONYMOUS in self.allowed else self.anonymous
+        if persona not in self.allowed:
+            return self.denied
+        if which == "other" and self.other is not None and persona != "admin":
+            return self.other
+        return self.ok
+
+
+def _organisation_kwargs(world, persona, which):
+    table = OWN_ORGANISATION if which == "own" else OTHER_COUNTY_ORGANISATION
+    return {"code": table.get(persona, "R20")}
+
+
+def _api_key_kwargs(world, persona, which):
+    owner_code = OWN_ORGANISATION.get(persona, "R20") if which == "own" else OTHER_COUNTY_ORGANISATION.get(persona, "R18")
+    owner = Organisation.objects.get(code=owner_code)
+    role = "region_coordinator" if owner.kind == "region" else "municipal_coordinator"
+    key, _ = account_services.api_key_create(organisation=owner, name="matrix", role=role, by_user=None)
+    return {"pk": key.pk}
+
+
+PUBLIC = {ANONYMOUS, *PERSONAS}
+
+RULES: dict[str, Rule] = {
+    "portal:home": Rule(LOGGED_IN),
+    "portal:accessibility": Rule(PUBLIC),
+    "accounts:login": Rule({ANONYMOUS}, denied=302),  # logged-in users are sent on
+    "accounts:login_otp": Rule(set(), denied=302, anonymous=302),  # without a pending login: back to step one
+    "accounts:logout": Rule(LOGGED_IN, ok=302, method="post"),
+    "accounts:account": Rule(LOGGED_IN),
+    "accounts:api_keys": Rule(KEY_MANAGERS),
+    "accounts:api_key_revoke": Rule(KEY_MANAGERS, ok=302, method="post", kwargs=_api_key_kwargs, other=404),
+    "accounts:password_change": Rule(LOGGED_IN),
+    "accounts:password_change_done": Rule(LOGGED_IN),
+    "accounts:password_reset": Rule(PUBLIC),
+    "accounts:password_reset_done": Rule(PUBLIC),
+    "accounts:password_reset_confirm": Rule(PUBLIC, kwargs=lambda w, p, o: {"uidb64": "MQ", "token": "bad-token"}),
+    "accounts:password_reset_complete": Rule(PUBLIC),
+    "organisations:list": Rule(LOGGED_IN),
+    "organisations:detail": Rule(LOGGED_IN, kwargs=_organisation_kwargs, other=404),
+    "audit:review": Rule(AUDIT_REVIEWERS),
+    "set_language": Rule(PUBLIC, ok=302, method="post", data=lambda w, p: {"language": "en", "next": "/"}),
+    "api:openapi-json": Rule(PUBLIC),
+    "api:openapi-view": Rule(PUBLIC),
+    "api:api-root": Rule(PUBLIC, ok=404),  # nothing lives at the root; the docs do
+    "api:municipalities": Rule(LOGGED_IN, anonymous=401),
+    "api:organisations": Rule(LOGGED_IN, anonymous=401),
+    "api:units": Rule(LOGGED_IN, anonymous=401),
+}
+
+
+def _walk(patterns, namespace: str | None = None) -> Iterator[tuple[str, object]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(x for x in (namespace, pattern.namespace) if x) if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern
+
+
+def route_names() -> list[str]:
+    return sorted({name for name, _ in _walk(get_resolver().url_patterns)})
+
+
+def admin_routes() -> list[str]:
+    return [name for name in route_names() if name.startswith("admin:")]
+
+
+def test_every_route_is_in_the_matrix():
+    uncovered = [name for name in route_names() if name not in RULES and not name.startswith("admin:")]
+    assert not uncovered, f"Add these routes to RULES in {__file__}: {uncovered}"
+
+
+CASES = [
+    (route, persona, which)
+    for route, rule in sorted(RULES.items())
+    for persona in ALL_PERSONAS
+    for which in (["own", "other"] if rule.other is not None else ["own"])
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "persona", "which"), CASES)
+def test_route_answers_each_persona_as_the_policy_says(client, world, route, persona, which):
+    rule = RULES[route]
+    login(client, world.users.get(persona))
+    url = reverse(route, kwargs=rule.kwargs(world, persona, which))
+    response = getattr(client, rule.method)(url, rule.data(world, persona))
+    expected = rule.expected(persona, which)
+    assert response.status_code == expected, f"{persona} {rule.method.upper()} {url} ({which})"
+    if response.status_code == 302 and persona == ANONYMOUS and rule.anonymous == 302 and ANONYMOUS not in rule.allowed:
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# Audit rows are never added by hand; API keys are created by command or on the API-key page.
+# django-axes' login records are read-only too.
+CLOSED_ADMIN_ROUTES = {
+    "admin:audit_auditevent_add",
+    "admin:audit_accesslogentry_add",
+    "admin:accounts_apikey_add",
+    "admin:axes_accessattempt_add",
+    "admin:axes_accessfailurelog_add",
+    "admin:axes_accesslog_add",
+}
+
+
+def _admin_url(name: str, world: World) -> str | None:
+    """A URL for an admin route, filling object ids with an object of the right model."""
+    pattern = dict(_walk(get_resolver().url_patterns))[name]
+    params = set(pattern.pattern.converters) | set(getattr(pattern.pattern, "regex").groupindex)
+    if not params:
+        return reverse(name)
+    if params == {"app_label"}:
+        return reverse(name, kwargs={"app_label": "organisations"})
+    if "object_id" in params:
+        model_name = name.split(":")[1].rsplit("_", 1)[0]
+        samples = {"organisations_unit": world.lunden.pk, "organisations_organisation": world.falun.pk}
+        if model_name in samples:
+            return reverse(name, kwargs={"object_id": samples[model_name]})
+        return None  # other object routes are covered by the same site-wide permission check
+    return None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ALL_PERSONAS)
+def test_admin_pages_are_for_administrators_only(client, world, persona):
+    login(client, world.users.get(persona))
+    checked = 0
+    for name in admin_routes():
+        url = _admin_url(name, world)
+        if url is None or name in {"admin:login", "admin:logout", "admin:view_on_site", "admin:autocomplete"}:
+            continue
+        response = client.get(url)
+        checked += 1
+        if persona == "admin":
+            assert response.status_code == (403 if name in CLOSED_ADMIN_ROUTES else 200), url
+        elif persona == ANONYMOUS:
+            # Straight to Samverkan's login, or via the admin's login URL, which forwards there.
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(("/konto/login/", "/admin/login/")), url
+        else:
+            assert response.status_code in {302, 403}, url
+            if response.status_code == 302:
+                assert "/konto/login/" in response["Location"] or response["Location"].startswith("/admin/"), url
+    assert checked > 20
+
+
+@pytest.mark.django_db
+def test_outsider_sees_no_other_county_through_the_api(client, world):
+    login(client, world.outsider)
+    organisations = client.get("/api/v1/organisations").json()
+    assert organisations and {o["county"] for o in organisations} == {"18"}
+    units = client.get("/api/v1/units").json()
+    assert units and all(Unit.objects.get(pk=u["id"]).organisation.county_id == "18" for u in units)
+    assert client.get("/api/v1/units?municipality=2080").json() == []
