@@ -67,7 +67,9 @@ def _organisation_kwargs(world, persona, which):
 
 
 def _api_key_kwargs(world, persona, which):
-    owner_code = OWN_ORGANISATION.get(persona, "R20") if which == "own" else OTHER_COUNTY_ORGANISATION.get(persona, "R18")
+    owner_code = (
+        OWN_ORGANISATION.get(persona, "R20") if which == "own" else OTHER_COUNTY_ORGANISATION.get(persona, "R18")
+    )
     owner = Organisation.objects.get(code=owner_code)
     role = "region_coordinator" if owner.kind == "region" else "municipal_coordinator"
     key, _ = account_services.api_key_create(organisation=owner, name="matrix", role=role, by_user=None)
@@ -162,7 +164,7 @@ CLOSED_ADMIN_ROUTES = {
 def _admin_url(name: str, world: World) -> str | None:
     """A URL for an admin route, filling object ids with an object of the right model."""
     pattern = dict(_walk(get_resolver().url_patterns))[name]
-    params = set(pattern.pattern.converters) | set(getattr(pattern.pattern, "regex").groupindex)
+    params = set(pattern.pattern.converters) | set(pattern.pattern.regex.groupindex)
     if not params:
         return reverse(name)
     if params == {"app_label"}:

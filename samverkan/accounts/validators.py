@@ -19,10 +19,10 @@ class CharacterClassValidator:
         if sum(classes) < 3:
             raise ValidationError(
                 _(
-                    "The password must mix at least three of: lower-case letters, capitals, digits and other characters."
+                    "The password must contain at least three of: lower-case letters, capitals, digits and other characters."
                 ),
                 code="password_too_simple",
             )
 
     def get_help_text(self) -> str:
-        return _("Mix at least three of: lower-case letters, capitals, digits and other characters.")
+        return _("Use at least three of: lower-case letters, capitals, digits and other characters.")

@@ -169,5 +169,5 @@ def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     policy.require(request.user, "accounts.manage_api_keys")
     key = get_object_or_404(ApiKey.objects.visible_to(request.user), pk=pk)
     services.api_key_revoke(api_key=key, by_user=request.user)
-    messages.success(request, _("The key %(prefix)s is revoked.") % {"prefix": key.prefix})
+    messages.success(request, _("The key %(prefix)s has been revoked.") % {"prefix": key.prefix})
     return redirect("accounts:api_keys")

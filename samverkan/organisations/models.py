@@ -87,7 +87,7 @@ class Organisation(models.Model):
         null=True,
         blank=True,
         related_name="organisation",
-        help_text=_("Only for municipalities: the municipality the organisation is."),
+        help_text=_("Only for municipality organisations: which municipality the organisation is."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -102,7 +102,9 @@ class Organisation(models.Model):
                 name="organisation_municipality_matches_kind",
                 condition=Q(kind="municipality", municipality__isnull=False)
                 | (~Q(kind="municipality") & Q(municipality__isnull=True)),
-                violation_error_message=_("A municipality organisation must name its municipality, and only it."),
+                violation_error_message=_(
+                    "An organisation of kind municipality must name its municipality; other kinds must not."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["county"],
@@ -146,7 +148,7 @@ class Unit(models.Model):
         Municipality,
         on_delete=models.PROTECT,
         related_name="units",
-        help_text=_("Where the unit is located."),
+        help_text=_("The municipality where the unit is located."),
     )
     site = models.CharField(_("site"), max_length=200, blank=True, help_text=_("Hospital or address."))
     is_active = models.BooleanField(_("active"), default=True)
@@ -200,7 +202,7 @@ class Membership(models.Model):
                 fields=["user", "organisation", "role"],
                 condition=Q(unit__isnull=True),
                 name="membership_unique_role",
-                violation_error_message=_("The user already has this role here."),
+                violation_error_message=_("The user already has this role in this organisation."),
             ),
             models.UniqueConstraint(
                 fields=["user", "unit"],

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from samverkan.accounts.models import ApiKey, User
@@ -57,7 +58,12 @@ def home_summary(user) -> HomeSummary:
         if without:
             summary.attention.append(
                 Attention(
-                    _("%(count)d users who need a second factor have not enrolled one yet.") % {"count": without},
+                    ngettext(
+                        "%(count)d user who needs a second factor has not enrolled one yet.",
+                        "%(count)d users who need a second factor have not enrolled one yet.",
+                        without,
+                    )
+                    % {"count": without},
                     level="warning",
                 )
             )
@@ -66,7 +72,12 @@ def home_summary(user) -> HomeSummary:
         if unused:
             summary.attention.append(
                 Attention(
-                    _("%(count)d API keys have never been used. Revoke the ones no system needs.") % {"count": unused},
+                    ngettext(
+                        "%(count)d API key has never been used. Revoke it if no system needs it.",
+                        "%(count)d API keys have never been used. Revoke the ones no system needs.",
+                        unused,
+                    )
+                    % {"count": unused},
                     url="accounts:api_keys",
                 )
             )
