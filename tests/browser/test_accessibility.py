@@ -1,0 +1,176 @@
+"""axe-core (WCAG 2.0 and 2.1, levels A and AA) and the Content-Security-Policy on every kind of page.
+
+axe-core is injected as a script, which the Content-Security-Policy rightly forbids, so axe runs in
+a context that bypasses the policy; the policy itself is checked in a context that enforces it.
+
+Set SAMVERKAN_SCREENSHOTS to a directory to also save full-page screenshots (desktop and phone width)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from samverkan.accounts.models import ApiKeyRole
+from samverkan.accounts.services import api_key_create
+from samverkan.audit.services import access_log_record
+from samverkan.testing import World, totp_device
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).with_name("axe-4.14.1.min.js")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_RUN = """async (tags) => {
+    const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+    return results.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+        nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
+    }));
+}"""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """How to reach one page: as whom (a persona, or None), and where."""
+
+    name: str
+    path: str
+    persona: str | None = "region_coordinator"
+    status: int = 200
+    arrive: Callable | None = None  # arrive(page, world, enter_password) instead of a plain goto
+
+
+def _code_page(page: Page, world: World, enter_password: Callable) -> None:
+    totp_device(world.region_coordinator)
+    enter_password(page, world.region_coordinator.email)
+    expect(page.locator("#id_token")).to_be_visible()
+
+
+def _enrolment_page(page: Page, world: World, enter_password: Callable) -> None:
+    enter_password(page, world.avesta_coordinator.email)  # a coordinator without an authenticator yet
+    expect(page.locator(".qr svg")).to_be_visible()
+
+
+def _login_error_page(page: Page, world: World, enter_password: Callable) -> None:
+    enter_password(page, world.viewer.email, "not the password")
+    expect(page.locator(".form-errors")).to_be_visible()
+
+
+VISITS = [
+    Visit("login", "/konto/login/", persona=None),
+    Visit("login-error", "/konto/login/", persona=None, arrive=_login_error_page),
+    Visit("code", "/konto/login/code/", persona=None, arrive=_code_page),
+    Visit("code-enrolment", "/konto/login/code/", persona=None, arrive=_enrolment_page),
+    Visit("home", "/"),
+    Visit("accessibility", "/tillganglighet/", persona=None),
+    Visit("account", "/konto/"),
+    Visit("organisations", "/organisationer/"),
+    Visit("organisation", "/organisationer/2080/"),
+    Visit("audit", "/granskning/"),
+    Visit("audit-access-log", "/granskning/?log=access"),
+    Visit("api-keys", "/konto/api-keys/"),
+    Visit("404", "/finns-inte/", persona=None, status=404),
+    Visit("404-logged-in", "/finns-inte/", status=404),
+]
+
+
+def _with_content(world: World) -> None:
+    """Enough data that the tables, attention items and audit details render."""
+    coordinator = world.region_coordinator
+    api_key_create(
+        organisation=world.region, name="Journalsystem", role=ApiKeyRole.REGION_COORDINATOR, by_user=coordinator
+    )
+    access_log_record(actor=coordinator, resource="episodes", reason="Uppföljning", organisation=world.region)
+
+
+def _go(visit: Visit, page: Page, world: World, enter_password: Callable) -> None:
+    if visit.arrive:
+        visit.arrive(page, world, enter_password)
+    else:
+        response = page.goto(visit.path)
+        assert response is not None and response.status == visit.status, f"{visit.path}: {response and response.status}"
+        assert "default-src 'self'" in response.headers.get("content-security-policy", ""), visit.path
+    expect(page.locator("h1")).to_have_count(1)
+
+
+def _report(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} <{violation['helpUrl']}>")
+        for node in violation["nodes"]:
+            lines.append(f"    {node['target']}")
+            lines.extend(f"        {line}" for line in (node["summary"] or "").splitlines())
+    return "\n".join(lines)
+
+
+def _visit_all(world: World, open_page: Callable, enter_password: Callable, *, bypass_csp: bool):
+    """Yield (visit, page) for every visit. Plain visits share one page per persona (a fresh page's
+    first load is the slow part); the visits through the login forms each get a new context."""
+    shared: dict[str | None, Page] = {}
+    for visit in VISITS:
+        if visit.arrive:
+            page = open_page(bypass_csp=bypass_csp)
+        else:
+            if visit.persona not in shared:
+                user = world.users[visit.persona] if visit.persona else None
+                shared[visit.persona] = open_page(user, bypass_csp=bypass_csp)
+            page = shared[visit.persona]
+        _go(visit, page, world, enter_password)
+        yield visit, page
+        if visit.arrive:
+            page.context.close()
+
+
+def test_every_page_passes_axe(world, open_page, enter_password):
+    """Each page at desktop width and at phone width (where tables scroll and the header wraps)."""
+    _with_content(world)
+    screens = os.environ.get("SAMVERKAN_SCREENSHOTS")
+    failures = {}
+    for visit, page in _visit_all(world, open_page, enter_password, bypass_csp=True):
+        page.add_script_tag(path=str(AXE))
+        for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            violations = page.evaluate(AXE_RUN, WCAG_TAGS)
+            if violations:
+                failures[f"{visit.name}, {label} ({page.url})"] = _report(violations)
+            if screens:
+                Path(screens).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(Path(screens) / f"{visit.name}-{label}.png"), full_page=True)
+        page.set_viewport_size(DESKTOP)
+    report = "\n\n".join(f"axe-core violations on {name}:\n{text}" for name, text in failures.items())
+    if report:
+        print(report)
+    assert not failures, report
+
+
+def test_axe_check_catches_a_planted_violation(open_page):
+    """Guards the check above against passing vacuously (a wrong tag, a script that never ran)."""
+    page = open_page(bypass_csp=True)
+    page.goto("/tillganglighet/")
+    page.evaluate(
+        "() => document.querySelector('main').append(Object.assign(document.createElement('img'), {src: '/x.png'}))"
+    )
+    page.add_script_tag(path=str(AXE))
+    assert "image-alt" in [violation["id"] for violation in page.evaluate(AXE_RUN, WCAG_TAGS)]
+
+
+def test_no_page_violates_the_content_security_policy(world, open_page, enter_password, csp_errors):
+    _with_content(world)
+    visited = [visit.name for visit, _page in _visit_all(world, open_page, enter_password, bypass_csp=False)]
+    assert visited == [visit.name for visit in VISITS]
+    assert csp_errors == [], "Content-Security-Policy violations:\n" + "\n".join(csp_errors)
+
+
+def test_csp_check_catches_a_planted_violation(open_page, csp_errors):
+    """Guards the check above: an inline script on a page that enforces the policy is reported."""
+    page = open_page()
+    page.goto("/tillganglighet/")
+    with page.expect_console_message(lambda message: message.type == "error"):
+        page.evaluate("() => document.body.append(Object.assign(document.createElement('script'), {text: '1'}))")
+    assert any("script-src" in error for error in csp_errors), csp_errors
