@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from samverkan.apiauth import ApiKeyAuth, VerifiedSessionAuth
+from samverkan.capacity.api import router as capacity_router
 from samverkan.organisations.api import router as organisations_router
 
 api = NinjaAPI(
@@ -46,3 +47,4 @@ def invalid(request, exc):
 
 
 api.add_router("", organisations_router)
+api.add_router("", capacity_router)

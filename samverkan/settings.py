@@ -39,10 +39,13 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     # Samverkan, bottom layer first.
     "samverkan.organisations",
     "samverkan.accounts",
     "samverkan.audit",
+    "samverkan.capacity",
     "samverkan.portal",
     "samverkan.demo",
 ]
@@ -132,6 +135,13 @@ AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
 
 OTP_TOTP_ISSUER = "Samverkan"
+
+# Background tasks (django-tasks with the database backend); `manage.py db_worker` runs them.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 # Internationalisation: Swedish first, English second; stored in UTC, shown in Stockholm time.
 LANGUAGE_CODE = "sv"

@@ -13,12 +13,16 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLResolver
 
 from samverkan.accounts import services as account_services
+from samverkan.capacity.models import PlannedChange
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.testing import PERSONAS, World, login
 
 ANONYMOUS = "anonymous"
 ALL_PERSONAS = [ANONYMOUS, *PERSONAS]
 LOGGED_IN = set(PERSONAS)
+REPORTERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "lunden_staff"}
+FOLLOWERS_UP = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "forum_secretary", "outsider"}
+SCHEDULERS = {"admin", "region_coordinator", "forum_secretary", "outsider"}
 KEY_MANAGERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "outsider"}
 AUDIT_REVIEWERS = {"admin", "region_coordinator", "outsider"}
 
@@ -47,23 +51,66 @@ class Rule:
     anonymous: int = 302
     method: str = "get"
     kwargs: Callable[[World, str, str], dict] = field(default=lambda world, persona, which: {})
-    data: Callable[[World, str], dict] = field(default=lambda world, persona: {})
-    # For own/other routes: the status for the other county's object (hidden, so 404).
+    data: Callable[[World, str, str], dict] = field(default=lambda world, persona, which: {})
+    json: bool = False
+    # For own/other routes: the status for the other county's object (hidden, so 404), for
+    # allowed personas (`other`) and for the rest (`other_denied`, default: `denied`).
     other: int | None = None
+    other_denied: int | None = None
 
     def expected(self, persona: str, which: str) -> int:
         if persona == ANONYMOUS:
             return self.ok if ANONYMOUS in self.allowed else self.anonymous
+        if which == "other" and self.other is not None and persona != "admin":
+            if persona in self.allowed:
+                return self.other
+            return self.other_denied if self.other_denied is not None else self.denied
         if persona not in self.allowed:
             return self.denied
-        if which == "other" and self.other is not None and persona != "admin":
-            return self.other
         return self.ok
 
 
 def _organisation_kwargs(world, persona, which):
     table = OWN_ORGANISATION if which == "own" else OTHER_COUNTY_ORGANISATION
     return {"code": table.get(persona, "R20")}
+
+
+OWN_UNIT = {
+    "admin": "lunden",
+    "region_coordinator": "falun_ward",
+    "falun_coordinator": "lunden",
+    "avesta_coordinator": "avesta_unit",
+    "lunden_staff": "lunden",
+    "forum_secretary": "lunden",
+    "viewer": "lunden",
+    "outsider": "orebro_unit",
+}
+
+
+def _unit(world, persona, which) -> Unit:
+    if which == "own":
+        return getattr(world, OWN_UNIT.get(persona, "lunden"))
+    return world.lunden if persona == "outsider" else world.orebro_unit
+
+
+def _unit_kwargs(world, persona, which):
+    return {"unit_id": _unit(world, persona, which).pk}
+
+
+def _county(persona, which) -> str:
+    own = "18" if persona == "outsider" else "20"
+    return own if which == "own" else ("20" if own == "18" else "18")
+
+
+def _planned_change_kwargs(world, persona, which):
+    change = PlannedChange.objects.create(
+        unit=_unit(world, persona, which), effective_from="2030-06-01", staffed_change=10, description="+10"
+    )
+    return {"change_id": change.pk}
+
+
+def _report_json(world, persona, which):
+    return {"unit": _unit(world, persona, which).pk, "physical": 20, "staffed": 18, "occupied": 10}
 
 
 def _api_key_kwargs(world, persona, which):
@@ -96,7 +143,40 @@ RULES: dict[str, Rule] = {
     "organisations:list": Rule(LOGGED_IN),
     "organisations:detail": Rule(LOGGED_IN, kwargs=_organisation_kwargs, other=404),
     "audit:review": Rule(AUDIT_REVIEWERS),
-    "set_language": Rule(PUBLIC, ok=302, method="post", data=lambda w, p: {"language": "en", "next": "/"}),
+    "set_language": Rule(PUBLIC, ok=302, method="post", data=lambda w, p, o: {"language": "en", "next": "/"}),
+    "capacity:overview": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "capacity:export_csv": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "capacity:export_xlsx": Rule(LOGGED_IN),
+    "capacity:unit": Rule(LOGGED_IN, kwargs=_unit_kwargs, other=404),
+    "capacity:report": Rule(REPORTERS, kwargs=_unit_kwargs, other=404, other_denied=404),
+    "capacity:planned_change_add": Rule(
+        REPORTERS,
+        ok=302,
+        method="post",
+        kwargs=_unit_kwargs,
+        data=lambda w, p, o: {
+            "effective_from": "2030-06-01",
+            "staffed_change": 10,
+            "physical_change": 10,
+            "description": "Nya platser",
+        },
+        other=404,
+        other_denied=404,
+    ),
+    "capacity:planned_change_cancel": Rule(
+        REPORTERS, ok=302, method="post", kwargs=_planned_change_kwargs, other=404, other_denied=404
+    ),
+    "capacity:completeness": Rule(FOLLOWERS_UP, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "capacity:send_reminders": Rule(
+        SCHEDULERS, ok=302, method="post", data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "capacity:schedule": Rule(SCHEDULERS, kwargs=lambda w, p, o: {"county_code": _county(p, o)}, other=403),
+    "api:capacity_overview": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "api:capacity_overview_fhir": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}),
+    "api:capacity_unit_history": Rule(LOGGED_IN, anonymous=401, kwargs=_unit_kwargs, other=404),
+    "api:capacity_reports": Rule(
+        REPORTERS, ok=201, anonymous=401, method="post", json=True, data=_report_json, other=422, other_denied=422
+    ),
     "api:openapi-json": Rule(PUBLIC),
     "api:openapi-view": Rule(PUBLIC),
     "api:api-root": Rule(PUBLIC, ok=404),  # nothing lives at the root; the docs do
@@ -142,7 +222,11 @@ def test_route_answers_each_persona_as_the_policy_says(client, world, route, per
     rule = RULES[route]
     login(client, world.users.get(persona))
     url = reverse(route, kwargs=rule.kwargs(world, persona, which))
-    response = getattr(client, rule.method)(url, rule.data(world, persona))
+    data = rule.data(world, persona, which)
+    if rule.json:
+        response = client.post(url, data, content_type="application/json")
+    else:
+        response = getattr(client, rule.method)(url, data)
     expected = rule.expected(persona, which)
     assert response.status_code == expected, f"{persona} {rule.method.upper()} {url} ({which})"
     if response.status_code == 302 and persona == ANONYMOUS and rule.anonymous == 302 and ANONYMOUS not in rule.allowed:
@@ -158,6 +242,8 @@ CLOSED_ADMIN_ROUTES = {
     "admin:axes_accessattempt_add",
     "admin:axes_accessfailurelog_add",
     "admin:axes_accesslog_add",
+    "admin:capacity_capacityreport_add",
+    "admin:django_tasks_database_dbtaskresult_add",
 }
 
 

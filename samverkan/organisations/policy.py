@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "organisations.view": frozenset(Role.values),
     "organisations.view_members": MEMBER_MANAGERS,
     "accounts.manage_api_keys": frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR}),
+    "capacity.view": frozenset(Role.values),
+    "capacity.report": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.UNIT_STAFF}),
+    "capacity.follow_up": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.FORUM_SECRETARY}),
+    "capacity.manage_schedule": frozenset({Role.REGION_COORDINATOR, Role.FORUM_SECRETARY}),
 }
 
 
@@ -75,6 +79,19 @@ class Scope:
 
 
 ANONYMOUS = Scope(user_id=None)
+
+
+class SystemPrincipal:
+    """Background work acting for the platform itself (reminders, imports run by a worker)."""
+
+    is_authenticated = False
+    _samverkan_scope = Scope(user_id=None, superuser=True)
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemPrincipal()
 
 
 def _grant_from_membership(membership) -> Grant:
@@ -141,8 +158,6 @@ def requires_second_factor(user) -> bool:
 def can(principal, action: str, *, county_code: str | None = None, organisation_id: int | None = None) -> bool:
     """May the principal perform `action`, optionally within one county or organisation?"""
     scope = scope_of(principal)
-    if scope.user_id is None and scope.api_key_id is None:
-        return False
     if scope.is_admin:
         return True
     allowed = PERMISSIONS[action]
@@ -166,3 +181,33 @@ def require(principal, action: str, **where) -> None:
 def can_see_organisation(principal, organisation) -> bool:
     scope = scope_of(principal)
     return scope.is_admin or organisation.county_id in scope.county_codes
+
+
+def can_report_for_unit(principal, unit) -> bool:
+    """Unit staff report for their unit; coordinators for their own organisation's units."""
+    scope = scope_of(principal)
+    if scope.is_admin:
+        return True
+    for grant in scope.grants:
+        if grant.role == Role.UNIT_STAFF and grant.unit_id == unit.id:
+            return True
+        if (
+            grant.role in {Role.MUNICIPAL_COORDINATOR, Role.REGION_COORDINATOR}
+            and grant.organisation_id == unit.organisation_id
+        ):
+            return True
+    return False
+
+
+def reportable_unit_ids(principal) -> frozenset[int] | None:
+    """Units the principal may report for as a filter: None means every unit (an administrator)."""
+    from samverkan.organisations.models import Unit
+
+    scope = scope_of(principal)
+    if scope.is_admin:
+        return None
+    organisations = scope.organisation_ids({Role.MUNICIPAL_COORDINATOR, Role.REGION_COORDINATOR})
+    units = {g.unit_id for g in scope.grants if g.role == Role.UNIT_STAFF and g.unit_id}
+    if organisations:
+        units |= set(Unit.objects.filter(organisation_id__in=organisations).values_list("pk", flat=True))
+    return frozenset(units)

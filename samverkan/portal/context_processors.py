@@ -14,6 +14,7 @@ def navigation(request) -> dict:
         return {"nav_items": []}
     items = [
         ("portal:home", _("Home")),
+        ("capacity:overview", _("Capacity")),
         ("organisations:list", _("Organisations")),
     ]
     if policy.can(user, "audit.review"):

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from samverkan.accounts import services as account_services
 from samverkan.accounts.models import User
+from samverkan.demo import capacity as demo_capacity
 from samverkan.organisations import services as org_services
 from samverkan.organisations.models import Membership, Municipality, Organisation, Role, Unit, UnitKind
 
@@ -104,6 +105,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._units()
             users = self._users()
+        demo_capacity.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self._print_users(users)
 

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from samverkan.apiauth import principal
+from samverkan.capacity import fhir, selectors, services
+from samverkan.capacity.schedule import LOCAL
+from samverkan.organisations.models import Unit
+
+router = Router(tags=["capacity"])
+
+
+class CategoryFigures(Schema):
+    staffed: int
+    occupied: int
+
+
+class ReportIn(Schema):
+    unit: int = Field(description="Unit id (GET /api/v1/units).")
+    reported_at: datetime.datetime | None = Field(None, description="Default now; without offset: Swedish local time.")
+    physical: int
+    staffed: int
+    occupied: int
+    surge: int = 0
+    open_for_admission: bool = True
+    closure_reason: str = Field("", description="staff_shortage, outbreak, renovation or other; only when closed.")
+    comment: str = ""
+    categories: dict[str, CategoryFigures] = Field(default_factory=dict, description="Bed category code → figures.")
+
+
+class ReportOut(Schema):
+    id: int
+    unit: int
+    reported_at: datetime.datetime
+    physical: int
+    staffed: int
+    occupied: int
+    surge: int
+    open_for_admission: bool
+    closure_reason: str
+    comment: str
+    corrects: int | None
+
+    @staticmethod
+    def resolve_unit(obj) -> int:
+        return obj.unit_id
+
+    @staticmethod
+    def resolve_corrects(obj) -> int | None:
+        return obj.corrects_id
+
+
+class TotalsOut(Schema):
+    units: int
+    reporting_units: int
+    stale_units: int
+    physical: int
+    staffed: int
+    occupied: int
+    reserved: int
+    free: int
+    surge: int
+    closed_units: int
+    occupancy_rate: float | None
+
+
+class UnitRowOut(Schema):
+    unit: int = Field(alias="unit_id")
+    unit_name: str
+    unit_kind: str
+    municipality: str = Field(alias="municipality_code")
+    municipality_name: str
+    physical: int | None
+    staffed: int | None
+    occupied: int | None
+    reserved: int
+    free: int | None
+    surge: int | None
+    occupancy_rate: float | None
+    open_for_admission: bool | None
+    closure_reason: str
+    reported_at: datetime.datetime | None
+    stale: bool
+
+
+class MunicipalityOut(Schema):
+    code: str
+    name: str
+    totals: TotalsOut
+
+
+class OverviewOut(Schema):
+    county: str
+    generated_at: datetime.datetime
+    current_since: datetime.datetime | None
+    units: list[UnitRowOut]
+    municipalities: list[MunicipalityOut]
+    totals: TotalsOut
+
+
+class ErrorOut(Schema):
+    detail: dict[str, list[str]] | str
+
+
+def _input(item: ReportIn, index: int, units: dict[int, Unit]) -> services.ReportInput:
+    reported_at = item.reported_at
+    if reported_at is not None and timezone.is_naive(reported_at):
+        reported_at = reported_at.replace(tzinfo=LOCAL)
+    return services.ReportInput(
+        unit=units[item.unit],
+        reported_at=reported_at,
+        physical=item.physical,
+        staffed=item.staffed,
+        occupied=item.occupied,
+        surge=item.surge,
+        open_for_admission=item.open_for_admission,
+        closure_reason=item.closure_reason,
+        comment=item.comment,
+        categories={code: (f.staffed, f.occupied) for code, f in item.categories.items()},
+    )
+
+
+@router.post(
+    "/capacity/reports",
+    url_name="capacity_reports",
+    response={201: list[ReportOut], 422: ErrorOut},
+    summary="Send one report or a list of them (all or nothing)",
+)
+def post_reports(request, payload: list[ReportIn] | ReportIn):
+    items = payload if isinstance(payload, list) else [payload]
+    who = principal(request)
+    visible = {
+        u.pk: u
+        for u in Unit.objects.visible_to(who)
+        .select_related("municipality", "organisation")
+        .filter(pk__in={i.unit for i in items})
+    }
+    missing = {
+        (f"{index}.unit" if len(items) > 1 else "unit"): [f"Unknown unit {item.unit}, or not visible to you."]
+        for index, item in enumerate(items)
+        if item.unit not in visible
+    }
+    if missing:
+        return Status(422, {"detail": missing})
+    try:
+        reports = services.capacity_reports_create(
+            items=[_input(item, i, visible) for i, item in enumerate(items)], by=who
+        )
+    except ValidationError as error:
+        return Status(422, {"detail": error.message_dict})
+    return Status(201, reports)
+
+
+def _overview_out(overview: selectors.Overview) -> dict:
+    return {
+        "county": overview.county.code,
+        "generated_at": overview.generated_at,
+        "current_since": overview.current_since,
+        "units": overview.rows,
+        "municipalities": [{"code": g.code, "name": g.name, "totals": g.totals} for g in overview.municipalities],
+        "totals": overview.totals,
+    }
+
+
+@router.get(
+    "/capacity/overview",
+    url_name="capacity_overview",
+    response=OverviewOut,
+    summary="The county's current places per unit, with totals",
+)
+def overview(request, county: str, category: str | None = None, kind: str | None = None):
+    return _overview_out(selectors.county_overview(principal(request), county, category=category, kind=kind))
+
+
+@router.get(
+    "/capacity/overview.fhir",
+    url_name="capacity_overview_fhir",
+    summary="The county's current capacity as a FHIR R4 MeasureReport (SANER)",
+)
+def overview_fhir(request, county: str):
+    return fhir.overview_measure_report(selectors.county_overview(principal(request), county))
+
+
+@router.get(
+    "/capacity/units/{unit_id}/history",
+    url_name="capacity_unit_history",
+    response=list[ReportOut],
+    summary="A unit's reports, newest first",
+)
+def unit_history(request, unit_id: int, days: int = 90):
+    try:
+        unit = selectors.unit_detail(principal(request), unit_id)
+    except Unit.DoesNotExist:
+        raise Http404 from None
+    return selectors.unit_history(unit, days=min(max(days, 1), 366))

@@ -1,0 +1,106 @@
+"""The one charting approach: small SVG line charts rendered on the server.
+
+No script and no inline style (colours come from CSS classes), so the CSP holds and the chart
+shows without JavaScript. Every chart is paired with a table of the same figures in the template;
+the SVG itself is marked as an image with a text alternative."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 720, 260
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 16, 16, 36
+
+
+@dataclass
+class Series:
+    name: str
+    points: list[tuple[datetime.date, float | None]]
+    css_class: str = "series-1"
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000):
+        if value <= step * 5:
+            return step * 5 if value > step * 4 else step * (int(value // step) + 1)
+    return value * 1.1
+
+
+def line_chart(series: list[Series], *, label: str) -> SafeString:
+    """An accessible SVG line chart of one or more daily series sharing a y axis from zero."""
+    days = sorted({day for s in series for day, value in s.points})
+    if not days:
+        return mark_safe("")  # noqa: S308 - constant
+    top = _nice_max(max((v for s in series for _, v in s.points if v is not None), default=0))
+    plot_w, plot_h = WIDTH - MARGIN_LEFT - MARGIN_RIGHT, HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    span = max((days[-1] - days[0]).days, 1)
+
+    def x(day: datetime.date) -> float:
+        return MARGIN_LEFT + plot_w * (day - days[0]).days / span
+
+    def y(value: float) -> float:
+        return MARGIN_TOP + plot_h * (1 - value / top)
+
+    grid = []
+    for i in range(5):
+        value = top * i / 4
+        grid.append(
+            format_html(
+                '<line class="chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="chart-tick" x="{}" y="{}" text-anchor="end">{}</text>',
+                MARGIN_LEFT,
+                WIDTH - MARGIN_RIGHT,
+                f"{y(value):.1f}",
+                f"{y(value):.1f}",
+                MARGIN_LEFT - 6,
+                f"{y(value) + 4:.1f}",
+                f"{value:g}",
+            )
+        )
+    step = max(len(days) // 6, 1)
+    for day in days[::step]:
+        grid.append(
+            format_html(
+                '<text class="chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>',
+                f"{x(day):.1f}",
+                HEIGHT - 12,
+                day.strftime("%d/%m"),
+            )
+        )
+    lines = []
+    for s in series:
+        segments, current = [], []
+        for day, value in s.points:
+            if value is None:
+                if current:
+                    segments.append(current)
+                current = []
+            else:
+                current.append(f"{x(day):.1f},{y(value):.1f}")
+        if current:
+            segments.append(current)
+        lines.extend(
+            format_html('<polyline class="chart-line {}" points="{}"/>', s.css_class, " ".join(seg)) for seg in segments
+        )
+    legend = format_html_join(
+        "",
+        '<tspan class="chart-legend {}" dx="12">&#9632; {}</tspan>',
+        ((s.css_class, s.name) for s in series),
+    )
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" focusable="false">'
+        "{}{}<text class='chart-tick' x='{}' y='12'>{}</text></svg>",
+        WIDTH,
+        HEIGHT,
+        label,
+        mark_safe("".join(grid)),  # noqa: S308 - built with format_html above
+        mark_safe("".join(lines)),  # noqa: S308
+        MARGIN_LEFT,
+        legend,
+    )
