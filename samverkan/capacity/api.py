@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from samverkan.apiauth import principal
 from samverkan.capacity import fhir, selectors, services
+from samverkan.capacity.models import CapacityReport
 from samverkan.capacity.schedule import LOCAL
 from samverkan.organisations.models import Unit
 
@@ -32,6 +34,7 @@ class ReportIn(Schema):
     closure_reason: str = Field("", description="staff_shortage, outbreak, renovation or other; only when closed.")
     comment: str = ""
     categories: dict[str, CategoryFigures] = Field(default_factory=dict, description="Bed category code → figures.")
+    corrects: int | None = Field(None, description="Id of an earlier report of the same unit that this one corrects.")
 
 
 class ReportOut(Schema):
@@ -108,7 +111,7 @@ class ErrorOut(Schema):
     detail: dict[str, list[str]] | str
 
 
-def _input(item: ReportIn, index: int, units: dict[int, Unit]) -> services.ReportInput:
+def _input(item: ReportIn, units: dict[int, Unit], corrected: dict[int, CapacityReport]) -> services.ReportInput:
     reported_at = item.reported_at
     if reported_at is not None and timezone.is_naive(reported_at):
         reported_at = reported_at.replace(tzinfo=LOCAL)
@@ -123,6 +126,7 @@ def _input(item: ReportIn, index: int, units: dict[int, Unit]) -> services.Repor
         closure_reason=item.closure_reason,
         comment=item.comment,
         categories={code: (f.staffed, f.occupied) for code, f in item.categories.items()},
+        corrects=corrected.get(item.corrects) if item.corrects else None,
     )
 
 
@@ -141,31 +145,70 @@ def post_reports(request, payload: list[ReportIn] | ReportIn):
         .select_related("municipality", "organisation")
         .filter(pk__in={i.unit for i in items})
     }
-    missing = {
-        (f"{index}.unit" if len(items) > 1 else "unit"): [f"Unknown unit {item.unit}, or not visible to you."]
-        for index, item in enumerate(items)
-        if item.unit not in visible
+    corrected = {
+        r.pk: r
+        for r in CapacityReport.objects.filter(unit_id__in=visible, pk__in={i.corrects for i in items if i.corrects})
     }
+    missing: dict[str, list[str]] = {}
+    for index, item in enumerate(items):
+        prefix = f"{index}." if len(items) > 1 else ""
+        if item.unit not in visible:
+            missing[f"{prefix}unit"] = [f"Unknown unit {item.unit}, or not visible to you."]
+        if item.corrects and item.corrects not in corrected:
+            missing[f"{prefix}corrects"] = [f"Unknown report {item.corrects}, or not visible to you."]
     if missing:
         return Status(422, {"detail": missing})
     try:
-        reports = services.capacity_reports_create(
-            items=[_input(item, i, visible) for i, item in enumerate(items)], by=who
-        )
+        reports = services.capacity_reports_create(items=[_input(item, visible, corrected) for item in items], by=who)
     except ValidationError as error:
         return Status(422, {"detail": error.message_dict})
     return Status(201, reports)
 
 
-def _overview_out(overview: selectors.Overview) -> dict:
-    return {
-        "county": overview.county.code,
-        "generated_at": overview.generated_at,
-        "current_since": overview.current_since,
-        "units": overview.rows,
-        "municipalities": [{"code": g.code, "name": g.name, "totals": g.totals} for g in overview.municipalities],
-        "totals": overview.totals,
-    }
+def _totals(totals: selectors.Totals) -> dict:
+    return {**dataclasses.asdict(totals), "occupancy_rate": totals.occupancy_rate}
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _overview_response(overview: selectors.Overview) -> JsonResponse:
+    """Built by hand rather than validated row by row: the national overview has 1 500 rows.
+    The shape is OverviewOut's, which documents it."""
+    units = [
+        {
+            "unit": r.unit_id,
+            "unit_name": r.unit_name,
+            "unit_kind": r.unit_kind,
+            "municipality": r.municipality_code,
+            "municipality_name": r.municipality_name,
+            "physical": r.physical,
+            "staffed": r.staffed,
+            "occupied": r.occupied,
+            "reserved": r.reserved,
+            "free": r.free,
+            "surge": r.surge,
+            "occupancy_rate": r.occupancy_rate,
+            "open_for_admission": r.open_for_admission,
+            "closure_reason": r.closure_reason,
+            "reported_at": _iso(r.reported_at),
+            "stale": r.stale,
+        }
+        for r in overview.rows
+    ]
+    return JsonResponse(
+        {
+            "county": overview.county.code,
+            "generated_at": _iso(overview.generated_at),
+            "current_since": _iso(overview.current_since),
+            "units": units,
+            "municipalities": [
+                {"code": g.code, "name": g.name, "totals": _totals(g.totals)} for g in overview.municipalities
+            ],
+            "totals": _totals(overview.totals),
+        }
+    )
 
 
 @router.get(
@@ -175,7 +218,7 @@ def _overview_out(overview: selectors.Overview) -> dict:
     summary="The county's current places per unit, with totals",
 )
 def overview(request, county: str, category: str | None = None, kind: str | None = None):
-    return _overview_out(selectors.county_overview(principal(request), county, category=category, kind=kind))
+    return _overview_response(selectors.county_overview(principal(request), county, category=category, kind=kind))
 
 
 @router.get(

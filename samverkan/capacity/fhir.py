@@ -6,6 +6,7 @@ they exist; Samverkan's own code system covers free, reserved and surge places."
 
 from __future__ import annotations
 
+from samverkan.capacity.schedule import LOCAL
 from samverkan.capacity.selectors import Overview, Totals
 
 SANER_GROUP_SYSTEM = "http://hl7.org/fhir/uv/saner/CodeSystem/MeasureGroupSystem"
@@ -44,7 +45,7 @@ def _populations(totals: Totals) -> list[dict]:
 
 
 def overview_measure_report(overview: Overview) -> dict:
-    day = overview.generated_at.date().isoformat()
+    day = overview.generated_at.astimezone(LOCAL).date().isoformat()  # the Swedish day, not UTC's
     stratifiers = []
     for system, code, display, attr in VALUES:
         stratifiers.append(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from samverkan.capacity import schedule as sched
 from samverkan.capacity.models import (
@@ -33,7 +34,7 @@ SORT_KEYS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitRow:
     """One unit on the overview. Figures are None when the unit has never reported."""
 
@@ -131,6 +132,9 @@ class Overview:
     category: BedCategory | None
 
 
+NATIONAL = "SE"  # the county code that means every county (administrators only)
+
+
 def _county_for(principal, county_code: str | None) -> County:
     scope = policy.scope_of(principal)
     if county_code is None:
@@ -138,6 +142,10 @@ def _county_for(principal, county_code: str | None) -> County:
         if not codes:
             raise PermissionDenied
         county_code = codes[0]
+    if county_code == NATIONAL:
+        if not scope.is_admin:
+            raise PermissionDenied
+        return County(code=NATIONAL, name=gettext("Sweden"), short_name=gettext("Sweden"))
     if not (scope.is_admin or county_code in scope.county_codes):
         raise PermissionDenied
     county = County.objects.filter(code=county_code).first()
@@ -147,7 +155,18 @@ def _county_for(principal, county_code: str | None) -> County:
 
 
 def schedule_for(county: County) -> ReportingSchedule:
-    return ReportingSchedule.objects.filter(county=county).first() or ReportingSchedule(county=county)
+    return ReportingSchedule.objects.filter(county_id=county.code).first() or ReportingSchedule(county_id=county.code)
+
+
+def _schedules(county: County) -> dict[str, ReportingSchedule]:
+    """The schedule of each county in view (one for a county, all for the national view)."""
+    if county.code != NATIONAL:
+        return {county.code: schedule_for(county)}
+    found = {s.county_id: s for s in ReportingSchedule.objects.all()}
+    return {
+        code: found.get(code) or ReportingSchedule(county_id=code)
+        for code in County.objects.values_list("code", flat=True)
+    }
 
 
 def county_overview(
@@ -159,54 +178,109 @@ def county_overview(
     sort: str = "municipality",
     now: datetime.datetime | None = None,
 ) -> Overview:
-    """Every active unit of the county with its current figures, per municipality and in total."""
+    """Every active unit of the county (or, for administrators, of the country: county "SE")
+    with its current figures, per municipality and in total. Each unit is judged stale by its
+    own county's schedule."""
     policy.require(principal, "capacity.view")
     county = _county_for(principal, county_code)
     now = now or timezone.now()
-    schedule = schedule_for(county)
-    rule = sched.Rule.of(schedule)
-    units = Unit.objects.filter(organisation__county=county, is_active=True)
-    units = units.filter(kind=kind) if kind else units.filter(kind__in=schedule.kinds)
-    units = units.select_related("municipality", "organisation", "capacity", "capacity__latest_report").order_by(
-        "municipality__name", "name"
+    schedules = _schedules(county)
+    rules = {code: sched.Rule.of(s) for code, s in schedules.items()}
+    units = Unit.objects.filter(is_active=True)
+    if county.code != NATIONAL:
+        units = units.filter(organisation__county_id=county.code)
+    if kind:
+        units = units.filter(kind=kind)
+    else:
+        units = units.filter(kind__in=set().union(*(s.kinds for s in schedules.values())))
+    columns = (
+        "pk",
+        "name",
+        "kind",
+        "municipality_id",
+        "municipality__name",
+        "organisation__name",
+        "organisation__county_id",
+        "capacity__reserved",
+        "capacity__latest_report_id",
+        "capacity__latest_report__physical",
+        "capacity__latest_report__staffed",
+        "capacity__latest_report__occupied",
+        "capacity__latest_report__surge",
+        "capacity__latest_report__open_for_admission",
+        "capacity__latest_report__closure_reason",
+        "capacity__latest_report__reported_at",
     )
-    bed_category = BedCategory.objects.filter(county=county, code=category).first() if category else None
-    category_figures: dict[int, CapacityReportCategory] = {}
-    changes: dict[int, list[PlannedChange]] = defaultdict(list)
-    unit_list = list(units)
-    unit_ids = [u.pk for u in unit_list]
+    # Plain tuples, not model instances: the national overview has 1 500 rows.
+    unit_list = [
+        u
+        for u in units.order_by("municipality__name", "name").values_list(*columns)
+        if kind or u[2] in schedules[u[6]].kinds
+    ]
+    bed_category = (
+        BedCategory.objects.filter(county_id=county.code, code=category).first()
+        if category and county.code != NATIONAL
+        else None
+    )
+    category_figures: dict[int, tuple[int, int]] = {}
     if bed_category is not None:
-        report_ids = [
-            u.capacity.latest_report_id for u in unit_list if hasattr(u, "capacity") and u.capacity.latest_report_id
-        ]
-        for figures in CapacityReportCategory.objects.filter(report_id__in=report_ids, category=bed_category):
-            category_figures[figures.report_id] = figures
+        report_ids = [u[8] for u in unit_list if u[8]]
+        category_figures = {
+            report_id: (staffed, occupied)
+            for report_id, staffed, occupied in CapacityReportCategory.objects.filter(
+                report_id__in=report_ids, category=bed_category
+            ).values_list("report_id", "staffed", "occupied")
+        }
     today = now.astimezone(sched.LOCAL).date()
+    changes: dict[int, list[PlannedChange]] = defaultdict(list)
     for change in PlannedChange.objects.active().filter(
-        unit_id__in=unit_ids, effective_from__lte=today + datetime.timedelta(days=90)
+        unit__in=units, effective_from__lte=today + datetime.timedelta(days=90)
     ):
         changes[change.unit_id].append(change)
 
+    current_since = {code: sched.current_since(now, rule) for code, rule in rules.items()}
     rows = []
-    for unit in unit_list:
-        state = getattr(unit, "capacity", None)
-        report = state.latest_report if state else None
-        row = _row(unit, report, state.reserved if state else 0, now, rule)
+    for (
+        unit_id, name, unit_kind, municipality_code, municipality_name, organisation_name, county_code,
+        reserved, report_id, physical, staffed, occupied, surge, open_for_admission, closure_reason, reported_at,
+    ) in unit_list:  # fmt: skip
+        since = current_since[county_code]
+        row = UnitRow(
+            unit_id=unit_id,
+            unit_name=name,
+            unit_kind=unit_kind,
+            municipality_code=municipality_code,
+            municipality_name=municipality_name,
+            organisation_name=organisation_name,
+            physical=physical,
+            staffed=staffed,
+            occupied=occupied,
+            reserved=reserved or 0,
+            surge=surge,
+            open_for_admission=open_for_admission,
+            closure_reason=closure_reason or "",
+            reported_at=reported_at,
+            stale=reported_at is None or (since is not None and reported_at < since),
+        )
         if bed_category is not None:
-            figures = category_figures.get(report.pk) if report else None
+            figures = category_figures.get(report_id)
             if figures is None:
                 continue
-            row.physical = row.staffed = figures.staffed
-            row.occupied = figures.occupied
+            row.physical = row.staffed = figures[0]
+            row.occupied = figures[1]
             row.reserved = 0
             row.surge = 0
-        _apply_planned(row, changes.get(unit.pk, []), report, today)
+        if unit_id in changes:
+            _apply_planned(row, changes[unit_id], reported_at, today, in_force=bed_category is None)
         rows.append(row)
-    rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS["municipality"]))
+    # The query already returns municipality order; other orders sort a copy.
+    by_municipality = rows
+    if sort in SORT_KEYS and sort != "municipality":
+        rows = sorted(rows, key=SORT_KEYS[sort])
 
     groups: dict[str, MunicipalityGroup] = {}
     totals = Totals()
-    for row in sorted(rows, key=SORT_KEYS["municipality"]):
+    for row in by_municipality:
         group = groups.setdefault(
             row.municipality_code, MunicipalityGroup(row.municipality_code, row.municipality_name, [], Totals())
         )
@@ -216,7 +290,7 @@ def county_overview(
     return Overview(
         county=county,
         generated_at=now,
-        current_since=sched.current_since(now, rule),
+        current_since=sched.current_since(now, rules.get(county.code, sched.DEFAULT_RULE)),
         rows=rows,
         municipalities=list(groups.values()),
         totals=totals,
@@ -224,33 +298,16 @@ def county_overview(
     )
 
 
-def _row(unit: Unit, report: CapacityReport | None, reserved: int, now, rule) -> UnitRow:
-    return UnitRow(
-        unit_id=unit.pk,
-        unit_name=unit.name,
-        unit_kind=unit.kind,
-        municipality_code=unit.municipality_id,
-        municipality_name=unit.municipality.name,
-        organisation_name=unit.organisation.name,
-        physical=report.physical if report else None,
-        staffed=report.staffed if report else None,
-        occupied=report.occupied if report else None,
-        reserved=reserved,
-        surge=report.surge if report else None,
-        open_for_admission=report.open_for_admission if report else None,
-        closure_reason=report.closure_reason if report else "",
-        reported_at=report.reported_at if report else None,
-        stale=sched.is_stale(report.reported_at if report else None, now, rule),
-    )
-
-
-def _apply_planned(row: UnitRow, changes: list[PlannedChange], report: CapacityReport | None, today) -> None:
-    """Changes in force since the latest report are added to its figures; later ones are listed."""
-    report_day = report.reported_at.astimezone(sched.LOCAL).date() if report else None
+def _apply_planned(
+    row: UnitRow, changes: list[PlannedChange], reported_at: datetime.datetime | None, today, *, in_force: bool = True
+) -> None:
+    """Changes in force since the latest report are added to its figures; later ones are listed.
+    With `in_force=False` (a bed category's figures; changes concern the whole unit) they are only listed."""
+    report_day = reported_at.astimezone(sched.LOCAL).date() if reported_at else None
     for change in changes:
         if change.effective_from > today:
             row.upcoming.append(change)
-        elif report_day is None or change.effective_from > report_day:
+        elif in_force and (report_day is None or change.effective_from > report_day):
             row.planned_staffed += change.staffed_change
             row.planned_physical += change.physical_change
     if row.planned_staffed or row.planned_physical:
@@ -272,14 +329,18 @@ class DailyPoint:
 
 
 def county_free_places_series(
-    principal, county_code: str | None = None, *, days: int = 60, now=None
+    principal, county_code: str | None = None, *, days: int = 60, kind: str | None = None, now=None
 ) -> list[DailyPoint]:
     """The county's free places at the end of each of the last `days` days, counting only units
-    whose report was current then (stale reports are left out, never shown as current)."""
+    whose report was current then (stale reports are left out, never shown as current). Like the
+    overview, only the unit kinds that report (or only `kind`)."""
     policy.require(principal, "capacity.view")
     county = _county_for(principal, county_code)
+    if county.code == NATIONAL:
+        return []
     now = now or timezone.now()
-    rule = sched.Rule.of(schedule_for(county))
+    schedule = schedule_for(county)
+    rule = sched.Rule.of(schedule)
     today = now.astimezone(sched.LOCAL).date()
     first_day = today - datetime.timedelta(days=days - 1)
     window_start = datetime.datetime.combine(
@@ -287,7 +348,10 @@ def county_free_places_series(
     )
     reports = (
         CapacityReport.objects.filter(
-            unit__organisation__county=county, unit__is_active=True, reported_at__gte=window_start
+            unit__organisation__county=county,
+            unit__is_active=True,
+            unit__kind__in=[kind] if kind else schedule.kinds,
+            reported_at__gte=window_start,
         )
         .order_by("reported_at", "id")
         .values_list("unit_id", "reported_at", "staffed", "occupied")
@@ -371,6 +435,8 @@ def reporting_completeness(principal, county_code: str | None = None, *, days: i
     """On time / late / missing per unit and reporting day, per municipality and for the county."""
     policy.require(principal, "capacity.follow_up")
     county = _county_for(principal, county_code)
+    if county.code == NATIONAL:
+        raise PermissionDenied("Completeness is followed up per county.")
     now = now or timezone.now()
     schedule = schedule_for(county)
     rule = sched.Rule.of(schedule)

@@ -70,7 +70,7 @@ def _validate(
     if data.occupied > data.physical:
         add(
             "occupied",
-            _("Occupied (%(occupied)d) cannot be more than physical places (%(physical)d).")
+            _("Occupied places (%(occupied)d) cannot be more than physical places (%(physical)d).")
             % {"occupied": data.occupied, "physical": data.physical},
         )
     if data.staffed > data.physical:
@@ -93,7 +93,7 @@ def _validate(
     total_staffed = total_occupied = 0
     for code, (staffed, occupied) in data.categories.items():
         if code not in known_categories:
-            add("categories", _("Unknown bed category %(code)r for this county.") % {"code": code})
+            add("categories", _("Unknown bed category '%(code)s' for this county.") % {"code": code})
             continue
         if staffed < 0 or occupied < 0:
             add("categories", _("Category %(code)s: figures cannot be negative.") % {"code": code})
@@ -225,6 +225,12 @@ def planned_change_cancel(*, change: PlannedChange, by) -> PlannedChange:
     if not policy.can_report_for_unit(by, change.unit):
         raise PermissionDenied
     with transaction.atomic():
+        cancelled_at = (
+            PlannedChange.objects.select_for_update().values_list("cancelled_at", flat=True).get(pk=change.pk)
+        )
+        if cancelled_at is not None:  # already cancelled: keep the first time, audit once
+            change.cancelled_at = cancelled_at
+            return change
         change.cancelled_at = timezone.now()
         change.save(update_fields=["cancelled_at"])
         audit_record(

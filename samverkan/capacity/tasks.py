@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from samverkan.capacity import schedule as sched
 from samverkan.capacity import selectors
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Membership, Role, Unit
@@ -20,9 +21,12 @@ def send_overdue_reminders(county_code: str) -> int:
     Returns the number of e-mails sent."""
     with translation.override(settings.LANGUAGE_CODE):
         schedule = selectors.schedule_for(County.objects.get(code=county_code))
-        if not schedule.reminders_enabled:
+        now = timezone.now()
+        due = sched.last_due(now, sched.Rule.of(schedule))
+        # Only on a reporting day, once its due time has passed.
+        if not schedule.reminders_enabled or due is None or due.date() != now.astimezone(sched.LOCAL).date():
             return 0
-        overview = selectors.county_overview(policy.SYSTEM, county_code, now=timezone.now())
+        overview = selectors.county_overview(policy.SYSTEM, county_code, now=now)
         overdue = [row for row in overview.rows if row.stale]
         if not overdue:
             return 0
@@ -46,7 +50,7 @@ def send_overdue_reminders(county_code: str) -> int:
             if not to:
                 continue
             link = settings.SITE_URL.rstrip("/") + reverse("capacity:report", kwargs={"unit_id": unit.pk})
-            subject = _("Samverkan: %(unit)s has not reported its places today") % {"unit": unit.name}
+            subject = _("Samverkan: %(unit)s has no current capacity report") % {"unit": unit.name}
             body = _(
                 "The report for %(unit)s was due by %(time)s. Report the unit's places here:\n\n%(link)s\n\n"
                 "The county overview shows the unit as stale until a new report arrives."

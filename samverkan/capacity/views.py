@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from samverkan.capacity import exports, selectors, services, tasks
 from samverkan.capacity.forms import PlannedChangeForm, QuickReportForm, ScheduleForm
-from samverkan.capacity.models import BedCategory, PlannedChange
+from samverkan.capacity.models import BedCategory, CapacityReport, PlannedChange
 from samverkan.charts import Series, line_chart
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Unit, UnitKind
@@ -38,7 +38,7 @@ def _visible_counties(user):
 def overview(request: HttpRequest) -> HttpResponse:
     args = _overview_args(request)
     data = selectors.county_overview(request.user, **args)
-    series = selectors.county_free_places_series(request.user, data.county.code, days=60)
+    series = selectors.county_free_places_series(request.user, data.county.code, days=60, kind=args["kind"])
     chart = line_chart(
         [
             Series(_("Free places"), [(p.day, p.free) for p in series], "series-1"),
@@ -56,7 +56,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "series": series,
             "chart": chart,
             "counties": _visible_counties(request.user),
-            "categories": BedCategory.objects.filter(county=data.county),
+            "categories": BedCategory.objects.filter(county_id=data.county.code),
+            "may_see_national": policy.scope_of(request.user).is_admin,
+            "national": selectors.NATIONAL,
             "kinds": UnitKind.choices,
             "args": args,
             "query_without_sort": query.urlencode(),
@@ -96,8 +98,14 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     chronological = list(reversed(history))
     chart = line_chart(
         [
-            Series(_("Staffed"), [(r.reported_at.date(), r.staffed) for r in chronological], "series-3"),
-            Series(_("Occupied"), [(r.reported_at.date(), r.occupied) for r in chronological], "series-2"),
+            Series(
+                _("Staffed"), [(timezone.localtime(r.reported_at).date(), r.staffed) for r in chronological], "series-3"
+            ),
+            Series(
+                _("Occupied"),
+                [(timezone.localtime(r.reported_at).date(), r.occupied) for r in chronological],
+                "series-2",
+            ),
         ],
         label=_("Staffed and occupied places per report, last 90 days; the figures are in the table below."),
     )
@@ -116,8 +124,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     )
 
 
-def _report_initial(unit: Unit) -> dict:
-    last = unit.capacity_reports.order_by("-reported_at", "-id").prefetch_related("categories__category").first()
+def _report_initial(unit: Unit, last: CapacityReport | None) -> dict:
     if last is None:
         return {"open_for_admission": "1", "surge": 0}
     initial = {
@@ -140,7 +147,12 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
     if not policy.can_report_for_unit(request.user, unit):
         raise PermissionDenied
     categories = BedCategory.objects.filter(county_id=unit.municipality.county_id)
-    form = QuickReportForm(request.POST or None, initial=_report_initial(unit), categories=categories)
+    reports = unit.capacity_reports.prefetch_related("categories__category")
+    corrects_id = request.POST.get("corrects") or request.GET.get("corrects")
+    # A correction is a new report for the moment of the report it corrects, prefilled from it.
+    corrects = get_object_or_404(reports, pk=corrects_id) if corrects_id else None
+    shown = corrects or reports.order_by("-reported_at", "-id").first()
+    form = QuickReportForm(request.POST or None, initial=_report_initial(unit, shown), categories=categories)
     if request.method == "POST" and form.is_valid():
         data = services.ReportInput(
             unit=unit,
@@ -152,6 +164,8 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
             closure_reason="" if form.cleaned_data["open_for_admission"] else form.cleaned_data["closure_reason"],
             comment=form.cleaned_data["comment"],
             categories=form.category_figures(),
+            corrects=corrects,
+            reported_at=corrects.reported_at if corrects else None,
         )
         try:
             saved = services.capacity_report_create(data=data, by=request.user)
@@ -159,7 +173,7 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
             for field_name, field_messages in error.message_dict.items():
                 form.add_error(field_name if field_name in form.fields else None, field_messages)
         else:
-            text = _("Thank you: %(unit)s reported %(free)d free places.") % {
+            text = _("Thank you: %(unit)s has reported. Free places: %(free)d.") % {
                 "unit": unit.name,
                 "free": max(
                     saved.staffed - saved.occupied - getattr(getattr(unit, "capacity", None), "reserved", 0), 0
@@ -169,7 +183,7 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
                 text += " " + _("Note: the unit is closed for admission but reports surge places.")
             messages.success(request, text)
             return redirect("capacity:unit", unit_id=unit.pk)
-    return render(request, "capacity/report.html", {"unit": unit, "form": form})
+    return render(request, "capacity/report.html", {"unit": unit, "form": form, "corrects": corrects})
 
 
 @login_required

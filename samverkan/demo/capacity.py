@@ -66,7 +66,12 @@ def load(stdout) -> None:
             reported_at = datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60), tzinfo=LOCAL)
             if reported_at > now:
                 continue
-            occupied = min(max(occupied + rng.randint(-2, 2), round(staffed * (share - 0.2))), physical)
+            # Drift around the unit's typical occupancy; now and then one patient more than staffed places.
+            target = round(staffed * share)
+            occupied = (
+                occupied + rng.randint(-2, 2) + (1 if occupied < target - 2 else -1 if occupied > target + 2 else 0)
+            )
+            occupied = min(max(occupied, 0), staffed + (1 if rng.random() < 0.05 else 0), physical)
             if unit.code == "2061-korttid" and offset == 0:
                 occupied = 5
             closed = unit.code == "2084-korttid" and 20 <= offset <= 23

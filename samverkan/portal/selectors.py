@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -78,9 +79,44 @@ def home_summary(user) -> HomeSummary:
                         unused,
                     )
                     % {"count": unused},
-                    url="accounts:api_keys",
+                    url=reverse("accounts:api_keys"),
                 )
             )
+    summary.attention.extend(_capacity_attention(user, scope))
     if policy.can(user, "audit.review"):
         summary.recent_events = list(AuditEvent.objects.visible_to(user).select_related("organisation")[:8])
     return summary
+
+
+def _capacity_attention(user, scope) -> list[Attention]:
+    """Units the user reports for that have no current report; for those who follow reporting
+    up, how many units of the county are overdue."""
+    from samverkan.capacity import selectors as capacity
+
+    items = []
+    reportable = policy.reportable_unit_ids(user)
+    for county_code in sorted(scope.county_codes):
+        overview = capacity.county_overview(user, county_code)
+        overdue = [row for row in overview.rows if row.stale]
+        for row in overdue:
+            if reportable is not None and row.unit_id in reportable:
+                items.append(
+                    Attention(
+                        _("%(unit)s has no current capacity report. Report now.") % {"unit": row.unit_name},
+                        url=reverse("capacity:report", kwargs={"unit_id": row.unit_id}),
+                        level="warning",
+                    )
+                )
+        if overdue and policy.can(user, "capacity.follow_up", county_code=county_code):
+            items.append(
+                Attention(
+                    ngettext(
+                        "%(count)d unit in %(county)s has not reported its places.",
+                        "%(count)d units in %(county)s have not reported their places.",
+                        len(overdue),
+                    )
+                    % {"count": len(overdue), "county": overview.county.name},
+                    url=f"{reverse('capacity:completeness')}?county={county_code}",
+                )
+            )
+    return items

@@ -7,6 +7,7 @@ Set SAMVERKAN_SCREENSHOTS to a directory to also save full-page screenshots (des
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from playwright.sync_api import Page, expect
 from samverkan.accounts.models import ApiKeyRole
 from samverkan.accounts.services import api_key_create
 from samverkan.audit.services import access_log_record
+from samverkan.capacity import services as capacity_services
+from samverkan.capacity.models import BedCategory
 from samverkan.testing import World, totp_device
 
 pytestmark = pytest.mark.browser
@@ -40,7 +43,7 @@ class Visit:
     """How to reach one page: as whom (a persona, or None), and where."""
 
     name: str
-    path: str
+    path: str | Callable[[World], str]
     persona: str | None = "region_coordinator"
     status: int = 200
     arrive: Callable | None = None  # arrive(page, world, enter_password) instead of a plain goto
@@ -75,6 +78,15 @@ VISITS = [
     Visit("audit", "/granskning/"),
     Visit("audit-access-log", "/granskning/?log=access"),
     Visit("api-keys", "/konto/api-keys/"),
+    Visit("capacity-overview", "/kapacitet/"),
+    Visit("capacity-unit", lambda world: f"/kapacitet/enheter/{world.lunden.pk}/"),
+    Visit(
+        "capacity-report-form",
+        lambda world: f"/kapacitet/enheter/{world.lunden.pk}/rapportera/",
+        persona="lunden_staff",
+    ),
+    Visit("capacity-completeness", "/kapacitet/rapportering/"),
+    Visit("capacity-schedule", "/kapacitet/rapportering/schema/20/"),
     Visit("404", "/finns-inte/", persona=None, status=404),
     Visit("404-logged-in", "/finns-inte/", status=404),
 ]
@@ -87,15 +99,32 @@ def _with_content(world: World) -> None:
         organisation=world.region, name="Journalsystem", role=ApiKeyRole.REGION_COORDINATOR, by_user=coordinator
     )
     access_log_record(actor=coordinator, resource="episodes", reason="Uppföljning", organisation=world.region)
+    BedCategory.objects.create(county_id="20", code="covid", name="Covid-platser")
+    for unit, occupied in ((world.lunden, 30), (world.avesta_unit, 14)):
+        capacity_services.capacity_report_create(
+            data=capacity_services.ReportInput(
+                unit=unit, physical=40, staffed=34, occupied=occupied, surge=6, categories={"covid": (6, 2)}
+            ),
+            by=world.avesta_coordinator if unit == world.avesta_unit else world.lunden_staff,
+        )
+    capacity_services.planned_change_create(
+        unit=world.lunden,
+        effective_from=datetime.date(2030, 6, 1),
+        physical_change=0,
+        staffed_change=6,
+        description="Sex platser till",
+        by=world.falun_coordinator,
+    )
 
 
 def _go(visit: Visit, page: Page, world: World, enter_password: Callable) -> None:
     if visit.arrive:
         visit.arrive(page, world, enter_password)
     else:
-        response = page.goto(visit.path)
-        assert response is not None and response.status == visit.status, f"{visit.path}: {response and response.status}"
-        assert "default-src 'self'" in response.headers.get("content-security-policy", ""), visit.path
+        path = visit.path(world) if callable(visit.path) else visit.path
+        response = page.goto(path)
+        assert response is not None and response.status == visit.status, f"{path}: {response and response.status}"
+        assert "default-src 'self'" in response.headers.get("content-security-policy", ""), path
     expect(page.locator("h1")).to_have_count(1)
 
 

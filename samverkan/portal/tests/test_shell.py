@@ -89,3 +89,22 @@ def test_500_page_renders_without_context(rf):
     response = error_500(rf.get("/"))
     assert response.status_code == 500
     assert "Något gick fel" in response.content.decode()
+
+
+def test_a_browser_asking_for_english_still_gets_swedish(client):
+    body = client.get("/konto/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="sv"' in body
+
+
+def test_home_page_asks_unit_staff_to_report_when_their_report_is_stale(client, world):
+    client.cookies["django_language"] = "en"
+    body = login(client, world.lunden_staff).get("/").content.decode()
+    assert "Lunden korttidsboende has no current capacity report" in body
+    assert f"/kapacitet/enheter/{world.lunden.pk}/rapportera/" in body
+    assert "Avesta korttidsboende has no current" not in body
+
+
+def test_home_page_tells_the_region_how_many_units_are_overdue(client, world):
+    client.cookies["django_language"] = "en"
+    body = login(client, world.region_coordinator).get("/").content.decode()
+    assert "units in Dalarnas län have not reported their places." in body

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from samverkan.capacity.models import ReportingSchedule
 from samverkan.capacity.tasks import send_overdue_reminders
+from samverkan.organisations.models import County
 
 
 class Command(BaseCommand):
@@ -14,9 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("--county", help="Only this county (two-digit code).")
 
     def handle(self, *args, county=None, **options):
-        schedules = ReportingSchedule.objects.filter(reminders_enabled=True)
+        counties = County.objects.filter(organisations__units__is_active=True).distinct().order_by("code")
         if county:
-            schedules = schedules.filter(county_id=county)
-        for schedule in schedules:
-            result = send_overdue_reminders.enqueue(county_code=schedule.county_id)
-            self.stdout.write(f"Queued reminders for {schedule.county} (task {result.id}).")
+            counties = counties.filter(code=county)
+        disabled = set(ReportingSchedule.objects.filter(reminders_enabled=False).values_list("county_id", flat=True))
+        for found in counties:
+            if found.code in disabled:
+                continue
+            result = send_overdue_reminders.enqueue(county_code=found.code)
+            self.stdout.write(f"Queued reminders for {found} (task {result.id}).")
