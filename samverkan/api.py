@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError
 from samverkan.apiauth import ApiKeyAuth, VerifiedSessionAuth
 from samverkan.capacity.api import router as capacity_router
 from samverkan.organisations.api import router as organisations_router
+from samverkan.placements.api import router as placements_router
 
 api = NinjaAPI(
     title="Samverkan API",
@@ -48,3 +49,4 @@ def invalid(request, exc):
 
 api.add_router("", organisations_router)
 api.add_router("", capacity_router)
+api.add_router("", placements_router)

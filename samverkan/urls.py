@@ -10,6 +10,7 @@ urlpatterns = [
     path("organisationer/", include("samverkan.organisations.urls")),
     path("granskning/", include("samverkan.audit.urls")),
     path("kapacitet/", include("samverkan.capacity.urls")),
+    path("platser/", include("samverkan.placements.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),

@@ -5,6 +5,7 @@ persona, which status a request must get; the personas come from samverkan.testi
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -13,13 +14,19 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLResolver
 
 from samverkan.accounts import services as account_services
+from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import PlannedChange
 from samverkan.organisations.models import Organisation, Unit
+from samverkan.placements import services as placement_services
 from samverkan.testing import PERSONAS, World, login
 
 ANONYMOUS = "anonymous"
 ALL_PERSONAS = [ANONYMOUS, *PERSONAS]
 LOGGED_IN = set(PERSONAS)
+REQUESTERS = {"admin", "avesta_coordinator", "outsider"}  # of the requests made by _place_request
+RECEIVERS = {"admin", "falun_coordinator", "lunden_staff"}  # Lunden's side; in Örebro no persona receives
+NEW_REQUESTERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "outsider"}
+SETTLERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "forum_secretary", "outsider"}
 REPORTERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "lunden_staff"}
 FOLLOWERS_UP = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "forum_secretary", "outsider"}
 SCHEDULERS = {"admin", "region_coordinator", "forum_secretary", "outsider"}
@@ -113,6 +120,43 @@ def _report_json(world, persona, which):
     return {"unit": _unit(world, persona, which).pk, "physical": 20, "staffed": 18, "occupied": 10}
 
 
+def _place_request(world, persona, which):
+    """An open county-wide request in the persona's county ("own") or the other one: from Avesta in
+    Dalarna, from Region Örebro in Örebro, each with an offer from a unit of that county."""
+    in_orebro = _county(persona, which) == "18"
+    requester = world.outsider if in_orebro else world.avesta_coordinator
+    origin = world.orebro_region if in_orebro else world.avesta
+    unit = world.orebro_unit if in_orebro else world.lunden
+    offerer = world.admin
+    capacity_services.capacity_report_create(
+        data=capacity_services.ReportInput(unit=unit, physical=20, staffed=20, occupied=5), by=world.admin
+    )
+    request = placement_services.request_create(
+        by=requester, from_organisation=origin, places=2, wanted_from=datetime.date(2030, 1, 1), to_county=True
+    )
+    offer = placement_services.offer_create(request=request, unit=unit, places=1, by=offerer)
+    return request, offer, unit
+
+
+def _request_kwargs(world, persona, which):
+    return {"request_id": _place_request(world, persona, which)[0].pk}
+
+
+def _offer_kwargs(world, persona, which):
+    return {"offer_id": _place_request(world, persona, which)[1].pk}
+
+
+def _offer_data(world, persona, which):
+    unit = world.orebro_unit if _county(persona, which) == "18" else world.lunden
+    return {"unit": unit.pk, "places": 1}
+
+
+def _new_request_json(world, persona, which):
+    table = OWN_ORGANISATION if which == "own" else OTHER_COUNTY_ORGANISATION
+    origin = Organisation.objects.get(code=table.get(persona, "R20"))
+    return {"from_organisation": origin.pk, "places": 2, "wanted_from": "2030-01-01", "to_county": True}
+
+
 def _api_key_kwargs(world, persona, which):
     owner_code = (
         OWN_ORGANISATION.get(persona, "R20") if which == "own" else OTHER_COUNTY_ORGANISATION.get(persona, "R18")
@@ -144,6 +188,63 @@ RULES: dict[str, Rule] = {
     "organisations:detail": Rule(LOGGED_IN, kwargs=_organisation_kwargs, other=404),
     "audit:review": Rule(AUDIT_REVIEWERS),
     "set_language": Rule(PUBLIC, ok=302, method="post", data=lambda w, p, o: {"language": "en", "next": "/"}),
+    "accounts:notifications": Rule(LOGGED_IN),
+    "placements:list": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "placements:new": Rule(NEW_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "placements:detail": Rule(LOGGED_IN, kwargs=_request_kwargs, other=404),
+    "placements:offer": Rule(
+        RECEIVERS, ok=302, method="post", kwargs=_request_kwargs, data=_offer_data, other=404, other_denied=404
+    ),
+    "placements:action": Rule(
+        REQUESTERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {**_request_kwargs(w, p, o), "action": "withdraw"},
+        other=404,
+        other_denied=404,
+    ),
+    "placements:offer_answer": Rule(
+        REQUESTERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {**_offer_kwargs(w, p, o), "answer": "accept"},
+        other=404,
+        other_denied=404,
+    ),
+    "placements:free": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "placements:settlement": Rule(SETTLERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "placements:escalation": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "api:placements_requests_create": Rule(
+        NEW_REQUESTERS,
+        ok=201,
+        anonymous=401,
+        method="post",
+        json=True,
+        data=_new_request_json,
+        other=404,
+        other_denied=404,
+    ),
+    "api:placements_requests": Rule(LOGGED_IN, anonymous=401),
+    "api:placements_request": Rule(LOGGED_IN, anonymous=401, kwargs=_request_kwargs, other=404),
+    "api:placements_offers_create": Rule(
+        RECEIVERS,
+        ok=201,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=_request_kwargs,
+        data=_offer_data,
+        other=404,
+        other_denied=404,
+    ),
+    "api:placements_offer_accept": Rule(
+        REQUESTERS, ok=201, anonymous=401, method="post", kwargs=_offer_kwargs, other=404, other_denied=404
+    ),
+    "api:placements_offer_decline": Rule(
+        REQUESTERS, ok=200, anonymous=401, method="post", kwargs=_offer_kwargs, other=404, other_denied=404
+    ),
+    "api:placements_free": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "api:escalation": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:overview": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:export_csv": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:export_xlsx": Rule(LOGGED_IN),

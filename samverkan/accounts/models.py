@@ -113,3 +113,25 @@ class ApiKey(models.Model):
     @property
     def is_authenticated(self) -> bool:
         return self.is_usable
+
+
+class Notification(models.Model):
+    """A message for one user in the app (and by e-mail when asked): something changed that concerns them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # The header's unread count and the user's list, newest first.
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.text}"

@@ -111,3 +111,31 @@ def user_create(*, email: str, password: str | None, full_name: str = "", by_use
             after=snapshot(user, ["email", "full_name", "is_staff", "is_superuser", "is_active"]),
         )
     return user
+
+
+def notify(*, users, text: str, url: str = "", email: bool = True) -> int:
+    """Tell each user in the app, and by e-mail unless `email` is false. Sent after the current
+    transaction commits, so a rolled-back change notifies no one. Returns the number of users."""
+    from django.conf import settings
+    from django.core.mail import send_mass_mail
+
+    from samverkan.accounts.models import Notification
+
+    recipients = {u.pk: u for u in users if u.is_active}
+    if not recipients:
+        return 0
+    Notification.objects.bulk_create(Notification(user=u, text=text[:300], url=url) for u in recipients.values())
+    if email:
+        link = f"\n\n{settings.SITE_URL.rstrip('/')}{url}" if url else ""
+        messages = [
+            (f"Samverkan: {text[:120]}", f"{text}{link}", settings.DEFAULT_FROM_EMAIL, [u.email])
+            for u in recipients.values()
+        ]
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    return len(recipients)
+
+
+def notifications_mark_read(*, user: User) -> int:
+    from samverkan.accounts.models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

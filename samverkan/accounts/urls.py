@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("", views.account_view, name="account"),
     path("api-keys/", views.api_keys_view, name="api_keys"),
+    path("meddelanden/", views.notifications_view, name="notifications"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
     path(
         "password/change/",

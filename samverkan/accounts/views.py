@@ -171,3 +171,12 @@ def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     services.api_key_revoke(api_key=key, by_user=request.user)
     messages.success(request, _("The key %(prefix)s has been revoked.") % {"prefix": key.prefix})
     return redirect("accounts:api_keys")
+
+
+@login_required
+def notifications_view(request: HttpRequest) -> HttpResponse:
+    notifications = list(request.user.notifications.all()[:100])
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user)
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"notifications": notifications})

@@ -24,6 +24,7 @@ from samverkan.capacity.models import (
     ReportingSchedule,
     UnitCapacity,
 )
+from samverkan.capacity.signals import capacity_changed
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, OrganisationKind, Unit
 
@@ -133,7 +134,12 @@ def capacity_reports_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        return [_store(data, now=now, by=by) for data in items]
+        reports = [_store(data, now=now, by=by) for data in items]
+        for county_code in county_codes:
+            transaction.on_commit(
+                lambda code=county_code: capacity_changed.send(sender=CapacityReport, county_code=code)
+            )
+    return reports
 
 
 def _store(data: ReportInput, *, now: datetime.datetime, by) -> CapacityReport:

@@ -23,7 +23,7 @@ DAYS = 60
 CATEGORIES = [("covid", "Covid-platser"), ("palliativ", "Palliativ vård"), ("demens", "Demens")]
 # unit code -> (physical, staffed, typical occupancy share, surge)
 PROFILES = {
-    "2080-lunden": (40, 34, 0.86, 6),
+    "2080-lunden": (40, 34, 0.75, 6),
     "2081-tjarnan": (20, 14, 0.7, 0),
     "2081-kvarnbacken": (16, 12, 0.8, 2),
     "2061-korttid": (15, 15, 0.34, 0),
@@ -55,8 +55,7 @@ def load(stdout) -> None:
     today = now.astimezone(LOCAL).date()
     count = 0
     for unit in units:
-        physical, staffed, share, surge = PROFILES.get(unit.code, (12, 10, 0.8, 0))
-        occupied = round(staffed * share)
+        physical, staffed, share, surge = PROFILES.get(unit.code, (12, 10, 0.95, 0))
         reporter = lunden_staff if unit.code == "2080-lunden" and lunden_staff else policy.SYSTEM
         for offset in range(DAYS - 1, -1, -1):
             day = today - datetime.timedelta(days=offset)
@@ -66,14 +65,13 @@ def load(stdout) -> None:
             reported_at = datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60), tzinfo=LOCAL)
             if reported_at > now:
                 continue
-            # Drift around the unit's typical occupancy; now and then one patient more than staffed places.
-            target = round(staffed * share)
-            occupied = (
-                occupied + rng.randint(-2, 2) + (1 if occupied < target - 2 else -1 if occupied > target + 2 else 0)
-            )
+            # Close to the unit's typical occupancy, a little higher towards today (the minutes'
+            # pressure); now and then one patient more than staffed places.
+            target = round(staffed * min(share + (0.04 if offset < 14 else 0), 1))
+            occupied = target + rng.choice([-2, -1, 0, 0, 1])
             occupied = min(max(occupied, 0), staffed + (1 if rng.random() < 0.05 else 0), physical)
-            if unit.code == "2061-korttid" and offset == 0:
-                occupied = 5
+            if unit.code == "2061-korttid" and offset <= 3:
+                occupied = 5  # Smedjebacken: 15 places, 5 occupied
             closed = unit.code == "2084-korttid" and 20 <= offset <= 23
             categories = {}
             if unit.code == "2080-lunden":

@@ -30,6 +30,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "capacity.report": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.UNIT_STAFF}),
     "capacity.follow_up": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.FORUM_SECRETARY}),
     "capacity.manage_schedule": frozenset({Role.REGION_COORDINATOR, Role.FORUM_SECRETARY}),
+    "placements.view": frozenset(Role.values),
+    "placements.request": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.UNIT_STAFF}),
+    "placements.settlement": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.FORUM_SECRETARY}),
+    "placements.confirm_escalation": frozenset({Role.REGION_COORDINATOR}),
 }
 
 

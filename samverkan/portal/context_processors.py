@@ -15,6 +15,7 @@ def navigation(request) -> dict:
     items = [
         ("portal:home", _("Home")),
         ("capacity:overview", _("Capacity")),
+        ("placements:list", _("Place requests")),
         ("organisations:list", _("Organisations")),
     ]
     if policy.can(user, "audit.review"):

@@ -31,6 +31,7 @@ class HomeSummary:
     attention: list[Attention] = field(default_factory=list)
     my_units: list[Unit] = field(default_factory=list)
     recent_events: list[AuditEvent] = field(default_factory=list)
+    escalations: list = field(default_factory=list)
 
 
 def home_summary(user) -> HomeSummary:
@@ -83,6 +84,8 @@ def home_summary(user) -> HomeSummary:
                 )
             )
     summary.attention.extend(_capacity_attention(user, scope))
+    summary.escalations = _escalations(user, scope)
+    summary.attention.extend(_placement_attention(user))
     if policy.can(user, "audit.review"):
         summary.recent_events = list(AuditEvent.objects.visible_to(user).select_related("organisation")[:8])
     return summary
@@ -119,4 +122,44 @@ def _capacity_attention(user, scope) -> list[Attention]:
                     url=f"{reverse('capacity:completeness')}?county={county_code}",
                 )
             )
+    return items
+
+
+def _escalations(user, scope) -> list:
+    """The current step of each of the user's counties, with its actions and the suggestion."""
+    from samverkan.placements import escalation
+
+    return [escalation.escalation_view(user, code) for code in sorted(scope.county_codes)]
+
+
+def _placement_attention(user) -> list[Attention]:
+    """Requests waiting for the user's answer, and unread notifications."""
+    from samverkan.accounts.models import Notification
+    from samverkan.placements import selectors as placements
+    from samverkan.placements.models import OPEN_STATUSES
+
+    items = []
+    incoming = placements.request_list(user, box="incoming").filter(status__in=OPEN_STATUSES).count()
+    if incoming:
+        items.append(
+            Attention(
+                ngettext(
+                    "%(count)d place request waits for an answer.",
+                    "%(count)d place requests wait for an answer.",
+                    incoming,
+                )
+                % {"count": incoming},
+                url=reverse("placements:list") + "?box=incoming&status=sent",
+                level="warning",
+            )
+        )
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    if unread:
+        items.append(
+            Attention(
+                ngettext("%(count)d unread notification.", "%(count)d unread notifications.", unread)
+                % {"count": unread},
+                url=reverse("accounts:notifications"),
+            )
+        )
     return items

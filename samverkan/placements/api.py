@@ -1,0 +1,284 @@
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from samverkan.apiauth import principal
+from samverkan.organisations.models import Organisation, Unit
+from samverkan.placements import escalation, selectors, services
+from samverkan.placements.models import PlacementNeed, PlaceOffer, PlaceRequest
+
+router = Router(tags=["placements"])
+
+
+class RequestIn(Schema):
+    from_organisation: int
+    places: int
+    needs: list[str] = Field(default_factory=list, description="Need codes of the county's list.")
+    wanted_from: datetime.date
+    wanted_until: datetime.date | None = None
+    urgency: str = "normal"
+    note: str = Field("", description="No patient identity.")
+    to_unit: int | None = None
+    to_municipality: int | None = Field(None, description="Organisation id of the municipality.")
+    to_county: bool = False
+    draft: bool = False
+
+
+class OfferIn(Schema):
+    unit: int
+    places: int
+    comment: str = ""
+
+
+class OfferOut(Schema):
+    id: int
+    unit: int
+    unit_name: str
+    places: int
+    status: str
+
+    @staticmethod
+    def resolve_unit(obj) -> int:
+        return obj.unit_id
+
+    @staticmethod
+    def resolve_unit_name(obj) -> str:
+        return obj.unit.name
+
+
+class RequestOut(Schema):
+    id: int
+    county: str
+    from_organisation: int
+    places: int
+    needs: list[str]
+    wanted_from: datetime.date
+    wanted_until: datetime.date | None
+    urgency: str
+    note: str
+    to_unit: int | None
+    to_municipality: int | None
+    to_county: bool
+    status: str
+    sent_at: datetime.datetime | None
+    expires_at: datetime.datetime | None
+    offers: list[OfferOut]
+
+    @staticmethod
+    def resolve_county(obj) -> str:
+        return obj.county_id
+
+    @staticmethod
+    def resolve_from_organisation(obj) -> int:
+        return obj.from_organisation_id
+
+    @staticmethod
+    def resolve_needs(obj) -> list[str]:
+        return [n.code for n in obj.needs.all()]
+
+    @staticmethod
+    def resolve_to_unit(obj) -> int | None:
+        return obj.to_unit_id
+
+    @staticmethod
+    def resolve_to_municipality(obj) -> int | None:
+        return obj.to_municipality_id
+
+    @staticmethod
+    def resolve_offers(obj) -> list:
+        return list(obj.offers.select_related("unit"))
+
+
+class ReservationOut(Schema):
+    id: int
+    unit: int
+    places: int
+    request: int
+
+    @staticmethod
+    def resolve_unit(obj) -> int:
+        return obj.unit_id
+
+    @staticmethod
+    def resolve_request(obj) -> int:
+        return obj.request_id
+
+
+class Message(Schema):
+    detail: str | dict[str, list[str]]
+
+
+class FreeUnitOut(Schema):
+    unit: int
+    unit_name: str
+    municipality: str
+    free: int
+    stale: bool
+    reported_at: datetime.datetime | None
+
+
+class EscalationOut(Schema):
+    county: str
+    current_step: int
+    current_name: str
+    actions: list[str]
+    suggested_step: int
+    suggested_name: str
+    reasons: list[str]
+    figures: dict
+
+
+def _visible_request(request, request_id: int) -> PlaceRequest:
+    try:
+        return selectors.request_detail(principal(request), request_id)
+    except PlaceRequest.DoesNotExist:
+        raise Http404 from None
+
+
+def _conflict_or_invalid(call):
+    try:
+        return None, call()
+    except services.Conflict as conflict:
+        return Status(409, {"detail": str(conflict)}), None
+    except ValidationError as error:
+        return Status(
+            422, {"detail": error.message_dict if hasattr(error, "error_dict") else " ".join(error.messages)}
+        ), None
+
+
+@router.post(
+    "/placements/requests",
+    url_name="placements_requests_create",
+    response={201: RequestOut, 409: Message, 422: Message},
+)
+def create_request(request, payload: RequestIn):
+    who = principal(request)
+    organisation = get_object_or_404(Organisation.objects.visible_to(who), pk=payload.from_organisation)
+    needs = list(PlacementNeed.objects.filter(county_id=organisation.county_id, code__in=payload.needs))
+    unknown = sorted(set(payload.needs) - {n.code for n in needs})
+    if unknown:
+        return Status(422, {"detail": {"needs": [f"Unknown need(s): {', '.join(unknown)}."]}})
+    to_unit = get_object_or_404(Unit.objects.visible_to(who), pk=payload.to_unit) if payload.to_unit else None
+    to_municipality = (
+        get_object_or_404(Organisation.objects.visible_to(who), pk=payload.to_municipality)
+        if payload.to_municipality
+        else None
+    )
+    error, created = _conflict_or_invalid(
+        lambda: services.request_create(
+            by=who,
+            from_organisation=organisation,
+            places=payload.places,
+            wanted_from=payload.wanted_from,
+            wanted_until=payload.wanted_until,
+            urgency=payload.urgency,
+            note=payload.note,
+            needs=needs,
+            to_unit=to_unit,
+            to_municipality=to_municipality,
+            to_county=payload.to_county,
+            send=not payload.draft,
+        )
+    )
+    return error or Status(201, created)
+
+
+@router.get("/placements/requests", url_name="placements_requests", response=list[RequestOut])
+def list_requests(request, status: str | None = None, county: str | None = None, box: str = "all"):
+    return list(selectors.request_list(principal(request), county_code=county, status=status, box=box)[:500])
+
+
+@router.get("/placements/requests/{request_id}", url_name="placements_request", response=RequestOut)
+def get_request(request, request_id: int):
+    return _visible_request(request, request_id)
+
+
+@router.post(
+    "/placements/requests/{request_id}/offers",
+    url_name="placements_offers_create",
+    response={201: OfferOut, 409: Message, 422: Message},
+)
+def create_offer(request, request_id: int, payload: OfferIn):
+    who = principal(request)
+    place_request = _visible_request(request, request_id)
+    unit = get_object_or_404(Unit.objects.visible_to(who).select_related("organisation"), pk=payload.unit)
+    error, offer = _conflict_or_invalid(
+        lambda: services.offer_create(
+            request=place_request, unit=unit, places=payload.places, by=who, comment=payload.comment
+        )
+    )
+    return error or Status(201, offer)
+
+
+def _visible_offer(request, offer_id: int) -> PlaceOffer:
+    offer = get_object_or_404(PlaceOffer.objects.select_related("request", "unit"), pk=offer_id)
+    _visible_request(request, offer.request_id)
+    return offer
+
+
+@router.post(
+    "/placements/offers/{offer_id}/accept",
+    url_name="placements_offer_accept",
+    response={201: ReservationOut, 409: Message, 422: Message},
+)
+def accept_offer(request, offer_id: int):
+    offer = _visible_offer(request, offer_id)
+    error, reservation = _conflict_or_invalid(lambda: services.offer_accept(offer=offer, by=principal(request)))
+    return error or Status(201, reservation)
+
+
+@router.post(
+    "/placements/offers/{offer_id}/decline",
+    url_name="placements_offer_decline",
+    response={200: OfferOut, 409: Message, 422: Message},
+)
+def decline_offer(request, offer_id: int):
+    """Optional JSON body: {"reason": "…"}."""
+    offer = _visible_offer(request, offer_id)
+    try:
+        body = json.loads(request.body or b"{}") if request.content_type == "application/json" else {}
+        reason = str(body.get("reason", ""))[:300]
+    except (ValueError, AttributeError):
+        return Status(422, {"detail": {"reason": ['Send a JSON object like {"reason": "…"}, or no body.']}})
+    error, declined = _conflict_or_invalid(
+        lambda: services.offer_decline(offer=offer, by=principal(request), reason=reason)
+    )
+    return error or Status(200, declined)
+
+
+@router.get("/placements/free", url_name="placements_free", response=list[FreeUnitOut])
+def free(request, county: str, need: list[str] | None = None, municipality: str | None = None):
+    _, units = selectors.free_places(principal(request), county, needs=need or [], municipality=municipality)
+    return [
+        {
+            "unit": f.row.unit_id,
+            "unit_name": f.row.unit_name,
+            "municipality": f.row.municipality_code,
+            "free": f.row.free,
+            "stale": f.row.stale,
+            "reported_at": f.row.reported_at,
+        }
+        for f in units
+    ]
+
+
+@router.get("/escalation", url_name="escalation", response=EscalationOut)
+def escalation_state(request, county: str):
+    view = escalation.escalation_view(principal(request), county)
+    return {
+        "county": county,
+        "current_step": view.current.order,
+        "current_name": view.current.name,
+        "actions": view.current.action_list,
+        "suggested_step": view.suggestion.step.order,
+        "suggested_name": view.suggestion.step.name,
+        "reasons": view.suggestion.reasons,
+        "figures": view.figures.as_dict(),
+    }

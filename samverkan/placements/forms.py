@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.organisations.models import Organisation, OrganisationKind, Unit, UnitKind
+from samverkan.placements.models import PlacementNeed, Urgency
+
+
+class RequestForm(forms.Form):
+    TARGETS = [("county", _("The whole county")), ("municipality", _("One municipality")), ("unit", _("One unit"))]
+
+    from_organisation = forms.ModelChoiceField(label=_("Asking organisation"), queryset=Organisation.objects.none())
+    places = forms.IntegerField(label=_("Number of places"), min_value=1, max_value=100)
+    needs = forms.ModelMultipleChoiceField(
+        label=_("Needs"), queryset=PlacementNeed.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    wanted_from = forms.DateField(label=_("Wanted from"), widget=forms.DateInput(attrs={"type": "date"}))
+    wanted_until = forms.DateField(
+        label=_("Wanted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    target = forms.ChoiceField(label=_("Send to"), choices=TARGETS, widget=forms.RadioSelect, initial="county")
+    to_municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Organisation.objects.none(), required=False
+    )
+    to_unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the receiving unit needs to know. No names or personal identity numbers."),
+    )
+
+    def __init__(self, *args, county_code: str, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_organisation"].queryset = organisations
+        self.fields["needs"].queryset = PlacementNeed.objects.filter(county_id=county_code)
+        self.fields["to_municipality"].queryset = Organisation.objects.filter(
+            county_id=county_code, kind=OrganisationKind.MUNICIPALITY
+        )
+        self.fields["to_unit"].queryset = Unit.objects.filter(
+            organisation__county_id=county_code, kind=UnitKind.SHORT_TERM, is_active=True
+        ).select_related("municipality")
+
+    def clean(self):
+        data = super().clean()
+        target = data.get("target")
+        if target == "municipality" and not data.get("to_municipality"):
+            self.add_error("to_municipality", _("Choose the municipality."))
+        if target == "unit" and not data.get("to_unit"):
+            self.add_error("to_unit", _("Choose the unit."))
+        return data
+
+
+class OfferForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    places = forms.IntegerField(label=_("Places"), min_value=1)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=300)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class EscalationForm(forms.Form):
+    step = forms.ModelChoiceField(label=_("Step"), queryset=None, empty_label=None)
+    comment = forms.CharField(label=_("Comment"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, steps, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].queryset = steps

@@ -1,0 +1,221 @@
+"""Reads for placements: request lists, the free-places search and the monthly settlement."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from samverkan.capacity import selectors as capacity
+from samverkan.capacity.models import BedCategory, CapacityReportCategory, UnitCapacity
+from samverkan.organisations import policy
+from samverkan.organisations.models import Organisation, Role
+from samverkan.placements import states
+from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus, Reservation
+
+
+def request_list(
+    principal, *, county_code: str | None = None, status: str | None = None, box: str = "all"
+) -> QuerySet[PlaceRequest]:
+    """Requests of the principal's counties; `box` narrows to those sent by ("outgoing") or
+    addressed to ("incoming") the principal's organisations."""
+    policy.require(principal, "placements.view")
+    requests = (
+        PlaceRequest.objects.visible_to(principal)
+        .select_related("from_organisation", "to_unit", "to_municipality", "county")
+        .prefetch_related("needs")
+    )
+    if county_code:
+        requests = requests.filter(county_id=county_code)
+    if status in RequestStatus.values:
+        requests = requests.filter(status=status)
+    scope = policy.scope_of(principal)
+    organisations = scope.organisation_ids()
+    units = [g.unit_id for g in scope.grants if g.unit_id]
+    if box == "outgoing":
+        requests = requests.filter(Q(from_organisation_id__in=organisations) | Q(from_unit_id__in=units))
+    elif box == "incoming":
+        requests = requests.filter(
+            Q(to_unit_id__in=units)
+            | Q(to_unit__organisation_id__in=organisations)
+            | Q(to_municipality_id__in=organisations)
+            | (Q(to_county=True) & ~Q(from_organisation_id__in=organisations))
+        )
+    return requests
+
+
+def request_detail(principal, request_id: int) -> PlaceRequest:
+    """The request if visible (PlaceRequest.DoesNotExist otherwise: a 404)."""
+    policy.require(principal, "placements.view")
+    return (
+        request_list(principal)
+        .prefetch_related("offers__unit", "offers__offered_by", "events", "reservations")
+        .get(pk=request_id)
+    )
+
+
+def offerable_units(principal, request: PlaceRequest):
+    """Units the principal may offer places at for this request."""
+    from samverkan.organisations.models import Unit, UnitKind
+
+    units = Unit.objects.filter(organisation__county_id=request.county_id, is_active=True, kind=UnitKind.SHORT_TERM)
+    reportable = policy.reportable_unit_ids(principal)
+    if reportable is not None:
+        units = units.filter(pk__in=reportable)
+    return [
+        u
+        for u in units.select_related("organisation")
+        if states._is_receiving_unit(request, u.pk, u.organisation_id, u.organisation.county_id)
+    ]
+
+
+@dataclass
+class FreeUnit:
+    row: capacity.UnitRow
+    category_free: dict[str, int] = field(default_factory=dict)
+
+
+def free_places(
+    principal, county_code: str | None = None, *, needs: list[str] = (), municipality: str | None = None
+) -> tuple:
+    """Units with free places now (the shop window), from the latest reports; stale reports are
+    included but marked. A need whose code is a bed category requires free places of that category."""
+    overview = capacity.county_overview(principal, county_code)
+    rows = [r for r in overview.rows if (r.free or 0) > 0 and r.open_for_admission]
+    if municipality:
+        rows = [r for r in rows if r.municipality_code == municipality]
+    category_codes = set(
+        BedCategory.objects.filter(county_id=overview.county.code, code__in=needs).values_list("code", flat=True)
+    )
+    result = [FreeUnit(row) for row in rows]
+    if category_codes:
+        latest = dict(
+            UnitCapacity.objects.filter(unit_id__in=[r.unit_id for r in rows]).values_list(
+                "unit_id", "latest_report_id"
+            )
+        )
+        figures = defaultdict(dict)
+        for report_id, code, staffed, occupied in CapacityReportCategory.objects.filter(
+            report_id__in=latest.values(), category__code__in=category_codes
+        ).values_list("report_id", "category__code", "staffed", "occupied"):
+            figures[report_id][code] = max(staffed - occupied, 0)
+        result = []
+        for row in rows:
+            per_category = figures.get(latest.get(row.unit_id), {})
+            if all(per_category.get(code, 0) > 0 for code in category_codes):
+                result.append(FreeUnit(row, per_category))
+    result.sort(key=lambda f: (f.row.stale, -(f.row.free or 0), f.row.unit_name))
+    return overview, result
+
+
+def needs_for(county_code: str) -> QuerySet[PlacementNeed]:
+    return PlacementNeed.objects.filter(county_id=county_code)
+
+
+# Settlement -----------------------------------------------------------------------------
+
+
+@dataclass
+class SettlementLine:
+    reservation: Reservation
+    first_day: datetime.date
+    last_day: datetime.date
+    days: int
+    amount: Decimal
+
+
+@dataclass
+class Statement:
+    payer: Organisation
+    receiver: Organisation
+    lines: list[SettlementLine]
+
+    @property
+    def days(self) -> int:
+        return sum(line.days for line in self.lines)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0"))
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _rate_on(rates: list[DayRate], day: datetime.date) -> Decimal | None:
+    price = None
+    for rate in rates:  # ordered by valid_from
+        if rate.valid_from <= day:
+            price = rate.amount
+    return price
+
+
+def days_and_amount(
+    arrived: datetime.date,
+    left: datetime.date | None,
+    first: datetime.date,
+    last: datetime.date,
+    rates: list[DayRate],
+    today: datetime.date,
+) -> tuple[datetime.date | None, datetime.date | None, int, Decimal]:
+    """Days of a stay within [first, last], counted per night: from the arrival day up to, not
+    including, the day of leaving (a stay still going counts up to today). Each day is priced at
+    the rate in force that day."""
+    end = min(left or today + datetime.timedelta(days=1), last + datetime.timedelta(days=1))
+    start = max(arrived, first)
+    if end <= start:
+        return None, None, 0, Decimal("0")
+    amount, day = Decimal("0"), start
+    while day < end:
+        price = _rate_on(rates, day)
+        if price is None:
+            raise ValueError(f"No day rate for {day}")
+        amount += price
+        day += datetime.timedelta(days=1)
+    return start, end - datetime.timedelta(days=1), (end - start).days, amount
+
+
+def settlement(
+    principal, county_code: str, year: int, month: int, *, today: datetime.date | None = None
+) -> list[Statement]:
+    """The month's statements, one per pair of municipalities (the requester pays the unit's owner)."""
+    if not policy.can(principal, "placements.settlement", county_code=county_code):
+        raise PermissionDenied
+    today = today or timezone.localdate()
+    first, last = month_bounds(year, month)
+    rates = list(DayRate.objects.filter(county_id=county_code).order_by("valid_from"))
+    reservations = (
+        Reservation.objects.filter(request__county_id=county_code, arrived_on__isnull=False, arrived_on__lte=last)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=first))
+        .select_related("request__from_organisation", "unit__organisation")
+        .order_by("arrived_on", "id")
+    )
+    scope = policy.scope_of(principal)
+    own = None
+    if not scope.is_admin and not scope.counties_with_role({Role.REGION_COORDINATOR, Role.FORUM_SECRETARY}) >= {
+        county_code
+    }:
+        own = scope.organisation_ids({Role.MUNICIPAL_COORDINATOR})
+    statements: dict[tuple[int, int], Statement] = {}
+    for reservation in reservations:
+        payer, receiver = reservation.request.from_organisation, reservation.unit.organisation
+        if payer.pk == receiver.pk:
+            continue
+        if own is not None and payer.pk not in own and receiver.pk not in own:
+            continue
+        start, end, days, amount = days_and_amount(
+            reservation.arrived_on, reservation.left_on, first, last, rates, today
+        )
+        if days == 0:
+            continue
+        amount *= reservation.places
+        statement = statements.setdefault((payer.pk, receiver.pk), Statement(payer, receiver, []))
+        statement.lines.append(SettlementLine(reservation, start, end, days * reservation.places, amount))
+    return sorted(statements.values(), key=lambda s: (s.payer.name, s.receiver.name))

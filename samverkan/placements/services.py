@@ -1,0 +1,488 @@
+"""Writes for placements. Every transition checks the state table (states.py), is atomic, writes
+the request's visible history and an audit event, and notifies the other side.
+
+Reservations never overbook: accepting an offer locks the unit's capacity row (SELECT … FOR
+UPDATE on PostgreSQL; SQLite's write transaction serialises the same section) and re-checks the
+free places inside that lock."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samverkan.accounts.models import User
+from samverkan.accounts.services import notify
+from samverkan.audit.services import audit_record, snapshot
+from samverkan.capacity.models import UnitCapacity
+from samverkan.organisations import policy
+from samverkan.organisations.models import Organisation, OrganisationKind, Role, Unit
+from samverkan.placements import states
+from samverkan.placements.models import (
+    OfferStatus,
+    PlacementNeed,
+    PlacementSettings,
+    PlaceOffer,
+    PlaceRequest,
+    RequestEvent,
+    RequestStatus,
+    Reservation,
+)
+
+S = RequestStatus
+# Ten or twelve digits, optionally with a separator: looks like a personal identity number.
+_PERSONNUMMER_LIKE = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
+
+
+class Conflict(Exception):
+    """The request cannot be done as the world stands now (e.g. the places were taken meanwhile)."""
+
+
+def _label(principal) -> str:
+    if isinstance(principal, User):
+        return principal.get_full_name()
+    return str(getattr(principal, "name", None) or principal)
+
+
+def _actor_organisation(principal, request: PlaceRequest) -> Organisation | None:
+    scope = policy.scope_of(principal)
+    for grant in scope.grants:
+        if grant.organisation_id == request.from_organisation_id:
+            return request.from_organisation
+    ids = [g.organisation_id for g in scope.grants]
+    return Organisation.objects.filter(pk__in=ids[:1]).first() if ids else None
+
+
+def _event(request: PlaceRequest, action: str, by, text: str = "") -> None:
+    RequestEvent.objects.create(
+        request=request,
+        action=action,
+        status_after=request.status,
+        text=text,
+        actor_label=_label(by),
+        organisation=_actor_organisation(by, request),
+    )
+
+
+def _require(by, request: PlaceRequest, action: str) -> None:
+    if not states.allowed(by, request, action):
+        if request.status not in states.TRANSITIONS[action].sources:
+            raise Conflict(
+                _("The request is %(status)s; it cannot be %(action)s now.")
+                % {"status": request.get_status_display().lower(), "action": ACTION_PAST.get(action, action)}
+            )
+        raise PermissionDenied(action)
+
+
+ACTION_PAST = {
+    "send": "sent",
+    "withdraw": "withdrawn",
+    "offer": "offered places",
+    "decline": "declined",
+    "accept": "accepted",
+    "decline_offer": "answered",
+    "arrive": "marked as in place",
+    "end": "ended",
+    "expire": "expired",
+}
+
+
+def _coordinators_of(organisation_ids) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__organisation_id__in=organisation_ids,
+            memberships__role=Role.MUNICIPAL_COORDINATOR,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def _requester_users(request: PlaceRequest) -> list[User]:
+    users = User.objects.filter(
+        memberships__organisation_id=request.from_organisation_id,
+        memberships__role__in=states.COORDINATORS,
+        is_active=True,
+    )
+    return list(users.distinct())
+
+
+def _receiver_users(request: PlaceRequest) -> list[User]:
+    if request.to_unit_id:
+        staff = User.objects.filter(memberships__unit_id=request.to_unit_id, is_active=True)
+        return list({*staff, *_coordinators_of([request.to_unit.organisation_id])})
+    if request.to_municipality_id:
+        return _coordinators_of([request.to_municipality_id])
+    others = Organisation.objects.filter(county_id=request.county_id, kind=OrganisationKind.MUNICIPALITY).exclude(
+        pk=request.from_organisation_id
+    )
+    return _coordinators_of(others.values_list("pk", flat=True))
+
+
+def _url(request: PlaceRequest) -> str:
+    return reverse("placements:detail", kwargs={"request_id": request.pk})
+
+
+def _lock(request: PlaceRequest) -> PlaceRequest:
+    return (
+        PlaceRequest.objects.select_for_update()
+        .select_related("from_organisation", "to_unit", "to_municipality", "county")
+        .get(pk=request.pk)
+    )
+
+
+def _check_note(note: str) -> None:
+    if _PERSONNUMMER_LIKE.search(note or ""):
+        raise ValidationError(
+            {"note": [_("The note looks like it contains a personal identity number. Leave patient identity out.")]}
+        )
+
+
+def request_create(
+    *,
+    by,
+    from_organisation: Organisation,
+    places: int,
+    wanted_from: datetime.date,
+    wanted_until: datetime.date | None = None,
+    urgency: str = "normal",
+    note: str = "",
+    needs: list[PlacementNeed] | None = None,
+    to_unit: Unit | None = None,
+    to_municipality: Organisation | None = None,
+    to_county: bool = False,
+    from_unit: Unit | None = None,
+    send: bool = True,
+) -> PlaceRequest:
+    """A new request (a draft, or sent at once). The sender must coordinate `from_organisation`
+    (or be staff of the hospital ward `from_unit`)."""
+    request = PlaceRequest(
+        county_id=from_organisation.county_id,
+        from_organisation=from_organisation,
+        from_unit=from_unit,
+        places=places,
+        wanted_from=wanted_from,
+        wanted_until=wanted_until,
+        urgency=urgency,
+        note=note,
+        to_unit=to_unit,
+        to_municipality=to_municipality,
+        to_county=to_county,
+        created_by=by if isinstance(by, User) else None,
+    )
+    if states.REQUESTER not in states.sides_of(by, request):
+        raise PermissionDenied("request_create")
+    errors: dict[str, list[str]] = {}
+    try:
+        _check_note(note)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if wanted_until and wanted_until < wanted_from:
+        errors.setdefault("wanted_until", []).append(_("The end date is before the start date."))
+    if places is None or places < 1 or places > 100:
+        errors.setdefault("places", []).append(_("Ask for between 1 and 100 places."))
+    targets = [to_unit is not None, to_municipality is not None, bool(to_county)]
+    if sum(targets) != 1:
+        errors.setdefault("to", []).append(_("Address the request to one unit, one municipality or the whole county."))
+    for target_county in [
+        to_unit.organisation.county_id if to_unit else None,
+        to_municipality.county_id if to_municipality else None,
+    ]:
+        if target_county and target_county != from_organisation.county_id:
+            errors.setdefault("to", []).append(_("Requests go to units and municipalities of your own county."))
+    if to_municipality is not None and to_municipality.kind != OrganisationKind.MUNICIPALITY:
+        errors.setdefault("to_municipality", []).append(_("Choose a municipality."))
+    if to_municipality is not None and to_municipality.pk == from_organisation.pk:
+        errors.setdefault("to_municipality", []).append(_("A municipality does not send requests to itself."))
+    needs = list(needs or [])
+    if any(n.county_id != from_organisation.county_id for n in needs):
+        errors.setdefault("needs", []).append(_("Unknown need for this county."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        request.save()
+        request.needs.set(needs)
+        _event(request, "create", by, note)
+        audit_record(
+            actor=by,
+            event_type="placements.request_created",
+            obj=request,
+            organisation=from_organisation,
+            after={
+                **snapshot(
+                    request,
+                    ["places", "wanted_from", "wanted_until", "urgency", "to_unit", "to_municipality", "to_county"],
+                ),
+                "needs": [n.code for n in needs],
+            },
+        )
+        if send:
+            _send(request, by)
+    return request
+
+
+def _send(request: PlaceRequest, by) -> None:
+    settings_row = PlacementSettings.objects.filter(county_id=request.county_id).first()
+    hours = settings_row.expiry_hours if settings_row else 48
+    now = timezone.now()
+    request.status, request.sent_at, request.expires_at = S.SENT, now, now + datetime.timedelta(hours=hours)
+    request.save(update_fields=["status", "sent_at", "expires_at"])
+    _event(request, "send", by)
+    audit_record(
+        actor=by,
+        event_type="placements.request_sent",
+        obj=request,
+        organisation=request.from_organisation,
+        after={"status": request.status, "expires_at": request.expires_at},
+    )
+    notify(
+        users=_receiver_users(request),
+        text=_("%(org)s asks for %(n)d places from %(date)s.")
+        % {"org": request.from_organisation.name, "n": request.places, "date": request.wanted_from.isoformat()},
+        url=_url(request),
+    )
+
+
+def request_send(*, request: PlaceRequest, by) -> PlaceRequest:
+    with transaction.atomic():
+        request = _lock(request)
+        _require(by, request, "send")
+        _send(request, by)
+    return request
+
+
+def _transition(request: PlaceRequest, action: str, by, *, text: str = "", notify_side: str | None = None) -> None:
+    before = request.status
+    request.status = states.TRANSITIONS[action].target
+    request.save(update_fields=["status", "decline_reason"] if action == "decline" else ["status"])
+    _event(request, action, by, text)
+    audit_record(
+        actor=by,
+        event_type=f"placements.request_{action}",
+        obj=request,
+        organisation=request.from_organisation,
+        before={"status": before},
+        after={"status": request.status, **({"text": text} if text else {})},
+    )
+    if notify_side:
+        users = _requester_users(request) if notify_side == states.REQUESTER else _receiver_users(request)
+        notify(
+            users=users,
+            text=_("Request #%(id)d from %(org)s: %(status)s.")
+            % {"id": request.pk, "org": request.from_organisation.name, "status": request.get_status_display().lower()},
+            url=_url(request),
+        )
+
+
+def _release_reservations(request: PlaceRequest) -> None:
+    """Give back the places held for a request whose patients have not arrived."""
+    now = timezone.now()
+    for reservation in request.reservations.select_related("unit").filter(
+        arrived_on__isnull=True, released_at__isnull=True
+    ):
+        state = UnitCapacity.objects.select_for_update().get(unit_id=reservation.unit_id)
+        state.reserved = max(state.reserved - reservation.places, 0)
+        state.save(update_fields=["reserved", "updated_at"])
+        reservation.released_at = now
+        reservation.save(update_fields=["released_at"])
+
+
+def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceRequest:
+    with transaction.atomic():
+        request = _lock(request)
+        _require(by, request, "withdraw")
+        _release_reservations(request)
+        request.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=timezone.now())
+        _transition(request, "withdraw", by, text=reason, notify_side=states.RECEIVER)
+    return request
+
+
+def request_decline(*, request: PlaceRequest, by, reason: str) -> PlaceRequest:
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the request is declined.")]})
+    with transaction.atomic():
+        request = _lock(request)
+        _require(by, request, "decline")
+        request.decline_reason = reason
+        request.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=timezone.now())
+        _transition(request, "decline", by, text=reason, notify_side=states.REQUESTER)
+    return request
+
+
+def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment: str = "") -> PlaceOffer:
+    """Offer places at `unit`, which must be one of the addressed units that `by` reports for."""
+    with transaction.atomic():
+        request = _lock(request)
+        _require(by, request, "offer")
+        if not policy.can_report_for_unit(by, unit) or not states._is_receiving_unit(
+            request, unit.pk, unit.organisation_id, unit.organisation.county_id
+        ):
+            raise PermissionDenied("offer for this unit")
+        accepted = sum(o.places for o in request.offers.filter(status=OfferStatus.ACCEPTED))
+        wanted = request.places - accepted
+        if places is None or places < 1 or places > wanted:
+            raise ValidationError({"places": [_("Offer between 1 and %(n)d places.") % {"n": wanted}]})
+        offer = PlaceOffer.objects.create(
+            request=request, unit=unit, places=places, comment=comment, offered_by=by if isinstance(by, User) else None
+        )
+        request.status = S.OFFERED
+        request.save(update_fields=["status"])
+        _event(request, "offer", by, _("%(unit)s offers %(n)d places.") % {"unit": unit.name, "n": places})
+        audit_record(
+            actor=by,
+            event_type="placements.offer_created",
+            obj=offer,
+            organisation=unit.organisation,
+            after=snapshot(offer, ["request", "unit", "places", "comment"]),
+        )
+        notify(
+            users=_requester_users(request),
+            text=_("%(unit)s offers %(n)d places for request #%(id)d.")
+            % {"unit": unit.name, "n": places, "id": request.pk},
+            url=_url(request),
+        )
+    return offer
+
+
+def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
+    """Accept an offer: reserve its places at the unit. Raises Conflict when the unit no longer
+    has that many free places (free = staffed − occupied − reserved, from its latest report)."""
+    with transaction.atomic():
+        request = _lock(offer.request)
+        offer = PlaceOffer.objects.select_for_update().select_related("unit__organisation").get(pk=offer.pk)
+        _require(by, request, "accept")
+        if offer.status != OfferStatus.OPEN:
+            raise Conflict(_("The offer is no longer open."))
+        accepted = sum(o.places for o in request.offers.filter(status=OfferStatus.ACCEPTED))
+        if accepted + offer.places > request.places:
+            raise Conflict(_("Accepting this offer would give more places than the request asks for."))
+        state, _created = UnitCapacity.objects.select_for_update().get_or_create(unit=offer.unit)
+        report = state.latest_report
+        free = max(report.staffed - report.occupied - state.reserved, 0) if report else 0
+        if free < offer.places:
+            raise Conflict(
+                _("%(unit)s has %(free)d free places now; the offer of %(n)d can no longer be accepted.")
+                % {"unit": offer.unit.name, "free": free, "n": offer.places}
+            )
+        state.reserved += offer.places
+        state.save(update_fields=["reserved", "updated_at"])
+        reservation = Reservation.objects.create(offer=offer, request=request, unit=offer.unit, places=offer.places)
+        offer.status, offer.answered_at = OfferStatus.ACCEPTED, timezone.now()
+        offer.save(update_fields=["status", "answered_at"])
+        if accepted + offer.places == request.places:
+            request.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=timezone.now())
+        _transition(
+            request,
+            "accept",
+            by,
+            text=_("Accepted %(n)d places at %(unit)s.") % {"n": offer.places, "unit": offer.unit.name},
+        )
+        audit_record(
+            actor=by,
+            event_type="placements.reservation_created",
+            obj=reservation,
+            organisation=offer.unit.organisation,
+            after={"unit": offer.unit_id, "places": offer.places, "reserved_after": state.reserved},
+        )
+        notify(
+            users=[
+                *User.objects.filter(memberships__unit_id=offer.unit_id, is_active=True),
+                *_coordinators_of([offer.unit.organisation_id]),
+            ],
+            text=_("Request #%(id)d: %(org)s accepted %(n)d places at %(unit)s.")
+            % {"id": request.pk, "org": request.from_organisation.name, "n": offer.places, "unit": offer.unit.name},
+            url=_url(request),
+        )
+    return reservation
+
+
+def offer_decline(*, offer: PlaceOffer, by, reason: str = "") -> PlaceOffer:
+    with transaction.atomic():
+        request = _lock(offer.request)
+        offer = PlaceOffer.objects.select_for_update().select_related("unit__organisation").get(pk=offer.pk)
+        _require(by, request, "decline_offer")
+        if offer.status != OfferStatus.OPEN:
+            raise Conflict(_("The offer is no longer open."))
+        offer.status, offer.answered_at, offer.decline_reason = OfferStatus.DECLINED, timezone.now(), reason
+        offer.save(update_fields=["status", "answered_at", "decline_reason"])
+        if request.status == S.OFFERED and not request.offers.filter(status=OfferStatus.OPEN).exists():
+            request.status = S.SENT
+            request.save(update_fields=["status"])
+        _event(
+            request,
+            "decline_offer",
+            by,
+            _("Declined the offer from %(unit)s. %(reason)s") % {"unit": offer.unit.name, "reason": reason},
+        )
+        audit_record(
+            actor=by,
+            event_type="placements.offer_declined",
+            obj=offer,
+            organisation=offer.unit.organisation,
+            after={"status": offer.status, "reason": reason},
+        )
+        notify(
+            users=_coordinators_of([offer.unit.organisation_id]),
+            text=_("Request #%(id)d: your offer was declined.") % {"id": request.pk},
+            url=_url(request),
+        )
+    return offer
+
+
+def request_arrive(*, request: PlaceRequest, by, on: datetime.date | None = None) -> PlaceRequest:
+    """The patients are in place: the held places become the units' occupied places."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        request = _lock(request)
+        _require(by, request, "arrive")
+        for reservation in request.reservations.filter(released_at__isnull=True, arrived_on__isnull=True):
+            state = UnitCapacity.objects.select_for_update().get(unit_id=reservation.unit_id)
+            state.reserved = max(state.reserved - reservation.places, 0)
+            state.save(update_fields=["reserved", "updated_at"])
+            reservation.arrived_on = on
+            reservation.save(update_fields=["arrived_on"])
+        request.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=timezone.now())
+        _transition(
+            request,
+            "arrive",
+            by,
+            notify_side=states.RECEIVER if states.REQUESTER in states.sides_of(by, request) else states.REQUESTER,
+        )
+    return request
+
+
+def request_end(*, request: PlaceRequest, by, on: datetime.date | None = None) -> PlaceRequest:
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        request = _lock(request)
+        _require(by, request, "end")
+        stays = request.reservations.filter(arrived_on__isnull=False, left_on__isnull=True)
+        if any(on < r.arrived_on for r in stays):
+            raise ValidationError({"on": [_("A stay cannot end before it starts.")]})
+        stays.update(left_on=on)
+        _transition(
+            request,
+            "end",
+            by,
+            notify_side=states.RECEIVER if states.REQUESTER in states.sides_of(by, request) else states.REQUESTER,
+        )
+    return request
+
+
+def requests_expire(*, now: datetime.datetime | None = None) -> int:
+    """Expire sent or offered requests whose answer time has passed without an accepted offer."""
+    now = now or timezone.now()
+    count = 0
+    for request in PlaceRequest.objects.filter(status__in=[S.SENT, S.OFFERED], expires_at__lte=now):
+        with transaction.atomic():
+            locked = _lock(request)
+            if locked.status not in (S.SENT, S.OFFERED) or locked.expires_at > now:
+                continue
+            locked.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=now)
+            _transition(locked, "expire", policy.SYSTEM, notify_side=states.REQUESTER)
+            count += 1
+    return count

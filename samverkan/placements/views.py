@@ -1,0 +1,366 @@
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from samverkan.organisations import policy
+from samverkan.organisations.models import County, Organisation
+from samverkan.placements import escalation, selectors, services, states
+from samverkan.placements.forms import EscalationForm, OfferForm, ReasonForm, RequestForm
+from samverkan.placements.models import EscalationStep, PlaceOffer, PlaceRequest, RequestStatus
+
+
+def _county(request: HttpRequest) -> str:
+    scope = policy.scope_of(request.user)
+    wanted = request.GET.get("county") or request.POST.get("county")
+    codes = sorted(scope.county_codes) or ["20"]
+    if wanted and (scope.is_admin or wanted in scope.county_codes):
+        return wanted
+    if wanted:
+        raise PermissionDenied
+    return codes[0]
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    county = _county(request)
+    box = request.GET.get("box", "all")
+    status = request.GET.get("status") or None
+    requests = selectors.request_list(request.user, county_code=county, status=status, box=box)[:200]
+    return render(
+        request,
+        "placements/request_list.html",
+        {
+            "requests": requests,
+            "box": box,
+            "status": status or "",
+            "statuses": RequestStatus.choices,
+            "county": County.objects.get(code=county),
+            "may_request": policy.can(request.user, "placements.request", county_code=county),
+        },
+    )
+
+
+def _requesting_organisations(user, county: str):
+    scope = policy.scope_of(user)
+    organisations = Organisation.objects.filter(county_id=county)
+    if scope.is_admin:
+        return organisations
+    return organisations.filter(pk__in=scope.organisation_ids(states.COORDINATORS))
+
+
+@login_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    county = _county(request)
+    organisations = _requesting_organisations(request.user, county)
+    if not organisations.exists():
+        raise PermissionDenied
+    form = RequestForm(
+        request.POST or None,
+        county_code=county,
+        organisations=organisations,
+        initial={"from_organisation": organisations.first(), "wanted_from": timezone.localdate(), "urgency": "normal"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.request_create(
+                by=request.user,
+                from_organisation=data["from_organisation"],
+                places=data["places"],
+                wanted_from=data["wanted_from"],
+                wanted_until=data["wanted_until"],
+                urgency=data["urgency"],
+                note=data["note"],
+                needs=list(data["needs"]),
+                to_unit=data["to_unit"] if data["target"] == "unit" else None,
+                to_municipality=data["to_municipality"] if data["target"] == "municipality" else None,
+                to_county=data["target"] == "county",
+                send="send" in request.POST,
+            )
+        except ValidationError as error:
+            for field_name, field_errors in error.message_dict.items():
+                form.add_error(field_name if field_name in form.fields else None, field_errors)
+        else:
+            messages.success(
+                request,
+                _("The request is sent.")
+                if created.status == RequestStatus.SENT
+                else _("The request is saved as a draft."),
+            )
+            return redirect("placements:detail", request_id=created.pk)
+    return render(request, "placements/request_new.html", {"form": form, "county": county})
+
+
+@login_required
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        place_request = selectors.request_detail(request.user, request_id)
+    except PlaceRequest.DoesNotExist:
+        raise Http404 from None
+    actions = states.available_actions(request.user, place_request)
+    units = selectors.offerable_units(request.user, place_request) if "offer" in actions else []
+    return render(
+        request,
+        "placements/request_detail.html",
+        {
+            "req": place_request,
+            "actions": actions,
+            "offer_form": OfferForm(units=units, initial={"places": place_request.places}) if units else None,
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _act(request: HttpRequest, call, place_request: PlaceRequest, success: str) -> HttpResponse:
+    try:
+        call()
+    except services.Conflict as conflict:
+        messages.error(request, str(conflict))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect("placements:detail", request_id=place_request.pk)
+
+
+def _visible_request(request: HttpRequest, request_id: int) -> PlaceRequest:
+    try:
+        return selectors.request_detail(request.user, request_id)
+    except PlaceRequest.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    place_request = _visible_request(request, request_id)
+    reason = request.POST.get("reason", "")
+    user = request.user
+    calls = {
+        "send": (lambda: services.request_send(request=place_request, by=user), _("The request is sent.")),
+        "withdraw": (
+            lambda: services.request_withdraw(request=place_request, by=user, reason=reason),
+            _("The request is withdrawn."),
+        ),
+        "decline": (
+            lambda: services.request_decline(request=place_request, by=user, reason=reason),
+            _("The request is declined."),
+        ),
+        "arrive": (lambda: services.request_arrive(request=place_request, by=user), _("Marked as in place.")),
+        "end": (lambda: services.request_end(request=place_request, by=user), _("The stay is ended.")),
+    }
+    if action not in calls:
+        raise Http404
+    if not states.allowed(user, place_request, action) and place_request.status in states.TRANSITIONS[action].sources:
+        raise PermissionDenied
+    call, success = calls[action]
+    return _act(request, call, place_request, success)
+
+
+@login_required
+@require_POST
+def offer_create(request: HttpRequest, request_id: int) -> HttpResponse:
+    place_request = _visible_request(request, request_id)
+    if not states.allowed(request.user, place_request, "offer"):
+        if place_request.status in states.TRANSITIONS["offer"].sources:
+            raise PermissionDenied
+        messages.error(request, _("The request no longer takes offers."))
+        return redirect("placements:detail", request_id=place_request.pk)
+    form = OfferForm(request.POST, units=selectors.offerable_units(request.user, place_request))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("placements:detail", request_id=place_request.pk)
+    data = form.cleaned_data
+    return _act(
+        request,
+        lambda: services.offer_create(
+            request=place_request, unit=data["unit"], places=data["places"], by=request.user, comment=data["comment"]
+        ),
+        place_request,
+        _("Your offer is sent."),
+    )
+
+
+@login_required
+@require_POST
+def offer_answer(request: HttpRequest, offer_id: int, answer: str) -> HttpResponse:
+    offer = get_object_or_404(PlaceOffer.objects.select_related("request"), pk=offer_id)
+    place_request = _visible_request(request, offer.request_id)
+    if answer not in {"accept", "decline"}:
+        raise Http404
+    action = "accept" if answer == "accept" else "decline_offer"
+    if (
+        not states.allowed(request.user, place_request, action)
+        and place_request.status in states.TRANSITIONS[action].sources
+    ):
+        raise PermissionDenied
+    if action == "accept":
+        return _act(
+            request,
+            lambda: services.offer_accept(offer=offer, by=request.user),
+            place_request,
+            _("The places are reserved."),
+        )
+    return _act(
+        request,
+        lambda: services.offer_decline(offer=offer, by=request.user, reason=request.POST.get("reason", "")),
+        place_request,
+        _("The offer is declined."),
+    )
+
+
+@login_required
+def free_places(request: HttpRequest) -> HttpResponse:
+    county = _county(request)
+    needs = request.GET.getlist("need")
+    municipality = request.GET.get("municipality") or None
+    overview, units = selectors.free_places(request.user, county, needs=needs, municipality=municipality)
+    return render(
+        request,
+        "placements/free_places.html",
+        {
+            "overview": overview,
+            "units": units,
+            "needs": selectors.needs_for(county),
+            "selected_needs": needs,
+            "municipalities": Organisation.objects.filter(county_id=county, kind="municipality"),
+            "selected_municipality": municipality or "",
+        },
+    )
+
+
+def _month(request: HttpRequest) -> tuple[int, int]:
+    try:
+        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        datetime.date(year, month, 1)
+    except ValueError:
+        today = timezone.localdate()
+        year, month = today.year, today.month
+    return year, month
+
+
+def _statement_rows(statements) -> list[list]:
+    rows = []
+    for statement in statements:
+        for line in statement.lines:
+            rows.append(
+                [
+                    statement.payer.name,
+                    statement.receiver.name,
+                    line.reservation.request_id,
+                    line.reservation.unit.name,
+                    line.first_day.isoformat(),
+                    line.last_day.isoformat(),
+                    line.reservation.places,
+                    line.days,
+                    f"{line.amount:.2f}",
+                ]
+            )
+        rows.append(
+            [
+                statement.payer.name,
+                statement.receiver.name,
+                _("Total"),
+                "",
+                "",
+                "",
+                "",
+                statement.days,
+                f"{statement.amount:.2f}",
+            ]
+        )
+    return rows
+
+
+@login_required
+def settlement(request: HttpRequest) -> HttpResponse:
+    county = _county(request)
+    year, month = _month(request)
+    statements = selectors.settlement(request.user, county, year, month)
+    fmt = request.GET.get("format")
+    header = [
+        _("Pays"),
+        _("Receives"),
+        _("Request"),
+        _("Unit"),
+        _("From"),
+        _("To"),
+        _("Places"),
+        _("Place-days"),
+        _("Amount (SEK)"),
+    ]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(_statement_rows(statements))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="avrakning-{county}-{year}-{month:02d}.csv"'
+        return response
+    if fmt == "xlsx":
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(header)
+        for row in _statement_rows(statements):
+            sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="avrakning-{county}-{year}-{month:02d}.xlsx"'
+        return response
+    return render(
+        request,
+        "placements/settlement.html",
+        {
+            "statements": statements,
+            "county": county,
+            "month": f"{year}-{month:02d}",
+            "month_date": datetime.date(year, month, 1),
+        },
+    )
+
+
+@login_required
+def escalation_page(request: HttpRequest) -> HttpResponse:
+    county = _county(request)
+    view = escalation.escalation_view(request.user, county)
+    may_confirm = policy.can(request.user, "placements.confirm_escalation", county_code=county)
+    form = EscalationForm(
+        request.POST or None,
+        steps=EscalationStep.objects.filter(county_id=county),
+        initial={"step": view.suggestion.step},
+    )
+    if request.method == "POST":
+        if not may_confirm:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                escalation.escalation_confirm(
+                    county_code=county,
+                    step=form.cleaned_data["step"],
+                    by=request.user,
+                    comment=form.cleaned_data["comment"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The county's step is confirmed."))
+                return redirect(reverse("placements:escalation") + f"?county={county}")
+    return render(
+        request, "placements/escalation.html", {"view": view, "form": form if may_confirm else None, "county": county}
+    )
