@@ -113,15 +113,17 @@ def user_create(*, email: str, password: str | None, full_name: str = "", by_use
     return user
 
 
-def notify(*, users, text: str, url: str = "", email: bool = True) -> int:
-    """Tell each user in the app, and by e-mail unless `email` is false. Sent after the current
-    transaction commits, so a rolled-back change notifies no one. Returns the number of users."""
+def notify(*, users, text: str, url: str = "", email: bool = True, actor=None) -> int:
+    """Tell each user (but the actor) in the app, and by e-mail unless `email` is false. E-mail
+    goes after the current transaction commits, so a rolled-back change mails no one (and its
+    in-app notifications roll back with it). Returns the number of users told."""
     from django.conf import settings
     from django.core.mail import send_mass_mail
 
     from samverkan.accounts.models import Notification
 
-    recipients = {u.pk: u for u in users if u.is_active}
+    actor_id = getattr(actor, "pk", None) if isinstance(actor, User) else None
+    recipients = {u.pk: u for u in users if u.is_active and u.pk != actor_id}
     if not recipients:
         return 0
     Notification.objects.bulk_create(Notification(user=u, text=text[:300], url=url) for u in recipients.values())

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -166,7 +165,19 @@ def post_reports(request, payload: list[ReportIn] | ReportIn):
 
 
 def _totals(totals: selectors.Totals) -> dict:
-    return {**dataclasses.asdict(totals), "occupancy_rate": totals.occupancy_rate}
+    return {
+        "units": totals.units,
+        "reporting_units": totals.reporting_units,
+        "stale_units": totals.stale_units,
+        "physical": totals.physical,
+        "staffed": totals.staffed,
+        "occupied": totals.occupied,
+        "reserved": totals.reserved,
+        "free": totals.free,
+        "surge": totals.surge,
+        "closed_units": totals.closed_units,
+        "occupancy_rate": totals.occupancy_rate,
+    }
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

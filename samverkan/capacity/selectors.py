@@ -212,10 +212,9 @@ def county_overview(
         "capacity__latest_report__reported_at",
     )
     # Plain tuples, not model instances: the national overview has 1 500 rows.
+    kinds = {code: schedule.kinds for code, schedule in schedules.items()}
     unit_list = [
-        u
-        for u in units.order_by("municipality__name", "name").values_list(*columns)
-        if kind or u[2] in schedules[u[6]].kinds
+        u for u in units.order_by("municipality__name", "name").values_list(*columns) if kind or u[2] in kinds[u[6]]
     ]
     bed_category = (
         BedCategory.objects.filter(county_id=county.code, code=category).first()

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from samverkan.apiauth import principal
@@ -254,7 +255,9 @@ def decline_offer(request, offer_id: int):
 
 
 @router.get("/placements/free", url_name="placements_free", response=list[FreeUnitOut])
-def free(request, county: str, need: list[str] | None = None, municipality: str | None = None):
+def free(request, county: str, need: Annotated[list[str] | None, Query()] = None, municipality: str | None = None):
+    """`need` may be repeated (?need=syrgas&need=demens). Without Query() django-ninja would
+    read a list parameter from the request body, and a GET's filter would be ignored."""
     _, units = selectors.free_places(principal(request), county, needs=need or [], municipality=municipality)
     return [
         {

@@ -253,6 +253,7 @@ def escalation_confirm(*, county_code: str, step: EscalationStep, by, comment: s
             users=county_members(county_code),
             text=_("The county is now at step %(order)d: %(name)s.") % {"order": step.order, "name": step.name},
             url=reverse("placements:escalation") + f"?county={county_code}",
+            actor=by,
         )
     return change
 

@@ -149,6 +149,14 @@ def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
+class MissingDayRate(ValueError):
+    """A day of a stay has no price: the county has no day rate in force on it."""
+
+    def __init__(self, day: datetime.date):
+        super().__init__(f"No day rate for {day}")
+        self.day = day
+
+
 def _rate_on(rates: list[DayRate], day: datetime.date) -> Decimal | None:
     price = None
     for rate in rates:  # ordered by valid_from
@@ -176,7 +184,7 @@ def days_and_amount(
     while day < end:
         price = _rate_on(rates, day)
         if price is None:
-            raise ValueError(f"No day rate for {day}")
+            raise MissingDayRate(day)
         amount += price
         day += datetime.timedelta(days=1)
     return start, end - datetime.timedelta(days=1), (end - start).days, amount

@@ -128,17 +128,20 @@ def _url(request: PlaceRequest) -> str:
 
 
 def _lock(request: PlaceRequest) -> PlaceRequest:
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins, and
+    # only the request's row is to be locked.
     return (
-        PlaceRequest.objects.select_for_update()
+        PlaceRequest.objects.select_for_update(of=("self",))
         .select_related("from_organisation", "to_unit", "to_municipality", "county")
         .get(pk=request.pk)
     )
 
 
-def _check_note(note: str) -> None:
+def _check_note(note: str, field: str = "note") -> None:
+    """Free text must not identify a patient: refuse anything that looks like a personnummer."""
     if _PERSONNUMMER_LIKE.search(note or ""):
         raise ValidationError(
-            {"note": [_("The note looks like it contains a personal identity number. Leave patient identity out.")]}
+            {field: [_("The text looks like it contains a personal identity number. Leave patient identity out.")]}
         )
 
 
@@ -292,6 +295,7 @@ def _release_reservations(request: PlaceRequest) -> None:
 
 
 def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceRequest:
+    _check_note(reason, "reason")
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "withdraw")
@@ -304,6 +308,7 @@ def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceReq
 def request_decline(*, request: PlaceRequest, by, reason: str) -> PlaceRequest:
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the request is declined.")]})
+    _check_note(reason, "reason")
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "decline")
@@ -315,6 +320,7 @@ def request_decline(*, request: PlaceRequest, by, reason: str) -> PlaceRequest:
 
 def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment: str = "") -> PlaceOffer:
     """Offer places at `unit`, which must be one of the addressed units that `by` reports for."""
+    _check_note(comment, "comment")
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "offer")
@@ -353,7 +359,7 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
     has that many free places (free = staffed − occupied − reserved, from its latest report)."""
     with transaction.atomic():
         request = _lock(offer.request)
-        offer = PlaceOffer.objects.select_for_update().select_related("unit__organisation").get(pk=offer.pk)
+        offer = PlaceOffer.objects.select_for_update(of=("self",)).select_related("unit__organisation").get(pk=offer.pk)
         _require(by, request, "accept")
         if offer.status != OfferStatus.OPEN:
             raise Conflict(_("The offer is no longer open."))
@@ -401,9 +407,10 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
 
 
 def offer_decline(*, offer: PlaceOffer, by, reason: str = "") -> PlaceOffer:
+    _check_note(reason, "reason")
     with transaction.atomic():
         request = _lock(offer.request)
-        offer = PlaceOffer.objects.select_for_update().select_related("unit__organisation").get(pk=offer.pk)
+        offer = PlaceOffer.objects.select_for_update(of=("self",)).select_related("unit__organisation").get(pk=offer.pk)
         _require(by, request, "decline_offer")
         if offer.status != OfferStatus.OPEN:
             raise Conflict(_("The offer is no longer open."))

@@ -289,8 +289,20 @@ def _statement_rows(statements) -> list[list]:
 def settlement(request: HttpRequest) -> HttpResponse:
     county = _county(request)
     year, month = _month(request)
-    statements = selectors.settlement(request.user, county, year, month)
     fmt = request.GET.get("format")
+    try:
+        statements = selectors.settlement(request.user, county, year, month)
+    except selectors.MissingDayRate as missing:
+        messages.error(
+            request,
+            _("The county has no price per day for %(day)s, so the month cannot be settled. Add a day rate.")
+            % {"day": missing.day.isoformat()},
+        )
+        if fmt in {"csv", "xlsx"}:
+            return redirect(f"{reverse('placements:settlement')}?county={county}&month={year}-{month:02d}")
+        statements, missing_rate = [], missing.day
+    else:
+        missing_rate = None
     header = [
         _("Pays"),
         _("Receives"),
@@ -331,6 +343,7 @@ def settlement(request: HttpRequest) -> HttpResponse:
             "county": county,
             "month": f"{year}-{month:02d}",
             "month_date": datetime.date(year, month, 1),
+            "missing_rate": missing_rate,
         },
     )
 

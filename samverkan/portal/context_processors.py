@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.accounts.models import Notification
 from samverkan.organisations import policy
 
 
@@ -28,4 +29,5 @@ def navigation(request) -> dict:
         url = reverse(name)
         current = path == url if url == "/" else path.startswith(url)
         nav.append({"url": url, "label": label, "current": current})
-    return {"nav_items": nav, "show_admin_link": policy.scope_of(user).is_admin}
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"nav_items": nav, "show_admin_link": policy.scope_of(user).is_admin, "unread_notifications": unread}
