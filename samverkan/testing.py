@@ -6,8 +6,21 @@ administrator, and an outsider: the region coordinator of Örebro county."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
 
 from django.core.management import call_command
 from django.test import Client
@@ -120,3 +133,181 @@ def login(client: Client, user: User | None) -> Client:
     session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
     session.save()
     return client
+
+
+# Concurrency checks: real app server processes racing for the same places (the test in
+# samverkan/placements/tests/test_concurrency.py and benchmarks/bench_placements.py).
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the PostgreSQL database described by a Django settings dict (e.g. the test database)."""
+    user = quote(settings_dict.get("USER") or "")
+    password = quote(settings_dict.get("PASSWORD") or "")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'])}"
+
+
+def contended_offers(*, unit: Unit, requester: Organisation, free: int, count: int, by) -> list:
+    """Give `unit` a report with exactly `free` free places and nothing reserved, and create `count`
+    requests from `requester` to the unit, each with one open offer of 1 place there (bulk-created,
+    in the states the services would leave them in: request "offered", offer "open")."""
+    import datetime
+
+    from django.utils import timezone
+
+    from samverkan.capacity import services as capacity
+    from samverkan.capacity.models import UnitCapacity
+    from samverkan.placements.models import OfferStatus, PlaceOffer, PlaceRequest, RequestStatus
+
+    capacity.capacity_report_create(
+        data=capacity.ReportInput(unit=unit, physical=free + 20, staffed=free + 10, occupied=10), by=by
+    )
+    UnitCapacity.objects.filter(unit=unit).update(reserved=0)
+    now = timezone.now()
+    requests = PlaceRequest.objects.bulk_create(
+        PlaceRequest(
+            county_id=requester.county_id,
+            from_organisation=requester,
+            places=1,
+            wanted_from=timezone.localdate(),
+            to_unit=unit,
+            status=RequestStatus.OFFERED,
+            created_at=now,
+            sent_at=now,
+            expires_at=now + datetime.timedelta(hours=48),
+        )
+        for _ in range(count)
+    )
+    return PlaceOffer.objects.bulk_create(
+        PlaceOffer(request=request, unit=unit, places=1, status=OfferStatus.OPEN, created_at=now)
+        for request in requests
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def app_servers(db_url: str, *, count: int = 2, threads: int = 8, timeout: float = 30) -> Iterator[list[str]]:
+    """Start `count` gunicorn processes (`samverkan.wsgi`, one worker with `threads` threads each) on
+    free localhost ports against `db_url`; yield their base URLs once all answer; stop them on exit
+    (only the processes started here, by their pid)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "DJANGO_DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "samverkan.settings",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    servers: list[tuple[subprocess.Popen, str, Path]] = []
+    logs = Path(tempfile.mkdtemp(prefix="samverkan-servers-"))
+    try:
+        for index in range(count):
+            port = free_port()
+            log = logs / f"gunicorn-{index}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                    [
+                        *(sys.executable, "-m", "gunicorn", "samverkan.wsgi"),
+                        *("--workers", "1", "--threads", str(threads), "--bind", f"127.0.0.1:{port}"),
+                        *("--chdir", str(ROOT), "--graceful-timeout", "5", "--timeout", "60"),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            servers.append((process, f"http://127.0.0.1:{port}", log))
+        deadline = time.monotonic() + timeout
+        for process, url, log in servers:
+            while not _answers(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"App server {url} did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.1)
+        yield [url for _process, url, _log in servers]
+    finally:
+        for process, _url, _log in servers:
+            if process.poll() is None:
+                process.terminate()
+        for process, _url, _log in servers:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        shutil.rmtree(logs, ignore_errors=True)
+
+
+def _answers(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=2)
+    try:
+        connection.request("GET", "/tillganglighet/")
+        return connection.getresponse().status < 500
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@dataclass
+class Burst:
+    """The answers to simultaneous calls: (status, body) per call, 0 for a call that failed to connect."""
+
+    answers: list[tuple[int, str]]
+    seconds: float  # from the barrier's release to the last answer
+
+    def count(self, status: int) -> int:
+        return sum(1 for answer_status, _body in self.answers if answer_status == status)
+
+    def others(self, *expected: int) -> list[tuple[int, str]]:
+        return [(status, body) for status, body in self.answers if status not in expected]
+
+
+def post_simultaneously(calls: list[tuple[str, str, dict[str, str]]], *, timeout: float = 60) -> Burst:
+    """POST every (base_url, path, headers) call from its own thread: each thread connects first,
+    then all wait at one barrier and send together."""
+    barrier = threading.Barrier(len(calls), timeout=timeout)
+    answers: list[tuple[int, str]] = [(0, "")] * len(calls)
+    started: list[float] = []
+    finished: list[float] = []
+
+    def post(index: int, url: str, path: str, headers: dict[str, str]) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        try:
+            connection.connect()
+        except OSError as error:
+            answers[index] = (0, f"connect: {error!r}")
+            connection = None
+        try:
+            barrier.wait()
+            if connection is None:
+                return
+            started.append(time.perf_counter())
+            connection.request("POST", path, body=b"", headers={"Content-Length": "0", **headers})
+            response = connection.getresponse()
+            answers[index] = (response.status, response.read().decode(errors="replace"))
+            finished.append(time.perf_counter())
+        except (OSError, threading.BrokenBarrierError, http.client.HTTPException) as error:
+            answers[index] = (0, repr(error))
+        finally:
+            if connection is not None:
+                connection.close()
+
+    workers = [threading.Thread(target=post, args=(i, *call)) for i, call in enumerate(calls)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return Burst(answers, (max(finished) - min(started)) if started and finished else 0.0)

@@ -62,6 +62,9 @@ class OfferForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
+        if len(units) == 1:
+            self.fields["unit"].initial = units[0].pk
+            self.fields["unit"].empty_label = None
 
 
 class ReasonForm(forms.Form):

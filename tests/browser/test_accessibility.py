@@ -11,9 +11,11 @@ import datetime
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from samverkan.accounts.models import ApiKeyRole
@@ -21,6 +23,9 @@ from samverkan.accounts.services import api_key_create
 from samverkan.audit.services import access_log_record
 from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import BedCategory
+from samverkan.placements import escalation
+from samverkan.placements import services as placements
+from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus
 from samverkan.testing import World, totp_device
 
 pytestmark = pytest.mark.browser
@@ -87,9 +92,20 @@ VISITS = [
     ),
     Visit("capacity-completeness", "/kapacitet/rapportering/"),
     Visit("capacity-schedule", "/kapacitet/rapportering/schema/20/"),
+    Visit("placements-list", "/platser/"),
+    Visit("placements-new", "/platser/ny/"),
+    # An administrator acts for both sides: the offers with accept and decline, the offer form, withdrawing.
+    Visit("placements-request", lambda world: f"/platser/{_offered_request().pk}/", persona="admin"),
+    Visit("placements-free", "/platser/lediga/"),
+    Visit("placements-escalation", "/platser/beredskap/"),
+    Visit("placements-settlement", "/platser/avrakning/"),
     Visit("404", "/finns-inte/", persona=None, status=404),
     Visit("404-logged-in", "/finns-inte/", status=404),
 ]
+
+
+def _offered_request() -> PlaceRequest:
+    return PlaceRequest.objects.filter(status=RequestStatus.OFFERED).latest("pk")
 
 
 def _with_content(world: World) -> None:
@@ -114,6 +130,35 @@ def _with_content(world: World) -> None:
         staffed_change=6,
         description="Sex platser till",
         by=world.falun_coordinator,
+    )
+    # Placements: a stay that began this month (settlement), a request with an open offer, needs,
+    # a day rate and a confirmed escalation step.
+    PlacementNeed.objects.create(county_id="20", code="covid", name="Covid-positiv")
+    PlacementNeed.objects.create(county_id="20", code="oxygen", name="Syrgas")
+    DayRate.objects.create(county_id="20", valid_from=datetime.date(2020, 1, 1), amount=Decimal("2400"))
+    today = timezone.localdate()
+    for places, arrive in ((1, True), (3, False)):
+        request = placements.request_create(
+            by=world.avesta_coordinator,
+            from_organisation=world.avesta,
+            places=places,
+            wanted_from=today,
+            urgency="urgent",
+            note="Behöver syrgas",
+            needs=list(PlacementNeed.objects.filter(code="oxygen")),
+            to_county=True,
+        )
+        offer = placements.offer_create(
+            request=request, unit=world.lunden, places=places if arrive else 2, by=world.lunden_staff, comment="Rum 4"
+        )
+        if arrive:
+            placements.offer_accept(offer=offer, by=world.avesta_coordinator)
+            placements.request_arrive(request=request, by=world.lunden_staff, on=today.replace(day=1))
+    escalation.escalation_confirm(
+        county_code="20",
+        step=escalation.steps_for("20")[1],
+        by=world.region_coordinator,
+        comment="Få lediga platser i länet",
     )
 
 
