@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import User
@@ -134,7 +135,7 @@ def triggers(step: EscalationStep, figures: Figures) -> list[str]:
     ):
         reasons.append(
             _("Occupancy: %(rate)s %% (step at %(limit)s %% or more).")
-            % {"rate": figures.occupancy_percent, "limit": step.occupancy_at_least}
+            % {"rate": number_format(figures.occupancy_percent, 1), "limit": number_format(step.occupancy_at_least, 1)}
         )
     waiting = figures.waiting.get(step.waiting_hours, 0)
     if step.waiting_requests_at_least is not None and waiting >= step.waiting_requests_at_least:

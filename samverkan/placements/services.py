@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samverkan.accounts.models import User
 from samverkan.accounts.services import notify
@@ -73,23 +74,10 @@ def _require(by, request: PlaceRequest, action: str) -> None:
     if not states.allowed(by, request, action):
         if request.status not in states.TRANSITIONS[action].sources:
             raise Conflict(
-                _("The request is %(status)s; it cannot be %(action)s now.")
-                % {"status": request.get_status_display().lower(), "action": ACTION_PAST.get(action, action)}
+                _("The request is %(status)s; that can no longer be done.")
+                % {"status": request.get_status_display().lower()}
             )
         raise PermissionDenied(action)
-
-
-ACTION_PAST = {
-    "send": "sent",
-    "withdraw": "withdrawn",
-    "offer": "offered places",
-    "decline": "declined",
-    "accept": "accepted",
-    "decline_offer": "answered",
-    "arrive": "marked as in place",
-    "end": "ended",
-    "expire": "expired",
-}
 
 
 def _coordinators_of(organisation_ids) -> list[User]:
@@ -244,7 +232,11 @@ def _send(request: PlaceRequest, by) -> None:
     )
     notify(
         users=_receiver_users(request),
-        text=_("%(org)s asks for %(n)d places from %(date)s.")
+        text=ngettext(
+            "%(org)s asks for %(n)d place from %(date)s.",
+            "%(org)s asks for %(n)d places from %(date)s.",
+            request.places,
+        )
         % {"org": request.from_organisation.name, "n": request.places, "date": request.wanted_from.isoformat()},
         url=_url(request),
     )
@@ -337,7 +329,13 @@ def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment:
         )
         request.status = S.OFFERED
         request.save(update_fields=["status"])
-        _event(request, "offer", by, _("%(unit)s offers %(n)d places.") % {"unit": unit.name, "n": places})
+        _event(
+            request,
+            "offer",
+            by,
+            ngettext("%(unit)s offers %(n)d place.", "%(unit)s offers %(n)d places.", places)
+            % {"unit": unit.name, "n": places},
+        )
         audit_record(
             actor=by,
             event_type="placements.offer_created",
@@ -347,7 +345,11 @@ def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment:
         )
         notify(
             users=_requester_users(request),
-            text=_("%(unit)s offers %(n)d places for request #%(id)d.")
+            text=ngettext(
+                "%(unit)s offers %(n)d place for request #%(id)d.",
+                "%(unit)s offers %(n)d places for request #%(id)d.",
+                places,
+            )
             % {"unit": unit.name, "n": places, "id": request.pk},
             url=_url(request),
         )
@@ -385,7 +387,8 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
             request,
             "accept",
             by,
-            text=_("Accepted %(n)d places at %(unit)s.") % {"n": offer.places, "unit": offer.unit.name},
+            text=ngettext("Accepted %(n)d place at %(unit)s.", "Accepted %(n)d places at %(unit)s.", offer.places)
+            % {"n": offer.places, "unit": offer.unit.name},
         )
         audit_record(
             actor=by,
@@ -399,7 +402,11 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
                 *User.objects.filter(memberships__unit_id=offer.unit_id, is_active=True),
                 *_coordinators_of([offer.unit.organisation_id]),
             ],
-            text=_("Request #%(id)d: %(org)s accepted %(n)d places at %(unit)s.")
+            text=ngettext(
+                "Request #%(id)d: %(org)s accepted %(n)d place at %(unit)s.",
+                "Request #%(id)d: %(org)s accepted %(n)d places at %(unit)s.",
+                offer.places,
+            )
             % {"id": request.pk, "org": request.from_organisation.name, "n": offer.places, "unit": offer.unit.name},
             url=_url(request),
         )

@@ -159,7 +159,10 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
             lambda: services.request_decline(request=place_request, by=user, reason=reason),
             _("The request is declined."),
         ),
-        "arrive": (lambda: services.request_arrive(request=place_request, by=user), _("Marked as in place.")),
+        "arrive": (
+            lambda: services.request_arrive(request=place_request, by=user),
+            _("The patients are marked as arrived."),
+        ),
         "end": (lambda: services.request_end(request=place_request, by=user), _("The stay is ended.")),
     }
     if action not in calls:

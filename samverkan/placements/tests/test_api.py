@@ -246,7 +246,7 @@ def test_offering_too_many_places_is_a_422_and_to_a_closed_request_a_409(client,
     response = _post(client, f"{REQUESTS}/{request.pk}/offers", {"unit": world.lunden.pk, "places": 1})
     assert (response.status_code, response.json()) == (
         409,
-        {"detail": "The request is withdrawn; it cannot be offered places now."},
+        {"detail": "The request is withdrawn; that can no longer be done."},
     )
 
 

@@ -198,7 +198,7 @@ def test_after_a_partial_acceptance_no_new_offers_are_taken(world):
     request = new_request(world, "county", places=3)
     first = services.offer_create(request=request, unit=world.lunden, places=2, by=world.lunden_staff)
     services.offer_accept(offer=first, by=world.avesta_coordinator)
-    with pytest.raises(services.Conflict, match="The request is accepted; it cannot be offered places now."):
+    with pytest.raises(services.Conflict, match="The request is accepted; that can no longer be done."):
         services.offer_create(request=request, unit=world.lunden, places=1, by=world.lunden_staff)
 
 

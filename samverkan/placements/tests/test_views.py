@@ -58,7 +58,7 @@ def test_a_conflict_is_shown_as_a_message(client, world):
     login(client, world.avesta_coordinator)
     response = client.post(f"/platser/{request.pk}/withdraw/", follow=True)
     assert response.redirect_chain == [(f"/platser/{request.pk}/", 302)]
-    assert _messages(response) == ["The request is withdrawn; it cannot be withdrawn now."]
+    assert _messages(response) == ["The request is withdrawn; that can no longer be done."]
 
 
 def test_offer_accept_and_arrive_through_the_pages(client, world):
@@ -75,7 +75,7 @@ def test_offer_accept_and_arrive_through_the_pages(client, world):
     offer.refresh_from_db()
     assert offer.status == OfferStatus.ACCEPTED
     response = client.post(f"/platser/{request.pk}/arrive/", follow=True)
-    assert _messages(response) == ["Marked as in place."]
+    assert _messages(response) == ["The patients are marked as arrived."]
     assert PlaceRequest.objects.get().status == RequestStatus.IN_PLACE
 
 
