@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -55,7 +56,7 @@ class UnitRow:
     stale: bool
     planned_staffed: int = 0  # planned changes in force since the latest report, included in staffed
     planned_physical: int = 0
-    upcoming: list[PlannedChange] = field(default_factory=list)
+    upcoming: tuple[PlannedChange, ...] = ()
 
     @property
     def free(self) -> int | None:
@@ -107,6 +108,11 @@ class Totals:
         self.free += row.free
         self.surge += row.surge
         self.closed_units += row.open_for_admission is False
+
+    def merge(self, other: Totals) -> None:
+        for name in ("units", "reporting_units", "stale_units", "physical", "staffed", "occupied", "reserved",
+                     "free", "surge", "closed_units"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
     def occupancy_rate(self) -> float | None:
@@ -203,19 +209,16 @@ def county_overview(
         "organisation__county_id",
         "capacity__reserved",
         "capacity__latest_report_id",
-        "capacity__latest_report__physical",
-        "capacity__latest_report__staffed",
-        "capacity__latest_report__occupied",
-        "capacity__latest_report__surge",
-        "capacity__latest_report__open_for_admission",
-        "capacity__latest_report__closure_reason",
-        "capacity__latest_report__reported_at",
     )
-    # Plain tuples, not model instances: the national overview has 1 500 rows.
+    # Plain tuples, not model instances: the national overview has 1 500 rows. The latest reports
+    # come in a second query by primary key: with a join PostgreSQL hashes the whole report
+    # history, by key it reads only the rows it needs.
     kinds = {code: schedule.kinds for code, schedule in schedules.items()}
     unit_list = [
         u for u in units.order_by("municipality__name", "name").values_list(*columns) if kind or u[2] in kinds[u[6]]
     ]
+    no_report = (None, None, None, None, None, "", None)
+    reports = _report_figures([u[8] for u in unit_list if u[8]])
     bed_category = (
         BedCategory.objects.filter(county_id=county.code, code=category).first()
         if category and county.code != NATIONAL
@@ -241,8 +244,11 @@ def county_overview(
     rows = []
     for (
         unit_id, name, unit_kind, municipality_code, municipality_name, organisation_name, county_code,
-        reserved, report_id, physical, staffed, occupied, surge, open_for_admission, closure_reason, reported_at,
+        reserved, report_id,
     ) in unit_list:  # fmt: skip
+        physical, staffed, occupied, surge, open_for_admission, closure_reason, reported_at = reports.get(
+            report_id, no_report
+        )
         since = current_since[county_code]
         row = UnitRow(
             unit_id=unit_id,
@@ -278,14 +284,15 @@ def county_overview(
         rows = sorted(rows, key=SORT_KEYS[sort])
 
     groups: dict[str, MunicipalityGroup] = {}
-    totals = Totals()
     for row in by_municipality:
         group = groups.setdefault(
             row.municipality_code, MunicipalityGroup(row.municipality_code, row.municipality_name, [], Totals())
         )
         group.rows.append(row)
         group.totals.add(row)
-        totals.add(row)
+    totals = Totals()
+    for group in groups.values():
+        totals.merge(group.totals)
     return Overview(
         county=county,
         generated_at=now,
@@ -297,6 +304,43 @@ def county_overview(
     )
 
 
+_FIGURES = ("physical", "staffed", "occupied", "surge", "open_for_admission", "closure_reason", "reported_at")
+
+
+def _report_figures(report_ids: list[int]) -> dict[int, tuple]:
+    """Figures of the given reports by id: (physical, staffed, occupied, surge, open, reason, reported_at).
+
+    PostgreSQL fast path: one array parameter instead of a placeholder per id, and the time as
+    epoch seconds (parsing 1 500 timestamps in Python costs more than the query). Elsewhere the
+    ORM does the same portably."""
+    if not report_ids:
+        return {}
+    if connection.vendor != "postgresql":
+        return {
+            pk: tuple(rest)
+            for pk, *rest in CapacityReport.objects.filter(pk__in=report_ids).values_list("pk", *_FIGURES)
+        }
+    table = CapacityReport._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, physical, staffed, occupied, surge, open_for_admission, closure_reason,"  # noqa: S608 - our table name
+            f" EXTRACT(EPOCH FROM reported_at)::float8 FROM {table} WHERE id = ANY(%s)",
+            [report_ids],
+        )
+        return {
+            pk: (
+                physical,
+                staffed,
+                occupied,
+                surge,
+                open_,
+                reason,
+                datetime.datetime.fromtimestamp(epoch, datetime.UTC),
+            )
+            for pk, physical, staffed, occupied, surge, open_, reason, epoch in cursor.fetchall()
+        }
+
+
 def _apply_planned(
     row: UnitRow, changes: list[PlannedChange], reported_at: datetime.datetime | None, today, *, in_force: bool = True
 ) -> None:
@@ -305,7 +349,7 @@ def _apply_planned(
     report_day = reported_at.astimezone(sched.LOCAL).date() if reported_at else None
     for change in changes:
         if change.effective_from > today:
-            row.upcoming.append(change)
+            row.upcoming = (*row.upcoming, change)
         elif in_force and (report_day is None or change.effective_from > report_day):
             row.planned_staffed += change.staffed_change
             row.planned_physical += change.physical_change

@@ -226,7 +226,7 @@ def test_planned_changes_in_force_since_the_latest_report_add_to_staffed(world, 
     assert row.planned_staffed == 2
     assert row.staffed == 18
     assert row.free == 6
-    assert row.upcoming == [upcoming]
+    assert list(row.upcoming) == [upcoming]
     assert far not in row.upcoming
     assert overview.totals.staffed == 18
     assert overview.totals.free == 6
@@ -266,7 +266,7 @@ def test_planned_changes_do_not_alter_category_figures(world, frozen):
     _plan(world.lunden, world.lunden_staff, datetime.date(2026, 3, 4), staffed=10, physical=10)
     (row,) = _overview(world, category="palliativ").rows
     assert (row.staffed, row.occupied, row.free) == (4, 3, 1)
-    assert row.upcoming == [upcoming]
+    assert list(row.upcoming) == [upcoming]
     assert _by_name(_overview(world))["Lunden korttidsboende"].staffed == 26  # all places: 16 + 10
 
 
