@@ -322,13 +322,16 @@ def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment:
             raise PermissionDenied("offer for this unit")
         accepted = sum(o.places for o in request.offers.filter(status=OfferStatus.ACCEPTED))
         wanted = request.places - accepted
+        if wanted < 1:
+            raise Conflict(_("Every place the request asks for is already accepted."))
         if places is None or places < 1 or places > wanted:
             raise ValidationError({"places": [_("Offer between 1 and %(n)d places.") % {"n": wanted}]})
         offer = PlaceOffer.objects.create(
             request=request, unit=unit, places=places, comment=comment, offered_by=by if isinstance(by, User) else None
         )
-        request.status = S.OFFERED
-        request.save(update_fields=["status"])
+        if request.status != S.ACCEPTED:
+            request.status = S.OFFERED
+            request.save(update_fields=["status"])
         _event(
             request,
             "offer",

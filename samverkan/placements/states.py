@@ -26,7 +26,8 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     "send": Transition(frozenset({S.DRAFT}), S.SENT, frozenset({REQUESTER})),
     "withdraw": Transition(frozenset({S.DRAFT, S.SENT, S.OFFERED, S.ACCEPTED}), S.WITHDRAWN, frozenset({REQUESTER})),
-    "offer": Transition(frozenset({S.SENT, S.OFFERED}), S.OFFERED, frozenset({RECEIVER})),
+    # Offers keep coming after a partial acceptance: offered, or still accepted (the service decides).
+    "offer": Transition(frozenset({S.SENT, S.OFFERED, S.ACCEPTED}), None, frozenset({RECEIVER})),
     "decline": Transition(frozenset({S.SENT, S.OFFERED}), S.DECLINED, frozenset({RECEIVER})),
     "accept": Transition(frozenset({S.OFFERED, S.ACCEPTED}), S.ACCEPTED, frozenset({REQUESTER})),
     "decline_offer": Transition(frozenset({S.OFFERED, S.ACCEPTED}), None, frozenset({REQUESTER})),

@@ -191,14 +191,20 @@ def test_an_offer_must_be_between_one_and_the_places_asked_for(world, places):
     assert request.offers.count() == 0
 
 
-def test_after_a_partial_acceptance_no_new_offers_are_taken(world):
-    """The request is accepted once one offer is: offers made before can still be accepted for the
-    places still wanted, but no new ones come in (offering is for sent and offered requests)."""
+def test_after_a_partial_acceptance_offers_for_the_remaining_places_come_in(world):
+    """The request is accepted once one offer is; offers for the places still wanted keep coming
+    (the request stays accepted), and once every place is accepted no more are taken."""
     report(world.lunden, world.lunden_staff)
     request = new_request(world, "county", places=3)
     first = services.offer_create(request=request, unit=world.lunden, places=2, by=world.lunden_staff)
     services.offer_accept(offer=first, by=world.avesta_coordinator)
-    with pytest.raises(services.Conflict, match="The request is accepted; that can no longer be done."):
+    with pytest.raises(ValidationError):
+        services.offer_create(request=request, unit=world.lunden, places=2, by=world.lunden_staff)
+    second = services.offer_create(request=request, unit=world.lunden, places=1, by=world.lunden_staff)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.ACCEPTED
+    services.offer_accept(offer=second, by=world.avesta_coordinator)
+    with pytest.raises(services.Conflict, match="Every place the request asks for is already accepted."):
         services.offer_create(request=request, unit=world.lunden, places=1, by=world.lunden_staff)
 
 

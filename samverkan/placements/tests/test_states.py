@@ -57,6 +57,9 @@ def expected_outcome(shape: str, status: str, action: str, persona: str) -> str 
 
 def expected_status_after(action: str, status: str) -> str:
     target = states.TRANSITIONS[action].target
+    if action == "offer":
+        # An offer makes a sent request offered; an accepted request (places still wanted) stays accepted.
+        return RequestStatus.ACCEPTED if status == RequestStatus.ACCEPTED else RequestStatus.OFFERED
     # Declining one offer keeps the request offered while other offers are open (the helper's
     # requests always have a second open offer) and keeps an accepted request accepted.
     return status if target is None else target
