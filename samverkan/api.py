@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError
 
 from samverkan.apiauth import ApiKeyAuth, VerifiedSessionAuth
 from samverkan.capacity.api import router as capacity_router
+from samverkan.flow.api import router as flow_router
 from samverkan.organisations.api import router as organisations_router
 from samverkan.placements.api import router as placements_router
 
@@ -50,3 +51,4 @@ def invalid(request, exc):
 api.add_router("", organisations_router)
 api.add_router("", capacity_router)
 api.add_router("", placements_router)
+api.add_router("", flow_router)

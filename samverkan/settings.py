@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "samverkan.accounts",
     "samverkan.audit",
     "samverkan.capacity",
+    "samverkan.flow",
     "samverkan.placements",
     "samverkan.portal",
     "samverkan.demo",

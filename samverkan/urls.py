@@ -11,6 +11,7 @@ urlpatterns = [
     path("granskning/", include("samverkan.audit.urls")),
     path("kapacitet/", include("samverkan.capacity.urls")),
     path("platser/", include("samverkan.placements.urls")),
+    path("flode/", include("samverkan.flow.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),

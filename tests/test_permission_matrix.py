@@ -16,6 +16,7 @@ from django.urls.resolvers import URLResolver
 from samverkan.accounts import services as account_services
 from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import PlannedChange
+from samverkan.flow.models import ImportRun, Source
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.placements import services as placement_services
 from samverkan.testing import PERSONAS, World, login
@@ -27,6 +28,8 @@ REQUESTERS = {"admin", "avesta_coordinator", "outsider"}  # of the requests made
 RECEIVERS = {"admin", "falun_coordinator", "lunden_staff"}  # Lunden's side; in Örebro no persona receives
 NEW_REQUESTERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "outsider"}
 SETTLERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "forum_secretary", "outsider"}
+IMPORTERS = {"admin", "region_coordinator", "outsider"}
+EPISODE_READERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "outsider"}
 REPORTERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "lunden_staff"}
 FOLLOWERS_UP = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "forum_secretary", "outsider"}
 SCHEDULERS = {"admin", "region_coordinator", "forum_secretary", "outsider"}
@@ -157,6 +160,11 @@ def _new_request_json(world, persona, which):
     return {"from_organisation": origin.pk, "places": 2, "wanted_from": "2030-01-01", "to_county": True}
 
 
+def _import_run_kwargs(world, persona, which):
+    source = Source.objects.get_or_create(county_id=_county(persona, which), name="Matrix")[0]
+    return {"run_id": ImportRun.objects.create(source=source, file_format="csv").pk}
+
+
 def _api_key_kwargs(world, persona, which):
     owner_code = (
         OWN_ORGANISATION.get(persona, "R20") if which == "own" else OTHER_COUNTY_ORGANISATION.get(persona, "R18")
@@ -189,6 +197,30 @@ RULES: dict[str, Rule] = {
     "audit:review": Rule(AUDIT_REVIEWERS),
     "set_language": Rule(PUBLIC, ok=302, method="post", data=lambda w, p, o: {"language": "en", "next": "/"}),
     "accounts:notifications": Rule(LOGGED_IN),
+    "api:flow_episodes_import": Rule(
+        IMPORTERS,
+        ok=201,
+        anonymous=401,
+        method="post",
+        json=True,
+        data=lambda w, p, o: {
+            "source": "Matrix",
+            "county": _county(p, o),
+            "episodes": [
+                {
+                    "source_id": "M1",
+                    "home_municipality": "2080",
+                    "care_type": "somatic",
+                    "admitted_at": "2026-01-01T08:00",
+                }
+            ],
+        },
+        other=403,
+    ),
+    "flow:statistics": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "flow:upload": Rule(IMPORTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "flow:import_detail": Rule(IMPORTERS, kwargs=_import_run_kwargs, other=403),
+    "flow:episodes": Rule(EPISODE_READERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:list": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:new": Rule(NEW_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:detail": Rule(LOGGED_IN, kwargs=_request_kwargs, other=404),
@@ -345,6 +377,7 @@ CLOSED_ADMIN_ROUTES = {
     "admin:axes_accesslog_add",
     "admin:capacity_capacityreport_add",
     "admin:django_tasks_database_dbtaskresult_add",
+    "admin:flow_importrun_add",
 }
 
 

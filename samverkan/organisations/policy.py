@@ -34,7 +34,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "placements.request": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.UNIT_STAFF}),
     "placements.settlement": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.FORUM_SECRETARY}),
     "placements.confirm_escalation": frozenset({Role.REGION_COORDINATOR}),
+    "flow.import": frozenset({Role.REGION_COORDINATOR}),
+    "flow.episodes": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR}),
+    "flow.statistics": frozenset(Role.values),
 }
+
+# Roles that see exact small counts; everyone else sees 1–4 as "<5".
+EXACT_COUNT_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
 
 
 @dataclass(frozen=True)

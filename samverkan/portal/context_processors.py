@@ -17,6 +17,7 @@ def navigation(request) -> dict:
         ("portal:home", _("Home")),
         ("capacity:overview", _("Capacity")),
         ("placements:list", _("Place requests")),
+        ("flow:statistics", _("Patient flow")),
         ("organisations:list", _("Organisations")),
     ]
     if policy.can(user, "audit.review"):

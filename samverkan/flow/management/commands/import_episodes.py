@@ -1,0 +1,49 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from samverkan.flow.imports import FileRejected, format_error, import_rows, read_csv, source_for
+from samverkan.organisations import policy
+from samverkan.organisations.models import County
+
+
+class Command(BaseCommand):
+    help = "Import episodes from a file, all or nothing; prints every error as 'row N, column NAME: message'."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--source", required=True, help="Source system name (created on first use).")
+        parser.add_argument("--county", required=True, help="Two-digit code of the county whose region imports.")
+        parser.add_argument("--format", choices=["csv"], default="csv")
+        parser.add_argument("--encoding", help="Force an encoding (default: UTF-8, else Windows-1252).")
+        parser.add_argument("--delimiter", help="Force the delimiter (default: detected , or ;).")
+        parser.add_argument("--dry-run", action="store_true", help="Validate only; change nothing.")
+
+    def handle(self, *args, path: Path, source: str, county: str, encoding, delimiter, dry_run, **options):
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        if not County.objects.filter(code=county).exists():
+            raise CommandError(f"Unknown county code {county!r}.")
+        try:
+            with transaction.atomic():
+                found = source_for(county, source)
+                rows = read_csv(path.read_bytes(), encoding=encoding, delimiter=delimiter)
+                result = import_rows(source=found, rows=rows, by=policy.SYSTEM, filename=path.name, dry_run=dry_run)
+                if dry_run:
+                    transaction.set_rollback(True)  # not even a new source
+        except FileRejected as rejected:
+            for e in rejected.errors:
+                self.stderr.write(format_error(e))
+            raise CommandError("Nothing was imported.") from None
+        if not result.ok:
+            for e in result.errors:
+                self.stderr.write(format_error(e))
+            if result.total_errors > len(result.errors):
+                self.stderr.write(f"… and {result.total_errors - len(result.errors)} more errors.")
+            raise CommandError(f"Nothing was imported: {result.total_errors} errors in {result.run.rows} rows.")
+        run = result.run
+        verb = "Would import" if dry_run else "Imported"
+        self.stdout.write(
+            f"{verb} {run.rows} rows: {run.created} new, {run.updated} updated, {run.unchanged} unchanged."
+        )

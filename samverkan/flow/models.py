@@ -1,0 +1,174 @@
+"""Episodes (one inpatient stay each) imported from the region's systems, with only what
+statistics and follow-up need: no names, and a keyed pseudonym instead of the personnummer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from samverkan.organisations.models import County, Municipality, Unit
+
+
+class CareType(models.TextChoices):
+    SOMATIC = "somatic", _("Somatic")
+    PSYCHIATRIC = "psychiatric", _("Psychiatric")
+
+
+class Destination(models.TextChoices):
+    """Where the patient went after discharge (DESIGN.md §5): a fixed list; sources map onto it."""
+
+    HOME = "home", _("Home without services")
+    HOME_CARE = "home_care", _("Home with home care")
+    SHORT_TERM = "short_term", _("Short-term place")
+    NURSING_HOME = "nursing_home", pgettext_lazy("destination", "Nursing home")
+    OTHER_REGION = "other_region", _("Other region")
+    DECEASED = "deceased", _("Deceased")
+    OTHER = "other", pgettext_lazy("destination", "Other")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    UNKNOWN = "U", _("Unknown")
+
+
+class Source(models.Model):
+    """A system that sends episodes for a county's region (e.g. Cosmic at Region Dalarna)."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="episode_sources")
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["county_id", "name"]
+        verbose_name = _("source system")
+        verbose_name_plural = _("source systems")
+        constraints = [models.UniqueConstraint(fields=["county", "name"], name="flow_source_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.county_id})"
+
+
+class UnitMapping(models.Model):
+    """A source's code for one of our units."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="unit_mappings")
+    code = models.CharField(_("source code"), max_length=60)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("unit mapping")
+        verbose_name_plural = _("unit mappings")
+        constraints = [models.UniqueConstraint(fields=["source", "code"], name="flow_unit_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source.name}:{self.code} → {self.unit}"
+
+
+class DestinationMapping(models.Model):
+    """A source's code for one of the fixed destinations."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="destination_mappings")
+    code = models.CharField(_("source code"), max_length=60)
+    destination = models.CharField(_("destination"), max_length=20, choices=Destination.choices)
+
+    class Meta:
+        verbose_name = _("destination mapping")
+        verbose_name_plural = _("destination mappings")
+        constraints = [models.UniqueConstraint(fields=["source", "code"], name="flow_destination_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source.name}:{self.code} → {self.destination}"
+
+
+class EpisodeQuerySet(models.QuerySet):
+    def visible_to(self, principal) -> EpisodeQuerySet:
+        """Episode-level rows: the region's coordinators of the county, and the home
+        municipality's coordinators. Everyone else sees aggregates only."""
+        from samverkan.organisations import policy
+        from samverkan.organisations.models import Role
+
+        scope = policy.scope_of(principal)
+        if scope.is_admin:
+            return self
+        counties = scope.counties_with_role({Role.REGION_COORDINATOR})
+        municipalities = [
+            g.municipality_code for g in scope.grants if g.role == Role.MUNICIPAL_COORDINATOR and g.municipality_code
+        ]
+        return self.filter(models.Q(source__county_id__in=counties) | models.Q(home_municipality_id__in=municipalities))
+
+
+class Episode(models.Model):
+    """One inpatient stay, admission to discharge."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="episodes")
+    # The source's own identifier of the stay (the CSV's source_id; `source_id` is the foreign key).
+    record_id = models.CharField(_("source id"), max_length=64)
+    pseudonym = models.CharField(_("patient pseudonym"), max_length=64, blank=True, db_index=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    home_municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    hospital_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    care_type = models.CharField(_("care type"), max_length=12, choices=CareType.choices)
+    covid = models.BooleanField(_("covid"), default=False)
+    admitted_at = models.DateTimeField(_("admitted"))
+    admission_notice_at = models.DateTimeField(_("admission notice"), null=True, blank=True)
+    estimated_discharge_date = models.DateField(_("estimated discharge date"), null=True, blank=True)
+    ready_at = models.DateTimeField(_("ready for discharge"), null=True, blank=True)
+    sip_called_at = models.DateTimeField(_("SIP called"), null=True, blank=True)
+    discharged_at = models.DateTimeField(_("discharged"), null=True, blank=True)
+    destination = models.CharField(_("destination"), max_length=20, choices=Destination.choices, blank=True)
+    named_care_contact = models.BooleanField(_("named care contact"), null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-admitted_at", "id"]
+        verbose_name = _("episode")
+        verbose_name_plural = _("episodes")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "record_id"], name="flow_episode_unique_record"),
+        ]
+        indexes = [
+            # Statistics per municipality and period.
+            models.Index(fields=["home_municipality", "admitted_at"], name="flow_episode_municipality_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.name}:{self.record_id}"
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Imported")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ImportRun(models.Model):
+    """One import of a file or API call: who, what, counts and every error."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="imports")
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    imported_via = models.CharField(max_length=120, blank=True)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    file_format = models.CharField(_("format"), max_length=10)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("new"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

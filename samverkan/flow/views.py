@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samverkan.capacity.schedule import LOCAL
+from samverkan.flow import imports, selectors
+from samverkan.flow.forms import EpisodeFilterForm, UploadForm
+from samverkan.flow.models import Destination, ImportRun
+from samverkan.organisations import policy
+from samverkan.organisations.models import County, Municipality
+
+
+def _county(request: HttpRequest) -> str:
+    scope = policy.scope_of(request.user)
+    wanted = request.GET.get("county") or request.POST.get("county")
+    if wanted:
+        if not (scope.is_admin or wanted in scope.county_codes):
+            raise PermissionDenied
+        return wanted
+    codes = sorted(scope.county_codes)
+    if not codes:
+        raise PermissionDenied
+    return codes[0]
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    county = _county(request)
+    policy.require(request.user, "flow.import", county_code=county)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        source = imports.source_for(county, data["source"].strip())
+        rows = imports.read_csv(
+            data["file"].read(), encoding=data["encoding"] or None, delimiter=data["delimiter"] or None
+        )
+        result = imports.import_rows(
+            source=source, rows=rows, by=request.user, filename=data["file"].name, dry_run=data["dry_run"]
+        )
+        if result.ok and not data["dry_run"]:
+            run = result.run
+            messages.success(
+                request,
+                _("Imported %(rows)d rows: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.")
+                % {"rows": run.rows, "new": run.created, "updated": run.updated, "unchanged": run.unchanged},
+            )
+            return redirect(f"{request.path}?county={county}")
+    return render(
+        request,
+        "flow/upload.html",
+        {
+            "form": form,
+            "result": result,
+            "county": County.objects.get(code=county),
+            "history": selectors.import_history(request.user, county)[:20],
+            "columns": imports.CANONICAL_COLUMNS,
+            "required": imports.REQUIRED_COLUMNS,
+            "destinations": Destination.choices,
+        },
+    )
+
+
+@login_required
+def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun.objects.select_related("source", "imported_by"), pk=run_id)
+    policy.require(request.user, "flow.import", county_code=run.source.county_id)
+    return render(request, "flow/import_detail.html", {"run": run})
+
+
+@login_required
+def episodes(request: HttpRequest) -> HttpResponse:
+    county = _county(request)
+    policy.require(request.user, "flow.episodes", county_code=county)
+    form = EpisodeFilterForm(request.GET or None, municipalities=Municipality.objects.filter(county_id=county))
+    rows = None
+    if form.is_valid():
+        rows = selectors.episode_list(
+            request.user,
+            county_code=county,
+            municipality=form.cleaned_data["municipality"] or None,
+            reason=form.cleaned_data["reason"],
+        )
+    return render(request, "flow/episodes.html", {"form": form, "rows": rows, "county": county})
+
+
+def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+    today = timezone.localdate()
+    try:
+        start = datetime.date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = today - datetime.timedelta(days=30)
+    try:
+        end = datetime.date.fromisoformat(request.GET.get("to", ""))
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    county = _county(request)
+    start, end = _period(request)
+    figures = selectors.statistics(
+        request.user,
+        county_code=county,
+        start=datetime.datetime.combine(start, datetime.time(0), tzinfo=LOCAL),
+        end=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(0), tzinfo=LOCAL),
+    )
+    return render(
+        request,
+        "flow/statistics.html",
+        {
+            "figures": figures,
+            "county": County.objects.get(code=county),
+            "start": start,
+            "end": end,
+            "exact": selectors.shows_exact_counts(request.user),
+            "destinations": Destination.choices,
+            "may_import": policy.can(request.user, "flow.import", county_code=county),
+            "may_see_episodes": policy.can(request.user, "flow.episodes", county_code=county),
+        },
+    )
