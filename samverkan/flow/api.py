@@ -70,6 +70,8 @@ def import_episodes(request, payload: EpisodesIn):
     who = principal(request)
     if not policy.can(who, "flow.import", county_code=payload.county):
         raise PermissionDenied
+    if any("\x00" in _text(v) for e in payload.episodes for v in e.dict().values()):
+        return Status(422, {"detail": "A value contains a NUL character; nothing was imported.", "errors": []})
     if len(payload.episodes) > MAX_EPISODES_PER_CALL:
         return Status(422, {"detail": f"At most {MAX_EPISODES_PER_CALL} episodes per call.", "errors": []})
     rows = (

@@ -32,7 +32,7 @@ from samverkan.flow.models import (
     UnitMapping,
 )
 from samverkan.flow.pseudonyms import InvalidPersonnummer, pseudonym
-from samverkan.organisations.models import Municipality
+from samverkan.organisations.models import Municipality, Organisation, OrganisationKind
 
 CANONICAL_COLUMNS = [
     "source_id",
@@ -390,12 +390,14 @@ def import_rows(
             actor=by,
             event_type="flow.import_done",
             obj=run,
+            organisation=_region_of(source),
             after={"rows": run.rows, "created": run.created, "updated": run.updated, "unchanged": run.unchanged},
         )
     return ImportResult(run, [], 0)
 
 
 def _upsert(run: ImportRun, source: Source, valid: dict[str, dict], by, *, write: bool = True) -> None:
+    region = _region_of(source)
     existing = {}
     ids = list(valid)
     for start in range(0, len(ids), 5000):
@@ -423,6 +425,7 @@ def _upsert(run: ImportRun, source: Source, valid: dict[str, dict], by, *, write
             actor=by,
             event_type="flow.episode_updated",
             obj=episode,
+            organisation=region,
             before={
                 name: str(old) if old is not None else None
                 for name, (old, _new) in changed.items()
@@ -440,6 +443,10 @@ def _upsert(run: ImportRun, source: Source, valid: dict[str, dict], by, *, write
     Episode.objects.bulk_create(to_create, batch_size=2000)
     if to_update:
         Episode.objects.bulk_update(to_update, [*EPISODE_FIELDS, "updated_at"], batch_size=2000)
+
+
+def _region_of(source: Source) -> Organisation | None:
+    return Organisation.objects.filter(county_id=source.county_id, kind=OrganisationKind.REGION).first()
 
 
 def source_for(county_code: str, name: str) -> Source:

@@ -5,6 +5,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -39,13 +40,16 @@ def upload(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        source = imports.source_for(county, data["source"].strip())
-        rows = imports.read_csv(
-            data["file"].read(), encoding=data["encoding"] or None, delimiter=data["delimiter"] or None
-        )
-        result = imports.import_rows(
-            source=source, rows=rows, by=request.user, filename=data["file"].name, dry_run=data["dry_run"]
-        )
+        with transaction.atomic():
+            source = imports.source_for(county, data["source"].strip())
+            rows = imports.read_csv(
+                data["file"].read(), encoding=data["encoding"] or None, delimiter=data["delimiter"] or None
+            )
+            result = imports.import_rows(
+                source=source, rows=rows, by=request.user, filename=data["file"].name, dry_run=data["dry_run"]
+            )
+            if data["dry_run"]:
+                transaction.set_rollback(True)  # a check leaves no trace, not even a new source name
         if result.ok and not data["dry_run"]:
             run = result.run
             messages.success(

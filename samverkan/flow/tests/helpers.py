@@ -29,7 +29,14 @@ def forms(number: str) -> list[str]:
     """Every way a 12-digit personnummer ('YYYYMMDD-NNNC') can be written down."""
     digits = number.replace("-", "").replace("+", "")
     ten = digits[2:]
-    return [digits, f"{digits[:8]}-{digits[8:]}", f"{digits[:8]}+{digits[8:]}", ten, f"{ten[:6]}-{ten[6:]}", f"{ten[:6]}+{ten[6:]}"]
+    return [
+        digits,
+        f"{digits[:8]}-{digits[8:]}",
+        f"{digits[:8]}+{digits[8:]}",
+        ten,
+        f"{ten[:6]}-{ten[6:]}",
+        f"{ten[:6]}+{ten[6:]}",
+    ]
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
@@ -88,8 +95,8 @@ def database_text() -> str:
     parts = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f'SELECT t::text FROM "{table}" AS t')  # noqa: S608 - our own table names
-            parts.extend(text for (text,) in cursor.fetchall())
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - our own tables
+            parts.extend(repr(values) for values in cursor.fetchall())
     return "\n".join(parts)
 
 

@@ -13,7 +13,9 @@ EPISODE = {"source_id": "X1", "home_municipality": "2080", "care_type": "somatic
 
 
 def _post(client, body, key):
-    return client.post("/api/v1/flow/episodes", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client.post(
+        "/api/v1/flow/episodes", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
 
 
 def test_a_region_key_imports_episodes_and_a_second_call_changes_nothing(client, world):
@@ -28,7 +30,11 @@ def test_a_region_key_imports_episodes_and_a_second_call_changes_nothing(client,
 
 def test_a_bad_episode_rejects_the_whole_call_with_row_and_column(client, world):
     _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by_user=None)
-    body = {"source": "Cosmic", "county": "20", "episodes": [EPISODE, {**EPISODE, "source_id": "X2", "care_type": "kirurgi"}]}
+    body = {
+        "source": "Cosmic",
+        "county": "20",
+        "episodes": [EPISODE, {**EPISODE, "source_id": "X2", "care_type": "kirurgi"}],
+    }
     response = _post(client, body, key)
     assert response.status_code == 422
     assert response.json()["errors"] == [

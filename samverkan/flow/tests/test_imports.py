@@ -45,9 +45,9 @@ UTC = datetime.UTC
 PERSON = personnummer("19470318", "486")  # 19470318-4863
 
 
-def imported(source, *rows: dict[str, str], **options):
-    """Import `rows` and insist that it worked."""
-    result = run_import(source, csv_bytes(*rows), **options)
+def imported(source, *rows: dict[str, str], **csv_options):
+    """Import `rows` (written with `csv_options`) and insist that it worked."""
+    result = run_import(source, csv_bytes(*rows, **csv_options))
     assert result.ok, result.errors
     return result
 
@@ -245,7 +245,7 @@ def test_a_bad_row_rejects_the_whole_file_naming_row_and_column(source, existing
     data = csv_bytes(
         row(source_id="E0", personnummer=PERSON, ready_at="2025-10-03T10:00", discharged_at="2025-10-04T10:00"),
         row(source_id="E1"),
-        row(source_id="E2", **changes),
+        row(**{"source_id": "E2", **changes}),
     )
 
     result = run_import(source, data)
@@ -308,13 +308,16 @@ def test_a_source_id_twice_in_the_file_is_refused_on_its_second_row(source, exis
 
 
 def test_every_error_in_the_file_is_reported_not_just_the_first(source, existing):
-    data = csv_bytes(
-        row(source_id="E1"),
-        row(source_id="E2", home_municipality="9999", care_type="x"),
-        row(source_id="E3"),
-        row(source_id="E4", discharged_at="2025-09-01T08:00"),
-        row(source_id="E1"),
-    ) + b"E6,,,,2080\n"
+    data = (
+        csv_bytes(
+            row(source_id="E1"),
+            row(source_id="E2", home_municipality="9999", care_type="x"),
+            row(source_id="E3"),
+            row(source_id="E4", discharged_at="2025-09-01T08:00"),
+            row(source_id="E1"),
+        )
+        + b"E6,,,,2080\n"
+    )
 
     result = run_import(source, data)
 
@@ -363,7 +366,9 @@ def test_a_column_given_twice_is_refused_rather_than_one_value_silently_winning(
     data = b"source_id,home_municipality,care_type,admitted_at,source_id\nE1,2080,somatic,2025-10-01,E2\n"
     result = run_import(source, data)
 
-    assert result.errors == [{"row": 1, "column": "source_id", "message": "The column source_id appears more than once."}]
+    assert result.errors == [
+        {"row": 1, "column": "source_id", "message": "The column source_id appears more than once."}
+    ]
     assert_rejected_and_nothing_changed(result, existing)
 
 
@@ -494,8 +499,10 @@ EXPORT = [
         destination="SÄBO",
         covid="true",
     ),
-    row(source_id="E2", home_municipality="2084", care_type="psychiatric", admitted_at="2025-03-30T02:30"),
+    row(source_id="E2", home_municipality="2084", care_type="psychiatric", admitted_at="2025-10-01T08:00:00.250"),
     row(source_id="E3", personnummer="121212+1212", home_municipality="2062", sex="M"),
+    # The hour the clocks skip in spring and the hour they repeat in autumn.
+    row(source_id="E4", admitted_at="2025-03-30T02:30", ready_at="2025-10-26T02:30", discharged_at="2025-10-26T02:45"),
 ]
 
 
@@ -508,17 +515,19 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(source):
     again = imported(source, *EXPORT)
 
     run = again.run
-    assert (run.rows, run.created, run.updated, run.unchanged) == (3, 0, 0, 3)
+    assert (run.rows, run.created, run.updated, run.unchanged) == (4, 0, 0, 4)
     assert episodes() == before  # updated_at included
     new_events = AuditEvent.objects.exclude(pk__in=events)
     assert [(e.event_type, e.object_id) for e in new_events] == [("flow.import_done", str(run.pk))]
-    assert new_events.get().after == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3}
+    assert new_events.get().after == {"rows": 4, "created": 0, "updated": 0, "unchanged": 4}
 
 
 def test_a_personnummer_written_with_ten_digits_next_time_changes_nothing(source):
     imported(source, row(source_id="E1", personnummer=PERSON), row(source_id="E2", personnummer="19121212-1212"))
 
-    again = imported(source, row(source_id="E1", personnummer="4703184863"), row(source_id="E2", personnummer="121212+1212"))
+    again = imported(
+        source, row(source_id="E1", personnummer="4703184863"), row(source_id="E2", personnummer="121212+1212")
+    )
 
     assert (again.run.created, again.run.updated, again.run.unchanged) == (0, 0, 2)
 
@@ -549,7 +558,7 @@ def test_a_later_discharge_updates_the_episode_in_place_and_audits_the_changed_f
     change = AuditEvent.objects.exclude(pk__in=events).get(event_type="flow.episode_updated")
     assert (change.object_type, change.object_id, change.actor_label) == ("flow.episode", str(episode.pk), "system")
     assert change.before == {"discharged_at": None, "destination": ""}
-    assert change.after == {"discharged_at": "2025-10-06 12:00:00+02:00", "destination": "home_care"}
+    assert change.after == {"discharged_at": "2025-10-06 10:00:00+00:00", "destination": "home_care"}
     summary = AuditEvent.objects.exclude(pk__in=events).get(event_type="flow.import_done")
     assert summary.after == {"rows": 2, "created": 0, "updated": 1, "unchanged": 1}
 
