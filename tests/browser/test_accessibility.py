@@ -23,6 +23,7 @@ from samverkan.accounts.services import api_key_create
 from samverkan.audit.services import access_log_record
 from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import BedCategory
+from samverkan.flow.imports import import_rows, source_for
 from samverkan.placements import escalation
 from samverkan.placements import services as placements
 from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus
@@ -99,6 +100,9 @@ VISITS = [
     Visit("placements-free", "/platser/lediga/"),
     Visit("placements-escalation", "/platser/beredskap/"),
     Visit("placements-settlement", "/platser/avrakning/"),
+    Visit("flow-statistics", "/flode/"),
+    Visit("flow-upload", "/flode/import/"),
+    Visit("flow-episodes", "/flode/vardtillfallen/?county=20&reason=Uppf%C3%B6ljning"),
     Visit("404", "/finns-inte/", persona=None, status=404),
     Visit("404-logged-in", "/finns-inte/", status=404),
 ]
@@ -111,6 +115,32 @@ def _offered_request() -> PlaceRequest:
 def _with_content(world: World) -> None:
     """Enough data that the tables, attention items and audit details render."""
     coordinator = world.region_coordinator
+    flow_source = source_for("20", "Cosmic")
+    flow_rows = [
+        (
+            2,
+            {
+                "source_id": "E1",
+                "home_municipality": "2080",
+                "care_type": "somatic",
+                "admitted_at": "2026-10-01T08:00",
+                "ready_at": "2026-10-03T08:00",
+                "discharged_at": "2026-10-05T08:00",
+                "destination": "short_term",
+            },
+        ),
+        (
+            3,
+            {"source_id": "E2", "home_municipality": "2084", "care_type": "somatic", "admitted_at": "2026-10-02T08:00"},
+        ),
+    ]
+    import_rows(source=flow_source, rows=flow_rows, by=coordinator, filename="demo.csv")
+    import_rows(
+        source=flow_source,
+        rows=[(2, {"source_id": "E3", "home_municipality": "9999"})],
+        by=coordinator,
+        filename="bad.csv",
+    )
     api_key_create(
         organisation=world.region, name="Journalsystem", role=ApiKeyRole.REGION_COORDINATOR, by_user=coordinator
     )

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from samverkan.accounts import services as account_services
 from samverkan.accounts.models import User
 from samverkan.demo import capacity as demo_capacity
+from samverkan.demo import flow as demo_flow
 from samverkan.demo import placements as demo_placements
 from samverkan.organisations import services as org_services
 from samverkan.organisations.models import Membership, Municipality, Organisation, Role, Unit, UnitKind
@@ -108,6 +109,7 @@ class Command(BaseCommand):
             users = self._users()
         demo_capacity.load(self.stdout)
         demo_placements.load(self.stdout)
+        demo_flow.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self._print_users(users)
 

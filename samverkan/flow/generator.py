@@ -1,0 +1,152 @@
+"""Synthetic, seeded episodes in the canonical CSV, for demos, tests and benchmarks.
+
+Plausible rather than exact: admissions in proportion to each municipality's population
+(about 120 per 1 000 inhabitants a year), fewer at weekends and more in winter, older patients
+more often, a log-normal length of stay, about a fifth needing municipal care after discharge
+(and so getting a ready-for-discharge notice), days ready with a long tail, destinations by age,
+8 % psychiatric. Personal identity numbers are fake but pass the checksum."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import math
+import random
+from collections.abc import Iterator
+from typing import TextIO
+
+from samverkan.flow.imports import CANONICAL_COLUMNS
+from samverkan.flow.pseudonyms import luhn_valid
+
+ADMISSIONS_PER_1000_A_YEAR = 120
+# (age band start, share of admissions)
+AGE_BANDS = [(0, 0.06), (18, 0.12), (45, 0.14), (65, 0.22), (75, 0.26), (85, 0.20)]
+
+
+def _check_digit(nine: str) -> str:
+    for digit in "0123456789":
+        if luhn_valid(nine + digit):
+            return digit
+    raise AssertionError("unreachable")
+
+
+def fake_personnummer(rng: random.Random, birth: datetime.date) -> str:
+    body = birth.strftime("%y%m%d") + f"{rng.randint(0, 999):03d}"
+    return f"{birth.year}{birth.strftime('%m%d')}-{body[6:]}{_check_digit(body)}"
+
+
+def _age(rng: random.Random) -> int:
+    pick, total = rng.random(), 0.0
+    for index, (start, share) in enumerate(AGE_BANDS):
+        total += share
+        if pick <= total:
+            end = AGE_BANDS[index + 1][0] if index + 1 < len(AGE_BANDS) else 100
+            return rng.randint(start, end - 1)
+    return 80
+
+
+def _destination(rng: random.Random, age: int, needs_care: bool) -> str:
+    if rng.random() < (0.04 if age >= 75 else 0.01):
+        return "deceased"
+    if not needs_care:
+        return "home" if rng.random() < 0.95 else "other_region"
+    weights = (
+        [("home_care", 0.45), ("short_term", 0.35), ("nursing_home", 0.12), ("other", 0.08)]
+        if age >= 75
+        else [("home_care", 0.55), ("short_term", 0.25), ("nursing_home", 0.05), ("other", 0.15)]
+    )
+    pick, total = rng.random(), 0.0
+    for value, weight in weights:
+        total += weight
+        if pick <= total:
+            return value
+    return "other"
+
+
+def episodes(
+    municipalities: list[tuple[str, int]],
+    *,
+    start: datetime.date,
+    days: int,
+    seed: int = 1,
+    count: int | None = None,
+    now: datetime.datetime | None = None,
+) -> Iterator[dict]:
+    """Rows (dicts in canonical columns) for `municipalities` [(code, population)] over `days` days.
+    With `count`, that many rows (spread over the period), else as many as the rates give. Events
+    after `now` (local time, naive) have not happened yet: those fields stay empty."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    population = sum(p for _, p in municipalities) or 1
+    per_day = population * ADMISSIONS_PER_1000_A_YEAR / 1000 / 365
+    if count is not None:
+        per_day = count / max(days, 1)
+    codes = [c for c, _ in municipalities]
+    weights = [p for _, p in municipalities]
+    produced = 0
+    for offset in range(days):
+        day = start + datetime.timedelta(days=offset)
+        season = 1 + 0.12 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 15) / 365)
+        weekday = 0.75 if day.weekday() >= 5 else 1.07
+        expected = per_day * season * weekday
+        n = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
+        for home in rng.choices(codes, weights=weights, k=n):
+            if count is not None and produced >= count:
+                return
+            produced += 1
+            age = _age(rng)
+            birth = day - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
+            psychiatric = rng.random() < 0.08
+            admitted = datetime.datetime.combine(day, datetime.time(rng.randint(0, 23), rng.randint(0, 59)))
+            stay_hours = max(4.0, rng.lognormvariate(math.log(4.2 * 24 * (2.5 if psychiatric else 1)), 0.8))
+            needs_care = rng.random() < (0.35 if age >= 75 else 0.12)
+            ready = discharged = None
+            if needs_care:
+                ready = admitted + datetime.timedelta(hours=stay_hours)
+                waiting_days = 0 if rng.random() < 0.45 else min(int(rng.paretovariate(1.6)), 60)
+                discharged = ready + datetime.timedelta(days=waiting_days, hours=rng.randint(1, 8))
+            else:
+                discharged = admitted + datetime.timedelta(hours=stay_hours)
+            row = {
+                "source_id": f"S{seed}-{produced:08d}",
+                "personnummer": fake_personnummer(rng, birth),
+                "birth_year": str(birth.year),
+                "sex": rng.choice("FM"),
+                "home_municipality": home,
+                "hospital_unit": "",
+                "care_type": "psychiatric" if psychiatric else "somatic",
+                "admitted_at": admitted.isoformat(timespec="minutes"),
+                "admission_notice_at": (admitted + datetime.timedelta(hours=rng.randint(2, 24))).isoformat(
+                    timespec="minutes"
+                )
+                if needs_care
+                else "",
+                "estimated_discharge_date": (admitted + datetime.timedelta(hours=stay_hours)).date().isoformat()
+                if needs_care
+                else "",
+                "ready_at": ready.isoformat(timespec="minutes") if ready else "",
+                "sip_called_at": (ready + datetime.timedelta(days=rng.randint(0, 5))).isoformat(timespec="minutes")
+                if ready and rng.random() < 0.6
+                else "",
+                "discharged_at": discharged.isoformat(timespec="minutes"),
+                "destination": _destination(rng, age, needs_care),
+                "covid": "1" if rng.random() < 0.03 else "0",
+            }
+            if now is not None:
+                if admitted > now:
+                    continue
+                for column in ("admission_notice_at", "ready_at", "sip_called_at", "discharged_at"):
+                    if row[column] and datetime.datetime.fromisoformat(row[column]) > now:
+                        row[column] = ""
+                if not row["discharged_at"]:
+                    row["destination"] = ""
+            yield row
+
+
+def write_csv(rows, out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=CANONICAL_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    written = 0
+    for row in rows:
+        writer.writerow(row)
+        written += 1
+    return written
