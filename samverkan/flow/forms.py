@@ -8,7 +8,13 @@ class UploadForm(forms.Form):
     source = forms.CharField(
         label=_("Source system"), max_length=100, help_text=_("E.g. Cosmic. A new name is created on first use.")
     )
-    file = forms.FileField(label=_("File (canonical CSV)"))
+    file = forms.FileField(label=_("File (canonical CSV or Excel .xlsx)"))
+    sheet = forms.CharField(
+        label=_("Excel sheet"),
+        max_length=100,
+        required=False,
+        help_text=_("Only for Excel files; default: the first sheet."),
+    )
     encoding = forms.ChoiceField(
         label=_("Encoding"),
         choices=[("", _("Detect (UTF-8, else Windows-1252)")), ("utf-8", "UTF-8"), ("cp1252", "Windows-1252")],

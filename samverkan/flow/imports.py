@@ -124,22 +124,8 @@ def _decode(data: bytes, encoding: str | None) -> str:
         ) from None
 
 
-def read_csv(data: bytes, *, encoding: str | None = None, delimiter: str | None = None) -> Iterator[tuple[int, dict]]:
-    """Rows of the canonical CSV as (row number, {column: text}); the header is row 1."""
-    if not data.strip():
-        raise FileRejected([error(None, None, "The file is empty.")])
-    text = _decode(data, encoding)
-    if not text.strip():
-        raise FileRejected([error(None, None, "The file is empty.")])
-    if "\x00" in text:
-        raise FileRejected([error(None, None, "The file contains NUL characters: is it a CSV text file?")])
-    first_line = text.splitlines()[0] if text else ""
-    if delimiter is None:
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
-    if len(header) == 1 and ("," in header[0] or ";" in header[0]):
-        raise FileRejected([error(1, None, f"The header has one column only: is the delimiter '{delimiter}' right?")])
+def _check_header(header: list[str]) -> None:
+    """Every column once, the required ones present, no unknown ones (row 1 is the header)."""
     repeated = sorted({c for c in header if c and header.count(c) > 1})
     if repeated:
         raise FileRejected([error(1, c, f"The column {c} appears more than once.") for c in repeated])
@@ -158,9 +144,33 @@ def read_csv(data: bytes, *, encoding: str | None = None, delimiter: str | None 
         raise FileRejected(
             [error(1, c, f"Unknown column {c}. Known columns: {', '.join(CANONICAL_COLUMNS)}.") for c in unknown]
         )
+
+
+def read_csv(data: bytes, *, encoding: str | None = None, delimiter: str | None = None) -> Iterator[tuple[int, dict]]:
+    """Rows of the canonical CSV as (row number, {column: text}); the header is row 1."""
+    if not data.strip():
+        raise FileRejected([error(None, None, "The file is empty.")])
+    text = _decode(data, encoding)
+    if not text.strip():
+        raise FileRejected([error(None, None, "The file is empty.")])
+    if "\x00" in text:
+        raise FileRejected([error(None, None, "The file contains NUL characters: is it a CSV text file?")])
+    first_line = text.splitlines()[0] if text else ""
+    if delimiter is None:
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    if len(header) == 1 and ("," in header[0] or ";" in header[0]):
+        raise FileRejected([error(1, None, f"The header has one column only: is the delimiter '{delimiter}' right?")])
+    _check_header(header)
+    yield from _data_rows(header, ([v.strip() for v in values] for values in reader))
+
+
+def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
+    """(row number, {column: text}) for each non-empty line after the header (row 1)."""
     count = 0
-    for number, values in enumerate(reader, start=2):
-        if not values or all(not v.strip() for v in values):
+    for number, values in enumerate(lines, start=2):
+        if not values or all(not v for v in values):
             continue
         count += 1
         if count > MAX_ROWS:
@@ -171,9 +181,50 @@ def read_csv(data: bytes, *, encoding: str | None = None, delimiter: str | None 
                 {"__fields__": f"has {len(values)} fields, the header {len(header)} (a truncated or broken line?)"},
             )
             continue
-        yield number, dict(zip(header, (v.strip() for v in values), strict=True))
+        yield number, dict(zip(header, values, strict=True))
     if count == 0:
         raise FileRejected([error(None, None, "The file has a header but no rows.")])
+
+
+def _cell_text(value) -> str:
+    """An Excel cell as the text the CSV would hold (times in ISO 8601, whole numbers without .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_xlsx(data: bytes, *, sheet: str | None = None) -> Iterator[tuple[int, dict]]:
+    """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in row 1."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError):
+        raise FileRejected([error(None, None, "The file is not an Excel workbook (.xlsx).")]) from None
+    if sheet is not None and sheet not in workbook.sheetnames:
+        raise FileRejected(
+            [error(None, None, f"The workbook has no sheet {sheet!r}; it has: {', '.join(workbook.sheetnames)}.")]
+        )
+    rows = workbook[sheet].iter_rows(values_only=True) if sheet else workbook.worksheets[0].iter_rows(values_only=True)
+    first = next(rows, None)
+    if first is None:
+        raise FileRejected([error(None, None, "The sheet is empty.")])
+    header = [_cell_text(c).lower() for c in first]
+    while header and not header[-1]:
+        header.pop()
+    _check_header(header)
+    width = len(header)
+    yield from _data_rows(
+        header, ([_cell_text(c) for c in row[:width]] + [""] * (width - len(row[:width])) for row in rows)
+    )
 
 
 @dataclass

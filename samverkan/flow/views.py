@@ -42,11 +42,20 @@ def upload(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         with transaction.atomic():
             source = imports.source_for(county, data["source"].strip())
-            rows = imports.read_csv(
-                data["file"].read(), encoding=data["encoding"] or None, delimiter=data["delimiter"] or None
-            )
+            is_excel = data["file"].name.lower().endswith(".xlsx")
+            if is_excel:
+                rows = imports.read_xlsx(data["file"].read(), sheet=data["sheet"] or None)
+            else:
+                rows = imports.read_csv(
+                    data["file"].read(), encoding=data["encoding"] or None, delimiter=data["delimiter"] or None
+                )
             result = imports.import_rows(
-                source=source, rows=rows, by=request.user, filename=data["file"].name, dry_run=data["dry_run"]
+                source=source,
+                rows=rows,
+                by=request.user,
+                filename=data["file"].name,
+                file_format="xlsx" if is_excel else "csv",
+                dry_run=data["dry_run"],
             )
             if data["dry_run"]:
                 transaction.set_rollback(True)  # a check leaves no trace, not even a new source name

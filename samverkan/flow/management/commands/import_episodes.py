@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from samverkan.flow.imports import FileRejected, format_error, import_rows, read_csv, source_for
+from samverkan.flow.imports import FileRejected, format_error, import_rows, read_csv, read_xlsx, source_for
 from samverkan.organisations import policy
 from samverkan.organisations.models import County
 
@@ -15,21 +15,35 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
         parser.add_argument("--source", required=True, help="Source system name (created on first use).")
         parser.add_argument("--county", required=True, help="Two-digit code of the county whose region imports.")
-        parser.add_argument("--format", choices=["csv"], default="csv")
+        parser.add_argument(
+            "--format", choices=["csv", "xlsx"], help="Default: from the file name (.xlsx or else csv)."
+        )
+        parser.add_argument("--sheet", help="Excel: the sheet to read (default: the first).")
         parser.add_argument("--encoding", help="Force an encoding (default: UTF-8, else Windows-1252).")
         parser.add_argument("--delimiter", help="Force the delimiter (default: detected , or ;).")
         parser.add_argument("--dry-run", action="store_true", help="Validate only; change nothing.")
 
-    def handle(self, *args, path: Path, source: str, county: str, encoding, delimiter, dry_run, **options):
+    def handle(self, *args, path: Path, source: str, county: str, encoding, delimiter, dry_run, sheet, **options):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         if not County.objects.filter(code=county).exists():
             raise CommandError(f"Unknown county code {county!r}.")
+        file_format = options["format"] or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
         try:
             with transaction.atomic():
                 found = source_for(county, source)
-                rows = read_csv(path.read_bytes(), encoding=encoding, delimiter=delimiter)
-                result = import_rows(source=found, rows=rows, by=policy.SYSTEM, filename=path.name, dry_run=dry_run)
+                if file_format == "xlsx":
+                    rows = read_xlsx(path.read_bytes(), sheet=sheet)
+                else:
+                    rows = read_csv(path.read_bytes(), encoding=encoding, delimiter=delimiter)
+                result = import_rows(
+                    source=found,
+                    rows=rows,
+                    by=policy.SYSTEM,
+                    filename=path.name,
+                    file_format=file_format,
+                    dry_run=dry_run,
+                )
                 if dry_run:
                     transaction.set_rollback(True)  # not even a new source
         except FileRejected as rejected:
