@@ -142,19 +142,11 @@ NATIONAL = "SE"  # the county code that means every county (administrators only)
 
 
 def _county_for(principal, county_code: str | None) -> County:
-    scope = policy.scope_of(principal)
-    if county_code is None:
-        codes = sorted(scope.county_codes)
-        if not codes:
-            raise PermissionDenied
-        county_code = codes[0]
     if county_code == NATIONAL:
-        if not scope.is_admin:
+        if not policy.scope_of(principal).is_admin:
             raise PermissionDenied
         return County(code=NATIONAL, name=gettext("Sweden"), short_name=gettext("Sweden"))
-    if not (scope.is_admin or county_code in scope.county_codes):
-        raise PermissionDenied
-    county = County.objects.filter(code=county_code).first()
+    county = County.objects.filter(code=policy.county_in_scope(principal, county_code)).first()
     if county is None:
         raise PermissionDenied
     return county

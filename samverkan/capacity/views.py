@@ -16,6 +16,7 @@ from samverkan.capacity.models import BedCategory, CapacityReport, PlannedChange
 from samverkan.charts import Series, line_chart
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Unit, UnitKind
+from samverkan.organisations.selectors import county_list
 
 
 def _overview_args(request: HttpRequest) -> dict:
@@ -26,12 +27,6 @@ def _overview_args(request: HttpRequest) -> dict:
         "kind": kind if kind in UnitKind.values else None,
         "sort": request.GET.get("sort") if request.GET.get("sort") in selectors.SORT_KEYS else "municipality",
     }
-
-
-def _visible_counties(user):
-    scope = policy.scope_of(user)
-    counties = County.objects.all()
-    return counties if scope.is_admin else counties.filter(code__in=scope.county_codes)
 
 
 @login_required
@@ -55,7 +50,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "overview": data,
             "series": series,
             "chart": chart,
-            "counties": _visible_counties(request.user),
+            "counties": county_list(request.user),
             "categories": BedCategory.objects.filter(county_id=data.county.code),
             "may_see_national": policy.scope_of(request.user).is_admin,
             "national": selectors.NATIONAL,
@@ -226,7 +221,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
         "capacity/completeness.html",
         {
             "data": data,
-            "counties": _visible_counties(request.user),
+            "counties": county_list(request.user),
             "schedule": selectors.schedule_for(data.county),
             "may_manage_schedule": policy.can(request.user, "capacity.manage_schedule", county_code=data.county.code),
         },

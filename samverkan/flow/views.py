@@ -4,7 +4,6 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,16 +19,7 @@ from samverkan.organisations.models import County, Municipality
 
 
 def _county(request: HttpRequest) -> str:
-    scope = policy.scope_of(request.user)
-    wanted = request.GET.get("county") or request.POST.get("county")
-    if wanted:
-        if not (scope.is_admin or wanted in scope.county_codes):
-            raise PermissionDenied
-        return wanted
-    codes = sorted(scope.county_codes)
-    if not codes:
-        raise PermissionDenied
-    return codes[0]
+    return policy.county_in_scope(request.user, request.GET.get("county") or request.POST.get("county"))
 
 
 @login_required

@@ -188,6 +188,25 @@ def require(principal, action: str, **where) -> None:
         raise PermissionDenied(action)
 
 
+def county_in_scope(principal, wanted: str | None) -> str:
+    """The county a page is about: `wanted` if the principal may see it (PermissionDenied if not),
+    else the principal's first county (an administrator without memberships: the first of all)."""
+    scope = scope_of(principal)
+    if wanted:
+        if not (scope.is_admin or wanted in scope.county_codes):
+            raise PermissionDenied(f"county {wanted}")
+        return wanted
+    if scope.county_codes:
+        return sorted(scope.county_codes)[0]
+    if scope.is_admin:
+        from samverkan.organisations.models import County
+
+        first = County.objects.order_by("code").values_list("code", flat=True).first()
+        if first:
+            return first
+    raise PermissionDenied("no county")
+
+
 def can_see_organisation(principal, organisation) -> bool:
     scope = scope_of(principal)
     return scope.is_admin or organisation.county_id in scope.county_codes

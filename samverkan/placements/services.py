@@ -55,8 +55,7 @@ def _actor_organisation(principal, request: PlaceRequest) -> Organisation | None
     for grant in scope.grants:
         if grant.organisation_id == request.from_organisation_id:
             return request.from_organisation
-    ids = [g.organisation_id for g in scope.grants]
-    return Organisation.objects.filter(pk__in=ids[:1]).first() if ids else None
+    return Organisation.objects.filter(pk=scope.grants[0].organisation_id).first() if scope.grants else None
 
 
 def _event(request: PlaceRequest, action: str, by, text: str = "") -> None:

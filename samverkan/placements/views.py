@@ -23,14 +23,7 @@ from samverkan.placements.models import EscalationStep, PlaceOffer, PlaceRequest
 
 
 def _county(request: HttpRequest) -> str:
-    scope = policy.scope_of(request.user)
-    wanted = request.GET.get("county") or request.POST.get("county")
-    codes = sorted(scope.county_codes) or ["20"]
-    if wanted and (scope.is_admin or wanted in scope.county_codes):
-        return wanted
-    if wanted:
-        raise PermissionDenied
-    return codes[0]
+    return policy.county_in_scope(request.user, request.GET.get("county") or request.POST.get("county"))
 
 
 @login_required
@@ -106,10 +99,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    try:
-        place_request = selectors.request_detail(request.user, request_id)
-    except PlaceRequest.DoesNotExist:
-        raise Http404 from None
+    place_request = _visible_request(request, request_id)
     actions = states.available_actions(request.user, place_request)
     units = selectors.offerable_units(request.user, place_request) if "offer" in actions else []
     return render(
