@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.flow.models import CareType
+from samverkan.flow.selectors import EpisodeFilters, EpisodeStatus
+
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
@@ -34,12 +37,49 @@ class UploadForm(forms.Form):
 
 class EpisodeFilterForm(forms.Form):
     municipality = forms.ChoiceField(label=_("Home municipality"), required=False)
+    status = forms.ChoiceField(
+        label=_("Where in the stay"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            (EpisodeStatus.IN_HOSPITAL, _("In hospital")),
+            (EpisodeStatus.WAITING, _("Ready for discharge, still in hospital")),
+            (EpisodeStatus.DISCHARGED, _("Discharged")),
+        ],
+    )
+    care_type = forms.ChoiceField(label=_("Care type"), required=False, choices=[("", _("All")), *CareType.choices])
+    hospital_unit = forms.TypedChoiceField(label=_("Hospital unit"), required=False, coerce=int, empty_value=None)
+    admitted_from = forms.DateField(
+        label=_("Admitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    admitted_to = forms.DateField(
+        label=_("Admitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     reason = forms.CharField(
         label=_("Why you need patient-level data"),
         max_length=200,
         help_text=_("Recorded in the access log, as patient-data law requires."),
     )
 
-    def __init__(self, *args, municipalities, **kwargs):
+    def __init__(self, *args, municipalities, hospital_units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].choices = [("", _("All you may see"))] + [(m.code, m.name) for m in municipalities]
+        self.fields["hospital_unit"].choices = [("", _("All"))] + [(u.pk, u.name) for u in hospital_units]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("admitted_from"), data.get("admitted_to")
+        if start and end and end < start:
+            self.add_error("admitted_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> EpisodeFilters:
+        data = self.cleaned_data
+        return EpisodeFilters(
+            municipality=data["municipality"] or None,
+            care_type=data["care_type"] or None,
+            status=data["status"] or None,
+            hospital_unit=data["hospital_unit"],
+            admitted_from=data["admitted_from"],
+            admitted_to=data["admitted_to"],
+        )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from samverkan.audit.services import access_log_record
+from samverkan.capacity.schedule import LOCAL
 from samverkan.flow.models import Destination, Episode, ImportRun
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality
@@ -20,22 +21,81 @@ def import_history(principal, county_code: str) -> QuerySet[ImportRun]:
     return ImportRun.objects.filter(source__county_id=county_code).select_related("source", "imported_by")
 
 
+class EpisodeStatus:
+    """What the episode list can be narrowed to, by where the patient is in the stay."""
+
+    IN_HOSPITAL = "in_hospital"
+    WAITING = "waiting"  # ready for discharge, not yet discharged
+    DISCHARGED = "discharged"
+
+
+@dataclass(frozen=True)
+class EpisodeFilters:
+    municipality: str | None = None
+    care_type: str | None = None
+    status: str | None = None
+    hospital_unit: int | None = None
+    admitted_from: datetime.date | None = None
+    admitted_to: datetime.date | None = None  # inclusive, local date
+
+    def describe(self) -> str:
+        """The filters as the access log records them."""
+        return " ".join(f"{name}={value}" for name, value in vars(self).items() if value not in (None, ""))
+
+
+@dataclass
+class EpisodePage:
+    rows: list[Episode]
+    total: int
+    number: int
+    pages: int
+
+
 def episode_list(
-    principal, *, county_code: str, municipality: str | None = None, reason: str, limit: int = 200
-) -> list[Episode]:
-    """Episodes the principal may see; every read is written to the access log (who, what, why)."""
+    principal,
+    *,
+    county_code: str,
+    filters: EpisodeFilters = EpisodeFilters(),
+    reason: str,
+    page: int = 1,
+    per_page: int = 100,
+) -> EpisodePage:
+    """One page of the episodes the principal may see, newest admission first; every read is
+    written to the access log (who, which episodes, which filters, why)."""
     policy.require(principal, "flow.episodes")
     episodes = Episode.objects.visible_to(principal).filter(source__county_id=county_code)
-    if municipality:
-        episodes = episodes.filter(home_municipality_id=municipality)
-    rows = list(episodes.select_related("home_municipality", "hospital_unit", "source")[:limit])
+    if filters.municipality:
+        episodes = episodes.filter(home_municipality_id=filters.municipality)
+    if filters.care_type:
+        episodes = episodes.filter(care_type=filters.care_type)
+    if filters.hospital_unit:
+        episodes = episodes.filter(hospital_unit_id=filters.hospital_unit)
+    if filters.admitted_from:
+        episodes = episodes.filter(admitted_at__gte=_local_midnight(filters.admitted_from))
+    if filters.admitted_to:
+        episodes = episodes.filter(admitted_at__lt=_local_midnight(filters.admitted_to + datetime.timedelta(days=1)))
+    if filters.status == EpisodeStatus.IN_HOSPITAL:
+        episodes = episodes.filter(discharged_at__isnull=True)
+    elif filters.status == EpisodeStatus.WAITING:
+        episodes = episodes.filter(discharged_at__isnull=True, ready_at__isnull=False)
+    elif filters.status == EpisodeStatus.DISCHARGED:
+        episodes = episodes.filter(discharged_at__isnull=False)
+    total = episodes.count()
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, page), pages)
+    start = (number - 1) * per_page
+    rows = list(episodes.select_related("home_municipality", "hospital_unit", "source")[start : start + per_page])
     access_log_record(
         actor=principal,
-        resource=f"flow.episode_list county={county_code} municipality={municipality or '*'}",
+        resource=f"flow.episode_list county={county_code} {filters.describe()} page={number}".replace("  ", " "),
         reason=reason,
         object_ids=[e.pk for e in rows],
     )
-    return rows
+    return EpisodePage(rows=rows, total=total, number=number, pages=pages)
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=LOCAL)
 
 
 @dataclass

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from samverkan.capacity.schedule import LOCAL
 from samverkan.flow import imports, selectors
 from samverkan.flow.forms import EpisodeFilterForm, UploadForm
-from samverkan.flow.models import Destination, ImportRun
+from samverkan.flow.models import Destination, ImportRun, UnitMapping
 from samverkan.organisations import policy
-from samverkan.organisations.models import County, Municipality
+from samverkan.organisations.models import County, Municipality, Unit
 
 
 def _county(request: HttpRequest) -> str:
@@ -83,16 +83,29 @@ def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def episodes(request: HttpRequest) -> HttpResponse:
     county = _county(request)
     policy.require(request.user, "flow.episodes", county_code=county)
-    form = EpisodeFilterForm(request.GET or None, municipalities=Municipality.objects.filter(county_id=county))
-    rows = None
+    form = EpisodeFilterForm(
+        request.GET if "reason" in request.GET else None,
+        municipalities=Municipality.objects.filter(county_id=county),
+        hospital_units=Unit.objects.filter(
+            pk__in=UnitMapping.objects.filter(source__county_id=county).values("unit_id")
+        ).order_by("name"),
+    )
+    page = None
     if form.is_valid():
-        rows = selectors.episode_list(
-            request.user,
-            county_code=county,
-            municipality=form.cleaned_data["municipality"] or None,
-            reason=form.cleaned_data["reason"],
+        try:
+            number = int(request.GET.get("page", "1"))
+        except ValueError:
+            number = 1
+        page = selectors.episode_list(
+            request.user, county_code=county, filters=form.filters(), reason=form.cleaned_data["reason"], page=number
         )
-    return render(request, "flow/episodes.html", {"form": form, "rows": rows, "county": county})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "flow/episodes.html",
+        {"form": form, "page": page, "county": county, "query": query.urlencode()},
+    )
 
 
 def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:

@@ -6,7 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from samverkan.audit.models import AccessLogEntry
+from samverkan.flow.imports import source_for
 from samverkan.flow.models import Episode, ImportRun, ImportStatus
+from samverkan.flow.tests.helpers import csv_bytes, row, run_import
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +78,49 @@ def test_statistics_count_per_home_municipality_and_hide_small_counts_from_viewe
     viewer_page = login(client, world.viewer).get("/flode/?county=20&from=2026-10-01&to=2026-10-31").content.decode()
     assert "&lt;5" in viewer_page
     assert '<td class="num">1</td>' not in viewer_page
+
+
+def test_the_episode_list_filters_pages_and_logs_each_page(client, world):
+    rows = [
+        row(
+            source_id=f"P{i:03}",
+            admitted_at=f"2026-09-{1 + i % 28:02}T08:00",
+            care_type="psychiatric" if i % 3 else "somatic",
+        )
+        for i in range(120)
+    ]
+    rows[0].update(ready_at="2026-09-02T10:00")
+    rows[1].update(ready_at="2026-09-03T10:00", discharged_at="2026-09-04T10:00", destination="home")
+    run_import(source_for("20", "Cosmic"), csv_bytes(*rows))
+    login(client, world.region_coordinator)
+    base = {"county": "20", "reason": "Planering"}
+
+    body = client.get("/flode/vardtillfallen/", {**base, "care_type": "somatic"}).content.decode()
+    assert '<caption id="episodes-caption">40 episodes</caption>' in body
+    body = client.get("/flode/vardtillfallen/", {**base, "status": "waiting"}).content.decode()
+    assert "1 episode" in body and '<th scope="row">P000</th>' in body
+    body = client.get("/flode/vardtillfallen/", {**base, "status": "discharged"}).content.decode()
+    assert "1 episode" in body and '<th scope="row">P001</th>' in body
+    body = client.get(
+        "/flode/vardtillfallen/", {**base, "admitted_from": "2026-09-28", "admitted_to": "2026-09-28"}
+    ).content.decode()
+    assert "4 episodes" in body  # i = 27, 55, 83, 111
+
+    first = client.get("/flode/vardtillfallen/", base).content.decode()
+    assert "120 episodes · page 1 of 2" in first and "page=2" in first
+    second = client.get("/flode/vardtillfallen/", {**base, "page": "2"}).content.decode()
+    assert second.count('<th scope="row">P') == 20
+    entries = list(AccessLogEntry.objects.order_by("id"))
+    assert len(entries) == 6
+    assert "care_type=somatic" in entries[0].resource and len(entries[0].object_ids) == 40
+    assert "page=2" in entries[-1].resource and len(entries[-1].object_ids) == 20
+
+
+def test_an_end_date_before_the_start_date_is_refused_without_reading(client, world):
+    login(client, world.region_coordinator)
+    body = client.get(
+        "/flode/vardtillfallen/",
+        {"county": "20", "reason": "Planering", "admitted_from": "2026-09-10", "admitted_to": "2026-09-01"},
+    ).content.decode()
+    assert "The end date is before the start date." in body
+    assert not AccessLogEntry.objects.exists()
