@@ -94,6 +94,19 @@ def episode_list(
     return EpisodePage(rows=rows, total=total, number=number, pages=pages)
 
 
+def waiting_for_discharge(principal) -> dict[str, int]:
+    """Per home municipality whose episodes the principal may see: patients ready for discharge
+    and not yet discharged (as far as the latest import knows). One query; an aggregate, so no
+    access-log row."""
+    rows = (
+        Episode.objects.visible_to(principal)
+        .filter(ready_at__isnull=False, discharged_at__isnull=True)
+        .values("home_municipality_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["home_municipality_id"]: row["count"] for row in rows}
+
+
 def _local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(0), tzinfo=LOCAL)
 

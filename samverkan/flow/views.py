@@ -85,6 +85,7 @@ def episodes(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "flow.episodes", county_code=county)
     form = EpisodeFilterForm(
         request.GET if "reason" in request.GET else None,
+        initial=request.GET.dict(),  # e.g. a link from the home page that chooses the filters
         municipalities=Municipality.objects.filter(county_id=county),
         hospital_units=Unit.objects.filter(
             pk__in=UnitMapping.objects.filter(source__county_id=county).values("unit_id")

@@ -86,6 +86,7 @@ def home_summary(user) -> HomeSummary:
     summary.attention.extend(_capacity_attention(user, scope))
     summary.escalations = _escalations(user, scope)
     summary.attention.extend(_placement_attention(user))
+    summary.attention.extend(_flow_attention(user, scope))
     if policy.can(user, "audit.review"):
         summary.recent_events = list(AuditEvent.objects.visible_to(user).select_related("organisation")[:8])
     return summary
@@ -162,4 +163,35 @@ def _placement_attention(user) -> list[Attention]:
                 url=reverse("accounts:notifications"),
             )
         )
+    return items
+
+
+def _flow_attention(user, scope) -> list[Attention]:
+    """For municipal coordinators: their residents ready for discharge and still in hospital."""
+    from samverkan.flow import selectors as flow
+    from samverkan.organisations.models import Municipality, Role
+
+    codes = sorted(
+        {g.municipality_code for g in scope.grants if g.role == Role.MUNICIPAL_COORDINATOR and g.municipality_code}
+    )
+    if not codes:
+        return []
+    waiting = flow.waiting_for_discharge(user)
+    items = []
+    for municipality in Municipality.objects.filter(code__in=codes).order_by("name"):
+        count = waiting.get(municipality.code, 0)
+        if count:
+            items.append(
+                Attention(
+                    ngettext(
+                        "%(count)d patient from %(municipality)s is ready for discharge and still in hospital.",
+                        "%(count)d patients from %(municipality)s are ready for discharge and still in hospital.",
+                        count,
+                    )
+                    % {"count": count, "municipality": municipality.name},
+                    url=f"{reverse('flow:episodes')}?county={municipality.county_id}"
+                    f"&municipality={municipality.code}&status=waiting",
+                    level="warning",
+                )
+            )
     return items

@@ -124,3 +124,26 @@ def test_an_end_date_before_the_start_date_is_refused_without_reading(client, wo
     ).content.decode()
     assert "The end date is before the start date." in body
     assert not AccessLogEntry.objects.exists()
+
+
+def test_the_home_page_tells_municipal_coordinators_who_waits_for_discharge(client, world):
+    waiting = {"ready_at": "2026-09-03T10:00"}
+    run_import(
+        source_for("20", "Cosmic"),
+        csv_bytes(
+            row(source_id="W1", **waiting),
+            row(source_id="W2", **waiting),
+            row(source_id="W3", ready_at="2026-09-03T10:00", discharged_at="2026-09-04T10:00", destination="home"),
+            row(source_id="W4", home_municipality="2084", **waiting),
+        ),
+    )
+    body = login(client, world.falun_coordinator).get("/").content.decode()
+    assert "2 patients from Falun are ready for discharge and still in hospital." in body
+    assert "from Avesta" not in body  # another municipality's residents
+    link = "/flode/vardtillfallen/?county=20&amp;municipality=2080&amp;status=waiting"
+    assert link in body
+    form = client.get(link.replace("&amp;", "&")).content.decode()
+    assert '<option value="waiting" selected>' in form
+    assert not AccessLogEntry.objects.exists()  # no list until a reason is given
+    client.logout()
+    assert "ready for discharge and still" not in login(client, world.viewer).get("/").content.decode()
