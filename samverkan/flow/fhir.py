@@ -140,28 +140,41 @@ def _parse_bundle(document: dict) -> list:
     for index, entry in enumerate(entries or []):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
-            parsed.append((None, None, [error(index, "Bundle.entry.resource", "Each entry must hold a resource.", kind="entry")]))
+            parsed.append(
+                (None, None, [error(index, "Bundle.entry.resource", "Each entry must hold a resource.", kind="entry")])
+            )
             continue
         resource_type = resource.get("resourceType")
         try:
             get_fhir_model_class(str(resource_type))
         except (ValueError, KeyError):
             parsed.append(
-                (None, None, [error(index, "Bundle.entry.resource.resourceType", f"{resource_type!r} is not a FHIR R4 resource type.", kind="entry")])
+                (
+                    None,
+                    None,
+                    [
+                        error(
+                            index,
+                            "Bundle.entry.resource.resourceType",
+                            f"{resource_type!r} is not a FHIR R4 resource type.",
+                            kind="entry",
+                        )
+                    ],
+                )
             )
             continue
         try:
             parsed.append((resource_type, BundleEntry.model_validate(entry), []))
         except KeyError as unknown:  # a contained resource of a type FHIR does not have
             where = f"{resource_type}.contained"
-            parsed.append((resource_type, None, [error(index, where, f"Unknown resource type {unknown}.", kind="entry")]))
+            parsed.append(
+                (resource_type, None, [error(index, where, f"Unknown resource type {unknown}.", kind="entry")])
+            )
         except ValidationError as invalid:
             errors = []
             for problem in invalid.errors():
                 loc = problem["loc"]
-                where = (
-                    _path(resource_type, loc[1:]) if loc[:1] == ("resource",) else _path("Bundle.entry", loc)
-                )
+                where = _path(resource_type, loc[1:]) if loc[:1] == ("resource",) else _path("Bundle.entry", loc)
                 errors.append(error(index, where, _message(problem), kind="entry"))
             parsed.append((resource_type, None, errors))
     return parsed
@@ -179,10 +192,19 @@ def _text(value) -> str:
 class _Bundle:
     """The bundle's resources by reference, to follow an Encounter's references."""
 
-    def __init__(self, parsed: list):
+    def __init__(self, document: dict, parsed: list):
         self.by_reference: dict[str, object] = {}
-        for _type, entry, _errors in parsed:
+        self.invalid: dict[str, int] = {}  # the references of entries that are not valid FHIR
+        for index, (resource_type, entry, _errors) in enumerate(parsed):
             if entry is None:
+                raw = document["entry"][index] if isinstance(document["entry"][index], dict) else {}
+                resource = raw.get("resource") if isinstance(raw.get("resource"), dict) else {}
+                for key in (
+                    raw.get("fullUrl"),
+                    f"{resource_type}/{resource.get('id')}" if resource.get("id") else None,
+                ):
+                    if isinstance(key, str):
+                        self.invalid[key] = index
                 continue
             resource = entry.resource
             if entry.fullUrl:
@@ -212,8 +234,9 @@ class _Bundle:
 def read_fhir(data: bytes) -> Iterator[tuple[int, dict]]:
     """One row per Encounter entry of a FHIR R4 Bundle (JSON): (entry index, {column: text}), with
     "__paths__" naming each column's element; an entry that is not valid FHIR yields its errors."""
-    parsed = _parse_bundle(_load(data))
-    bundle = _Bundle(parsed)
+    document = _load(data)
+    parsed = _parse_bundle(document)
+    bundle = _Bundle(document, parsed)
     encounters = 0
     for index, (resource_type, entry, errors) in enumerate(parsed):
         if errors:
@@ -248,6 +271,9 @@ def _row(index: int, encounter, bundle: _Bundle) -> dict:
     if subject is None or patient is None:
         if subject is None:
             where, message = "Encounter.subject", "Required: a reference to the Patient in the bundle."
+        elif str(subject.reference) in bundle.invalid:
+            where = "Encounter.subject.reference"
+            message = f"{subject.reference} is entry {bundle.invalid[str(subject.reference)]}, which is not valid FHIR."
         else:
             where = "Encounter.subject.reference"
             message = (
