@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
@@ -118,14 +119,62 @@ def _load(data: bytes) -> dict:
         raise _rejected("The file is JSON but not a FHIR resource: it has no resourceType.")
     if document["resourceType"] != "Bundle":
         raise _rejected(
-            f"The resource is a {document['resourceType']}, not a Bundle: send a Bundle of Encounter resources.",
+            f"The file holds a resource of type {document['resourceType']}, not a Bundle: send a Bundle of "
+            "Encounter resources.",
             "resourceType",
         )
     return document
 
 
-def _parse_bundle(document: dict) -> list:
-    """The bundle's entries as (BundleEntry or None, errors), the bundle itself checked first."""
+@dataclass
+class _Entry:
+    """One bundle entry: its resource parsed by fhir.resources, or the errors that stopped it."""
+
+    index: int
+    resource_type: str | None
+    resource: object | None = None
+    full_url: str | None = None
+    errors: list[dict] = field(default_factory=list)
+    resource_id: str | None = None  # of an invalid resource, to tell references to it apart
+
+
+def _entry_error(index: int, where: str, message: str) -> dict:
+    return error(index, where, message, kind="entry")
+
+
+def _parse_entry(index: int, entry, get_model, entry_model) -> _Entry:
+    resource = entry.get("resource") if isinstance(entry, dict) else None
+    if not isinstance(resource, dict):
+        return _Entry(
+            index, None, errors=[_entry_error(index, "Bundle.entry.resource", "Each entry must hold a resource.")]
+        )
+    resource_type = resource.get("resourceType")
+    try:
+        get_model(str(resource_type))
+    except (ValueError, KeyError):
+        message = f"{resource_type!r} is not a FHIR R4 resource type."
+        return _Entry(index, None, errors=[_entry_error(index, "Bundle.entry.resource.resourceType", message)])
+    full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+    try:
+        parsed = entry_model.model_validate(entry)
+    except KeyError as unknown:  # fhir.resources meets a contained resource of a type FHIR does not have
+        message = f"Unknown resource type {unknown}."
+        return _Entry(
+            index, resource_type, full_url=full_url, errors=[_entry_error(index, f"{resource_type}.contained", message)]
+        )
+    except ValidationError as invalid:
+        errors = []
+        for problem in invalid.errors():
+            loc = problem["loc"]
+            where = _path(resource_type, loc[1:]) if loc[:1] == ("resource",) else _path("Bundle.entry", loc)
+            errors.append(_entry_error(index, where, _message(problem)))
+        resource_id = resource.get("id") if isinstance(resource.get("id"), str) else None
+        return _Entry(index, resource_type, full_url=full_url, errors=errors, resource_id=resource_id)
+    return _Entry(index, resource_type, parsed.resource, full_url)
+
+
+def _parse_bundle(document: dict) -> list[_Entry]:
+    """The bundle's entries, each parsed and validated; the bundle itself checked first."""
     from fhir.resources.R4B import get_fhir_model_class
     from fhir.resources.R4B.bundle import Bundle, BundleEntry
 
@@ -136,48 +185,7 @@ def _parse_bundle(document: dict) -> list:
         Bundle.model_validate({k: v for k, v in document.items() if k != "entry"})
     except ValidationError as invalid:
         raise FileRejected(_invalid(None, "Bundle", invalid)) from None
-    parsed = []
-    for index, entry in enumerate(entries or []):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict):
-            parsed.append(
-                (None, None, [error(index, "Bundle.entry.resource", "Each entry must hold a resource.", kind="entry")])
-            )
-            continue
-        resource_type = resource.get("resourceType")
-        try:
-            get_fhir_model_class(str(resource_type))
-        except (ValueError, KeyError):
-            parsed.append(
-                (
-                    None,
-                    None,
-                    [
-                        error(
-                            index,
-                            "Bundle.entry.resource.resourceType",
-                            f"{resource_type!r} is not a FHIR R4 resource type.",
-                            kind="entry",
-                        )
-                    ],
-                )
-            )
-            continue
-        try:
-            parsed.append((resource_type, BundleEntry.model_validate(entry), []))
-        except KeyError as unknown:  # a contained resource of a type FHIR does not have
-            where = f"{resource_type}.contained"
-            parsed.append(
-                (resource_type, None, [error(index, where, f"Unknown resource type {unknown}.", kind="entry")])
-            )
-        except ValidationError as invalid:
-            errors = []
-            for problem in invalid.errors():
-                loc = problem["loc"]
-                where = _path(resource_type, loc[1:]) if loc[:1] == ("resource",) else _path("Bundle.entry", loc)
-                errors.append(error(index, where, _message(problem), kind="entry"))
-            parsed.append((resource_type, None, errors))
-    return parsed
+    return [_parse_entry(index, entry, get_fhir_model_class, BundleEntry) for index, entry in enumerate(entries or [])]
 
 
 def _text(value) -> str:
@@ -190,30 +198,20 @@ def _text(value) -> str:
 
 
 class _Bundle:
-    """The bundle's resources by reference, to follow an Encounter's references."""
+    """The bundle's resources by reference ("fullUrl" or "Type/id"), to follow an Encounter's references."""
 
-    def __init__(self, document: dict, parsed: list):
+    def __init__(self, entries: list[_Entry]):
         self.by_reference: dict[str, object] = {}
-        self.invalid: dict[str, int] = {}  # the references of entries that are not valid FHIR
-        for index, (resource_type, entry, _errors) in enumerate(parsed):
-            if entry is None:
-                raw = document["entry"][index] if isinstance(document["entry"][index], dict) else {}
-                resource = raw.get("resource") if isinstance(raw.get("resource"), dict) else {}
-                for key in (
-                    raw.get("fullUrl"),
-                    f"{resource_type}/{resource.get('id')}" if resource.get("id") else None,
-                ):
-                    if isinstance(key, str):
-                        self.invalid[key] = index
+        self.invalid: dict[str, int] = {}  # the references of entries that are not valid FHIR: their index
+        for entry in entries:
+            if entry.resource is None:
+                keys = [entry.full_url, f"{entry.resource_type}/{entry.resource_id}" if entry.resource_id else None]
+                self.invalid.update({key: entry.index for key in keys if key})
                 continue
-            resource = entry.resource
-            if entry.fullUrl:
-                self.by_reference[str(entry.fullUrl)] = resource
-            if resource.id:
-                key = f"{resource.get_resource_type()}/{resource.id}"
-                self.by_reference.setdefault(key, resource)
-                if entry.fullUrl and str(entry.fullUrl).endswith("/" + key):
-                    self.by_reference.setdefault(str(entry.fullUrl), resource)
+            if entry.full_url:
+                self.by_reference[entry.full_url] = entry.resource
+            if entry.resource.id:
+                self.by_reference.setdefault(f"{entry.resource_type}/{entry.resource.id}", entry.resource)
         self._municipality_names: dict[str, str] | None = None
 
     def resolve(self, reference, resource_type: str):
@@ -234,19 +232,18 @@ class _Bundle:
 def read_fhir(data: bytes) -> Iterator[tuple[int, dict]]:
     """One row per Encounter entry of a FHIR R4 Bundle (JSON): (entry index, {column: text}), with
     "__paths__" naming each column's element; an entry that is not valid FHIR yields its errors."""
-    document = _load(data)
-    parsed = _parse_bundle(document)
-    bundle = _Bundle(document, parsed)
+    entries = _parse_bundle(_load(data))
+    bundle = _Bundle(entries)
     encounters = 0
-    for index, (resource_type, entry, errors) in enumerate(parsed):
-        if errors:
-            yield index, {"__errors__": errors, "__paths__": {}}
+    for entry in entries:
+        if entry.errors:
+            yield entry.index, {"__errors__": entry.errors, "__paths__": {}}
             continue
-        if resource_type != "Encounter" or entry.resource.status in SKIPPED_STATUSES:
+        if entry.resource_type != "Encounter" or entry.resource.status in SKIPPED_STATUSES:
             continue
         encounters += 1
-        yield index, _row(index, entry.resource, bundle)
-    if not encounters and not any(errors for _t, _e, errors in parsed):
+        yield entry.index, _row(entry.index, entry.resource, bundle)
+    if not encounters and not any(entry.errors for entry in entries):
         raise _rejected("The bundle has no Encounter entries to import.", "Bundle.entry")
 
 
@@ -297,14 +294,16 @@ def _row(index: int, encounter, bundle: _Bundle) -> dict:
     _home_municipality(patient, bundle, put)
     _hospital_unit(encounter, bundle, put)
 
-    for field in ("serviceType", "type"):
-        concepts = getattr(encounter, field)
-        concepts = [concepts] if field == "serviceType" else (concepts or [])
-        for c, concept in enumerate(concepts):
-            for k, coding in enumerate((concept.coding if concept else None) or []):
-                if coding.system == CARE_TYPE_SYSTEM and "care_type" not in values:
-                    where = f"Encounter.{field}" + (f"[{c}]" if field == "type" else "")
-                    put("care_type", coding.code, f"{where}.coding[{k}].code")
+    concepts = [("Encounter.serviceType", encounter.serviceType)]
+    concepts += [(f"Encounter.type[{c}]", concept) for c, concept in enumerate(encounter.type or [])]
+    care_types = [
+        (f"{where}.coding[{k}].code", coding.code)
+        for where, concept in concepts
+        for k, coding in enumerate((concept.coding if concept is not None else None) or [])
+        if coding.system == CARE_TYPE_SYSTEM
+    ]
+    if care_types:
+        put("care_type", care_types[0][1], care_types[0][0])
 
     if encounter.period:
         if encounter.period.start:

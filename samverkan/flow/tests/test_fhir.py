@@ -400,7 +400,8 @@ def test_every_error_in_the_bundle_is_reported(mapped):
         pytest.param(b"[1, 2]", "The file is JSON but not a FHIR resource: it has no resourceType.", id="array"),
         pytest.param(
             json.dumps(resource(BUNDLE, 8)).encode(),
-            "resourceType: The resource is a Encounter, not a Bundle: send a Bundle of Encounter resources.",
+            "resourceType: The file holds a resource of type Encounter, not a Bundle: send a Bundle of Encounter "
+            "resources.",
             id="not-a-bundle",
         ),
         pytest.param(
