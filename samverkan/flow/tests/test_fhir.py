@@ -531,12 +531,14 @@ def test_no_personnummer_is_stored_audited_or_shown_after_a_fhir_import(mapped, 
         resource(document, 3)["address"][0]["district"] = "195206112749"
         resource(document, 4)["identifier"][0]["value"] = "193811245625"  # wrong checksum
         resource(document, 8)["period"]["end"] = "2026-11-09T11:45:00+01:00"
+        resource(document, 9)["subject"]["reference"] = "Patient/194703184863"  # a number as the id
 
     rejected = run_import(mapped, bundle(misplaced))
     assert not rejected.ok
     shown = "\n".join(messages(rejected))
     assert "Unknown unit code '…' for Cosmic" in shown
     assert "Unknown municipality code '…'" in shown
+    assert "entry 9, Encounter.subject.reference: Patient/… is not a Patient in the bundle" in shown
 
     path = tmp_path / "encounters.json"
     path.write_bytes(bundle(misplaced))
