@@ -11,7 +11,7 @@ class UploadForm(forms.Form):
     source = forms.CharField(
         label=_("Source system"), max_length=100, help_text=_("E.g. Cosmic. A new name is created on first use.")
     )
-    file = forms.FileField(label=_("File (canonical CSV or Excel .xlsx)"))
+    file = forms.FileField(label=_("File (canonical CSV, Excel .xlsx or a FHIR R4 Bundle .json)"))
     sheet = forms.CharField(
         label=_("Excel sheet"),
         max_length=100,

@@ -3,7 +3,11 @@ column), then upsert on (source, source id) all or nothing.
 
 How to add an import format: write a reader that yields (row number, {column: text}) in the
 canonical columns (see CANONICAL_COLUMNS) and pass it to `import_rows`; the validation, the
-pseudonymisation, the upsert and the audit are shared."""
+pseudonymisation, the upsert and the audit are shared. A reader whose rows are not lines with
+columns (FHIR: bundle entries with element paths, samverkan/flow/fhir.py) puts two more keys in a
+row: "__paths__" ({column: element path}), so that the row's errors say "entry N, PATH" instead of
+"row N, column NAME", and "__errors__" (errors it found itself, e.g. an entry that is not valid
+FHIR), which stand for the row instead of its validation."""
 
 from __future__ import annotations
 
@@ -87,17 +91,28 @@ class FileRejected(Exception):
 _PERSONNUMMER_LIKE = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
 
 
-def error(row: int | None, column: str | None, message: str) -> dict:
-    return {"row": row, "column": column, "message": _PERSONNUMMER_LIKE.sub("…", message)}
+def error(row: int | None, column: str | None, message: str, *, kind: str = "row") -> dict:
+    """An error at a row and column, or (kind "entry") at a FHIR bundle entry and element path."""
+    found = {"row": row, "column": column, "message": _PERSONNUMMER_LIKE.sub("…", message)}
+    if kind != "row":
+        found["kind"] = kind
+    return found
 
 
 def format_error(e: dict) -> str:
+    """'row N, column NAME: message', or 'entry N, Encounter.period.end: message'."""
     where = []
+    by_entry = e.get("kind") == "entry"
     if e.get("row") is not None:
-        where.append(f"row {e['row']}")
+        where.append(f"{'entry' if by_entry else 'row'} {e['row']}")
     if e.get("column"):
-        where.append(f"column {e['column']}")
+        where.append(e["column"] if by_entry else f"column {e['column']}")
     return f"{', '.join(where)}: {e['message']}" if where else e["message"]
+
+
+def _at_paths(errors: list[dict], paths: dict[str, str]) -> list[dict]:
+    """Errors named by canonical column, renamed to the reader's element paths (entry kind)."""
+    return [{**e, "column": paths.get(e["column"], e["column"]), "kind": "entry"} for e in errors]
 
 
 def _decode(data: bytes, encoding: str | None) -> str:
@@ -262,6 +277,8 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
     """The episode's fields, or the row's errors (every one of them)."""
     if "__fields__" in row:
         return None, [error(number, None, row["__fields__"])]
+    if "__errors__" in row:
+        return None, list(row["__errors__"])
     errors: list[dict] = []
     out: dict = {}
 
@@ -410,10 +427,13 @@ def import_rows(
             data, row_errors = validate_row(number, row, lookups, now)
             record = (row.get("source_id") or "").strip()
             if record and record in seen:
-                row_errors.append(error(number, "source_id", f"Duplicate source id: also on row {seen[record]}."))
+                where = "entry" if "__paths__" in row else "row"
+                row_errors.append(error(number, "source_id", f"Duplicate source id: also on {where} {seen[record]}."))
                 data = None
             elif record:
                 seen[record] = number
+            if "__paths__" in row:
+                row_errors = _at_paths(row_errors, row["__paths__"])
             total_errors += len(row_errors)
             if len(errors) < MAX_ERRORS_KEPT:
                 errors.extend(row_errors[: MAX_ERRORS_KEPT - len(errors)])

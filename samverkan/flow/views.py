@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.capacity.schedule import LOCAL
 from samverkan.flow import imports, selectors
+from samverkan.flow.fhir import read_fhir
 from samverkan.flow.forms import EpisodeFilterForm, UploadForm
 from samverkan.flow.models import Destination, ImportRun, UnitMapping
 from samverkan.organisations import policy
@@ -32,9 +33,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         with transaction.atomic():
             source = imports.source_for(county, data["source"].strip())
-            is_excel = data["file"].name.lower().endswith(".xlsx")
-            if is_excel:
+            name = data["file"].name.lower()
+            file_format = "xlsx" if name.endswith(".xlsx") else "fhir" if name.endswith(".json") else "csv"
+            if file_format == "xlsx":
                 rows = imports.read_xlsx(data["file"].read(), sheet=data["sheet"] or None)
+            elif file_format == "fhir":
+                rows = read_fhir(data["file"].read())
             else:
                 rows = imports.read_csv(
                     data["file"].read(), encoding=data["encoding"] or None, delimiter=data["delimiter"] or None
@@ -44,7 +48,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 rows=rows,
                 by=request.user,
                 filename=data["file"].name,
-                file_format="xlsx" if is_excel else "csv",
+                file_format=file_format,
                 dry_run=data["dry_run"],
             )
             if data["dry_run"]:

@@ -3,20 +3,26 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from samverkan.flow.fhir import read_fhir
 from samverkan.flow.imports import FileRejected, format_error, import_rows, read_csv, read_xlsx, source_for
 from samverkan.organisations import policy
 from samverkan.organisations.models import County
 
 
 class Command(BaseCommand):
-    help = "Import episodes from a file, all or nothing; prints every error as 'row N, column NAME: message'."
+    help = (
+        "Import episodes from a file, all or nothing; prints every error as 'row N, column NAME: message' "
+        "(a FHIR bundle: 'entry N, ELEMENT PATH: message')."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
         parser.add_argument("--source", required=True, help="Source system name (created on first use).")
         parser.add_argument("--county", required=True, help="Two-digit code of the county whose region imports.")
         parser.add_argument(
-            "--format", choices=["csv", "xlsx"], help="Default: from the file name (.xlsx or else csv)."
+            "--format",
+            choices=["csv", "xlsx", "fhir"],
+            help="Default: from the file name (.xlsx, .json for a FHIR R4 Bundle of Encounters, else csv).",
         )
         parser.add_argument("--sheet", help="Excel: the sheet to read (default: the first).")
         parser.add_argument("--encoding", help="Force an encoding (default: UTF-8, else Windows-1252).")
@@ -28,12 +34,14 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         if not County.objects.filter(code=county).exists():
             raise CommandError(f"Unknown county code {county!r}.")
-        file_format = options["format"] or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+        file_format = options["format"] or {".xlsx": "xlsx", ".json": "fhir"}.get(path.suffix.lower(), "csv")
         try:
             with transaction.atomic():
                 found = source_for(county, source)
                 if file_format == "xlsx":
                     rows = read_xlsx(path.read_bytes(), sheet=sheet)
+                elif file_format == "fhir":
+                    rows = read_fhir(path.read_bytes())
                 else:
                     rows = read_csv(path.read_bytes(), encoding=encoding, delimiter=delimiter)
                 result = import_rows(
