@@ -43,3 +43,49 @@ class EpisodeFilterForm(forms.Form):
     def __init__(self, *args, municipalities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].choices = [("", _("All you may see"))] + [(m.code, m.name) for m in municipalities]
+
+
+class ColumnMappingForm(forms.Form):
+    """For each canonical column, the file column that holds it (or none); the required ones must
+    be mapped, and no file column may be used twice."""
+
+    def __init__(self, *args, header: list[str], **kwargs):
+        from samverkan.flow.imports import CANONICAL_COLUMNS, REQUIRED_COLUMNS
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Not in the file"))] + [(c, c) for c in dict.fromkeys(header) if c]
+        for column in CANONICAL_COLUMNS:
+            required = column in REQUIRED_COLUMNS
+            self.fields[column] = forms.ChoiceField(
+                label=column,
+                choices=choices,
+                required=required,
+                error_messages={
+                    "required": _("Required: choose the file column that holds %(column)s.") % {"column": column}
+                },
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        used: dict[str, str] = {}
+        for column, file_column in cleaned.items():
+            if not file_column:
+                continue
+            if file_column in used:
+                self.add_error(
+                    column,
+                    _("The file column %(file)s is already used for %(other)s; each file column can be used once.")
+                    % {"file": file_column, "other": used[file_column]},
+                )
+            else:
+                used[file_column] = column
+        return cleaned
+
+    def mapping(self) -> dict[str, str]:
+        """File column → canonical column, as the readers' `layout` takes it."""
+        return {file_column: column for column, file_column in self.cleaned_data.items() if file_column}
+
+    @staticmethod
+    def initial_for(mapping: dict[str, str]) -> dict[str, str]:
+        """The form's initial values (canonical column → file column) from a layout's mapping."""
+        return {column: file_column for file_column, column in mapping.items()}
