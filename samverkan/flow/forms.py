@@ -68,7 +68,7 @@ class ColumnMappingForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         used: dict[str, str] = {}
-        for column, file_column in cleaned.items():
+        for column, file_column in list(cleaned.items()):
             if not file_column:
                 continue
             if file_column in used:

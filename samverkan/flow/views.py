@@ -44,7 +44,13 @@ def upload(request: HttpRequest) -> HttpResponse:
             header = None  # the import below reports why
         source_name = data["source"].strip()
         known_source = Source.objects.filter(county_id=county, name=source_name).first()
-        needs_mapping = header is not None and not uploads.is_canonical(header)
+        # A header that cannot hold the required columns (one column: the wrong delimiter?) goes
+        # to the reader, which says what is wrong.
+        needs_mapping = (
+            header is not None
+            and not uploads.is_canonical(header)
+            and len([c for c in header if c]) >= len(imports.REQUIRED_COLUMNS)
+        )
         if needs_mapping and known_source is not None:
             layout = uploads.layout_for(known_source, header)
             needs_mapping = layout is None
