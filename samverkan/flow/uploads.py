@@ -55,6 +55,24 @@ def store(chunks) -> str:
     return token
 
 
+def keep(content: bytes, *, source: Source, by, filename: str, file_format: str, **fields) -> ImportRun:
+    """Store an upload for a later step and record its import (status and the rest in `fields`)."""
+    token = store([content])
+    try:
+        return ImportRun.objects.create(
+            source=source,
+            imported_by=by,
+            filename=filename[:255],
+            file_format=file_format,
+            stored_file=token,
+            file_size=len(content),
+            **fields,
+        )
+    except BaseException:
+        _path(token).unlink(missing_ok=True)
+        raise
+
+
 def read(run: ImportRun) -> bytes | None:
     if not run.stored_file:
         return None

@@ -56,19 +56,17 @@ def upload(request: HttpRequest) -> HttpResponse:
             needs_mapping = layout is None
         if needs_mapping or len(content) > settings.IMPORT_BACKGROUND_BYTES:
             # Kept for the next step: the mapping page, or the task worker.
-            with transaction.atomic():
-                run = ImportRun.objects.create(
-                    source=imports.source_for(county, source_name),
-                    imported_by=request.user,
-                    filename=file.name[:255],
-                    file_format=file_format,
-                    status=ImportStatus.MAPPING if needs_mapping else ImportStatus.QUEUED,
-                    dry_run=data["dry_run"],
-                    layout=layout,
-                    stored_file=uploads.store([content]),
-                    file_size=len(content),
-                    read_options=options,
-                )
+            run = uploads.keep(
+                content,
+                source=imports.source_for(county, source_name),
+                by=request.user,
+                filename=file.name,
+                file_format=file_format,
+                status=ImportStatus.MAPPING if needs_mapping else ImportStatus.QUEUED,
+                dry_run=data["dry_run"],
+                layout=layout,
+                read_options=options,
+            )
             if needs_mapping:
                 return redirect("flow:import_mapping", run_id=run.pk)
             tasks.import_upload.enqueue(run_id=run.pk)
@@ -217,14 +215,17 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
         request.POST or None, header=preview.header, initial=uploads.suggested_mapping(run.source, preview.header)
     )
     if request.method == "POST" and form.is_valid():
-        layout = uploads.save_layout(source=run.source, header=preview.header, mapping=form.mapping(), by=request.user)
-        run.layout = layout
+        # Claimed once: a second submission (a double click) finds the step over.
+        if not ImportRun.objects.filter(pk=run.pk, status=ImportStatus.MAPPING).update(status=ImportStatus.QUEUED):
+            return redirect("flow:import_detail", run_id=run.pk)
+        run.status = ImportStatus.QUEUED
+        run.layout = uploads.save_layout(
+            source=run.source, header=preview.header, mapping=form.mapping(), by=request.user
+        )
+        run.save(update_fields=["layout"])
         if run.file_size > settings.IMPORT_BACKGROUND_BYTES:
-            run.status = ImportStatus.QUEUED
-            run.save(update_fields=["layout", "status"])
             tasks.import_upload.enqueue(run_id=run.pk)
         else:
-            run.save(update_fields=["layout"])
             uploads.import_stored(run)
         return redirect("flow:import_detail", run_id=run.pk)
     return render(

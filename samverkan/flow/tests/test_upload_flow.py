@@ -502,3 +502,14 @@ def test_a_header_of_one_column_is_rejected_as_before_not_sent_to_mapping(client
     body = _upload(login(client, world.region_coordinator), SWEDISH, delimiter=",").content.decode()
     assert "The header has one column only: is the delimiter &#x27;,&#x27; right?" in body
     assert ImportRun.objects.get().status == ImportStatus.REJECTED and _stored_files(settings) == []
+
+
+def test_a_second_submission_of_the_mapping_imports_nothing_twice(client, world, settings):
+    _upload(login(client, world.region_coordinator), SWEDISH)
+    run = ImportRun.objects.get()
+    _map(client, run, SWEDISH_MAPPING)
+    again = _map(client, run, SWEDISH_MAPPING)
+    assert again.status_code == 302 and again["Location"] == f"/flode/import/{run.pk}/"
+    assert AuditEvent.objects.filter(event_type="flow.column_layout_saved").count() == 1
+    assert AuditEvent.objects.filter(event_type="flow.import_done").count() == 1
+    assert Episode.objects.count() == 2
