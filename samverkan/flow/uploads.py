@@ -206,6 +206,12 @@ def is_canonical(header: list[str]) -> bool:
     return all(column in imports.CANONICAL_COLUMNS for column in header if column)
 
 
+def holds_identity_numbers(header: list[str]) -> bool:
+    """Whether a "header" holds something shaped like a personnummer: a file without a header
+    row, whose first row must not become column names that are shown and saved."""
+    return any(imports._PERSONNUMMER_LIKE.search(column) for column in header)
+
+
 def header_key(header: list[str]) -> str:
     return hashlib.sha256("\x1f".join(sorted(header)).encode()).hexdigest()
 

@@ -44,12 +44,14 @@ def upload(request: HttpRequest) -> HttpResponse:
             header = None  # the import below reports why
         source_name = data["source"].strip()
         known_source = Source.objects.filter(county_id=county, name=source_name).first()
-        # A header that cannot hold the required columns (one column: the wrong delimiter?) goes
-        # to the reader, which says what is wrong.
+        # A header that cannot hold the required columns (one column: the wrong delimiter?) or
+        # that is data (a personnummer in row 1: no header row) goes to the reader, which says
+        # what is wrong (and never quotes a personnummer).
         needs_mapping = (
             header is not None
             and not uploads.is_canonical(header)
             and len([c for c in header if c]) >= len(imports.REQUIRED_COLUMNS)
+            and not uploads.holds_identity_numbers(header)
         )
         if needs_mapping and known_source is not None:
             layout = uploads.layout_for(known_source, header)

@@ -513,3 +513,13 @@ def test_a_second_submission_of_the_mapping_imports_nothing_twice(client, world,
     assert AuditEvent.objects.filter(event_type="flow.column_layout_saved").count() == 1
     assert AuditEvent.objects.filter(event_type="flow.import_done").count() == 1
     assert Episode.objects.count() == 2
+
+
+def test_a_file_without_a_header_row_is_rejected_without_quoting_or_keeping_the_personnummer(client, world, settings):
+    headless = b"\r\n".join(SWEDISH.split(b"\r\n")[1:])  # the first data row, with its personnummer, is row 1
+    body = _upload(login(client, world.region_coordinator), headless).content.decode()
+    assert "The required column source_id is missing." in body
+    run = ImportRun.objects.get()
+    assert run.status == ImportStatus.REJECTED and ColumnLayout.objects.count() == 0
+    assert _stored_files(settings) == []
+    assert not leaks(PNR, body) and not leaks(PNR, database_text())
