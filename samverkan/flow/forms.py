@@ -8,7 +8,13 @@ class UploadForm(forms.Form):
     source = forms.CharField(
         label=_("Source system"), max_length=100, help_text=_("E.g. Cosmic. A new name is created on first use.")
     )
-    file = forms.FileField(label=_("File (canonical CSV or Excel .xlsx)"))
+    file = forms.FileField(
+        label=_("File (canonical CSV or Excel .xlsx)"),
+        help_text=_(
+            "Other column names: you choose which column is which in a next step, saved for the source. "
+            "Large files are imported in the background."
+        ),
+    )
     sheet = forms.CharField(
         label=_("Excel sheet"),
         max_length=100,

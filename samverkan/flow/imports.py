@@ -427,7 +427,6 @@ def import_rows(
             filename=filename[:255],
             file_format=file_format,
         )
-    run.status = ImportStatus.RUNNING
     now = timezone.now()
     lookups = Lookups.for_source(source)
     valid: dict[str, dict] = {}
