@@ -51,7 +51,7 @@ def test_a_file_in_another_layout_is_mapped_and_imported(world, open_page, csp_e
     assert csp_errors == []
 
 
-def test_the_mapping_page_passes_axe(world, open_page):
+def test_the_mapping_import_and_layout_pages_pass_axe(world, open_page):
     page = open_page(world.region_coordinator, bypass_csp=True)
     page.goto("/flode/import/")
     page.fill("#id_source", "Cosmic")
@@ -63,6 +63,22 @@ def test_the_mapping_page_passes_axe(world, open_page):
     expect(page.locator(".field-error").first).to_be_visible()
     violations = _axe(page)
     assert not violations, violations
+    for column, file_column in (
+        ("source_id", "vårdtillfälle-id"),
+        ("home_municipality", "kommunkod"),
+        ("care_type", "vårdform"),
+        ("admitted_at", "inskrivningsdatum"),
+    ):
+        page.select_option(f"#id_{column}", file_column)
+    with page.expect_navigation():
+        page.locator("form.card button[type=submit]").first.click()
+    layout = ColumnLayout.objects.get()
+    # The finished import, the upload page with its saved layouts, and a layout's edit page.
+    for path in ("", "/flode/import/", f"/flode/import/kolumnlayouter/{layout.pk}/"):
+        if path:
+            page.goto(path)
+        violations = _axe(page)
+        assert not violations, f"{page.url}: {violations}"
 
 
 def test_a_background_import_shows_its_progress_and_announces_the_end(world, open_page, csp_errors):
