@@ -18,6 +18,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_upload_dir(settings, tmp_path_factory):
+    """Uploads kept between import steps go to a fresh directory per test, never var/."""
+    settings.IMPORT_UPLOAD_DIR = tmp_path_factory.mktemp("uploads")
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()

@@ -145,6 +145,15 @@ TASKS = {
     }
 }
 
+# Episode uploads kept between the upload page's steps (column mapping, background import): a
+# private directory, never served; each file is deleted when its import ends (and by
+# `manage.py flow_cleanup_uploads` after IMPORT_UPLOAD_MAX_AGE_HOURS). With several app hosts
+# it must be shared storage that every app process and the task worker can reach.
+IMPORT_UPLOAD_DIR = Path(env_str("IMPORT_UPLOAD_DIR", str(BASE_DIR / "var" / "uploads")))
+IMPORT_UPLOAD_MAX_AGE_HOURS = env_int("IMPORT_UPLOAD_MAX_AGE_HOURS", 24)
+# Files larger than this are imported by the task worker, with a progress bar, not in the request.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024)
+
 # Internationalisation: Swedish first, English second; stored in UTC, shown in Stockholm time.
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska"), ("en", "English")]

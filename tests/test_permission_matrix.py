@@ -16,7 +16,8 @@ from django.urls.resolvers import URLResolver
 from samverkan.accounts import services as account_services
 from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import PlannedChange
-from samverkan.flow.models import ImportRun, Source
+from samverkan.flow import uploads
+from samverkan.flow.models import ColumnLayout, ImportRun, ImportStatus, Source
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.placements import services as placement_services
 from samverkan.testing import PERSONAS, World, login
@@ -165,6 +166,30 @@ def _import_run_kwargs(world, persona, which):
     return {"run_id": ImportRun.objects.create(source=source, file_format="csv").pk}
 
 
+def _mapping_run_kwargs(world, persona, which):
+    """An upload of another layout waiting for its column mapping."""
+    source = Source.objects.get_or_create(county_id=_county(persona, which), name="Matrix")[0]
+    data = b"Vardtillfalle;Kommun;Vardform;Inskriven\nM1;2080;somatic;2026-01-01T08:00\n"
+    run = ImportRun.objects.create(
+        source=source,
+        file_format="csv",
+        status=ImportStatus.MAPPING,
+        stored_file=uploads.store([data]),
+        file_size=len(data),
+    )
+    return {"run_id": run.pk}
+
+
+def _layout_kwargs(world, persona, which):
+    source = Source.objects.get_or_create(county_id=_county(persona, which), name="Matrix")[0]
+    header = ["vardtillfalle", "kommun", "vardform", "inskriven"]
+    mapping = dict(zip(header, ["source_id", "home_municipality", "care_type", "admitted_at"], strict=True))
+    layout = ColumnLayout.objects.create(
+        source=source, header=header, header_key=uploads.header_key(header), mapping=mapping
+    )
+    return {"layout_id": layout.pk}
+
+
 def _api_key_kwargs(world, persona, which):
     owner_code = (
         OWN_ORGANISATION.get(persona, "R20") if which == "own" else OTHER_COUNTY_ORGANISATION.get(persona, "R18")
@@ -220,6 +245,9 @@ RULES: dict[str, Rule] = {
     "flow:statistics": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "flow:upload": Rule(IMPORTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "flow:import_detail": Rule(IMPORTERS, kwargs=_import_run_kwargs, other=403),
+    "flow:import_status": Rule(IMPORTERS, kwargs=_import_run_kwargs, other=403),
+    "flow:import_mapping": Rule(IMPORTERS, kwargs=_mapping_run_kwargs, other=403),
+    "flow:import_layout_edit": Rule(IMPORTERS, kwargs=_layout_kwargs, other=403),
     "flow:episodes": Rule(EPISODE_READERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:list": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:new": Rule(NEW_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),

@@ -15,7 +15,7 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -75,6 +75,7 @@ EPISODE_FIELDS = [
 ]
 MAX_ROWS = 2_000_000
 MAX_ERRORS_KEPT = 1000
+PROGRESS_EVERY = 5000  # rows between calls of import_rows' progress callback
 FUTURE_TOLERANCE = datetime.timedelta(hours=24)
 
 
@@ -161,8 +162,26 @@ def _check_header(header: list[str]) -> None:
         )
 
 
-def read_csv(data: bytes, *, encoding: str | None = None, delimiter: str | None = None) -> Iterator[tuple[int, dict]]:
-    """Rows of the canonical CSV as (row number, {column: text}); the header is row 1."""
+def _apply_layout(header: list[str], layout: dict[str, str] | None) -> list[str]:
+    """The header in canonical columns: with a layout (file column → canonical column), each
+    file column renamed, and the ones it does not map ignored (""); then checked."""
+    if layout is None:
+        _check_header(header)
+        return header
+    mapped = [layout.get(column, "") for column in header]
+    _check_header([column for column in mapped if column])
+    return mapped
+
+
+def read_csv(
+    data: bytes,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    layout: dict[str, str] | None = None,
+) -> Iterator[tuple[int, dict]]:
+    """Rows of the canonical CSV as (row number, {column: text}); the header is row 1. Another
+    layout's columns are renamed by `layout` (file column, lower case → canonical column)."""
     if not data.strip():
         raise FileRejected([error(None, None, "The file is empty.")])
     text = _decode(data, encoding)
@@ -177,7 +196,7 @@ def read_csv(data: bytes, *, encoding: str | None = None, delimiter: str | None 
     header = [h.strip().lower() for h in next(reader)]
     if len(header) == 1 and ("," in header[0] or ";" in header[0]):
         raise FileRejected([error(1, None, f"The header has one column only: is the delimiter '{delimiter}' right?")])
-    _check_header(header)
+    header = _apply_layout(header, layout)
     yield from _data_rows(header, ([v.strip() for v in values] for values in reader))
 
 
@@ -214,8 +233,11 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_xlsx(data: bytes, *, sheet: str | None = None) -> Iterator[tuple[int, dict]]:
-    """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in row 1."""
+def read_xlsx(
+    data: bytes, *, sheet: str | None = None, layout: dict[str, str] | None = None
+) -> Iterator[tuple[int, dict]]:
+    """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in
+    row 1, or another layout's header renamed by `layout` (as in `read_csv`)."""
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
@@ -235,7 +257,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None) -> Iterator[tuple[int, d
     header = [_cell_text(c).lower() for c in first]
     while header and not header[-1]:
         header.pop()
-    _check_header(header)
+    header = _apply_layout(header, layout)
     width = len(header)
     yield from _data_rows(
         header, ([_cell_text(c) for c in row[:width]] + [""] * (width - len(row[:width])) for row in rows)
@@ -404,17 +426,24 @@ def import_rows(
     filename: str = "",
     file_format: str = "csv",
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    run: ImportRun | None = None,
 ) -> ImportResult:
-    """Validate every row, then (unless any row failed, or dry_run) create or update episodes."""
+    """Validate every row, then (unless any row failed, or dry_run) create or update episodes.
+
+    `progress` is called with the number of rows read so far every PROGRESS_EVERY rows and once
+    at the end. `run` is an import already recorded (e.g. queued for the background) to fill in
+    and save instead of a new one."""
     from samverkan.accounts.models import ApiKey, User
 
-    run = ImportRun(
-        source=source,
-        imported_by=by if isinstance(by, User) else None,
-        imported_via=f"{by.name} ({by.prefix})" if isinstance(by, ApiKey) else "",
-        filename=filename[:255],
-        file_format=file_format,
-    )
+    if run is None:
+        run = ImportRun(
+            source=source,
+            imported_by=by if isinstance(by, User) else None,
+            imported_via=f"{by.name} ({by.prefix})" if isinstance(by, ApiKey) else "",
+            filename=filename[:255],
+            file_format=file_format,
+        )
     now = timezone.now()
     lookups = Lookups.for_source(source)
     valid: dict[str, dict] = {}
@@ -424,6 +453,8 @@ def import_rows(
     try:
         for number, row in rows:
             run.rows += 1
+            if progress is not None and run.rows % PROGRESS_EVERY == 0:
+                progress(run.rows)
             data, row_errors = validate_row(number, row, lookups, now)
             record = (row.get("source_id") or "").strip()
             if record and record in seen:
@@ -442,6 +473,8 @@ def import_rows(
     except FileRejected as rejected:
         errors = rejected.errors + errors
         total_errors += len(rejected.errors)
+    if progress is not None:
+        progress(run.rows)
     if total_errors or dry_run:
         run.status = ImportStatus.REJECTED if total_errors else ImportStatus.DONE
         run.errors = errors

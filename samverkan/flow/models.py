@@ -143,9 +143,39 @@ class Episode(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", _("Waiting for column mapping")
+    QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Imported")
     REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Imports that have not finished: their uploaded file is kept (privately) until they do.
+OPEN_IMPORT_STATUSES = (ImportStatus.MAPPING, ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class ColumnLayout(models.Model):
+    """How a source's files name their columns: file column (lower case) → canonical column.
+    Saved on the upload page's mapping step and applied to the next file with the same header."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="column_layouts")
+    # The file's header columns, lower case and stripped, in the file's order.
+    header = models.JSONField(_("file columns"), default=list)
+    # SHA-256 of the header's columns, sorted: what a new file's header is matched on.
+    header_key = models.CharField(max_length=64)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    saved_at = models.DateTimeField(_("saved"), default=timezone.now)
+
+    class Meta:
+        ordering = ["source_id", "-saved_at"]
+        verbose_name = _("column layout")
+        verbose_name_plural = _("column layouts")
+        constraints = [models.UniqueConstraint(fields=["source", "header_key"], name="flow_column_layout_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source.name}: {len(self.header)} columns"
 
 
 class ImportRun(models.Model):
@@ -157,6 +187,17 @@ class ImportRun(models.Model):
     filename = models.CharField(_("file"), max_length=255, blank=True)
     file_format = models.CharField(_("format"), max_length=10)
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    layout = models.ForeignKey(
+        ColumnLayout, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports", verbose_name=_("layout")
+    )
+    # An upload kept between steps (mapping, background import): a random name in
+    # settings.IMPORT_UPLOAD_DIR, emptied when the file is deleted.
+    stored_file = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
+    # How to read the stored file: encoding, delimiter, sheet.
+    read_options = models.JSONField(default=dict, blank=True)
+    rows_estimate = models.PositiveIntegerField(_("estimated rows"), null=True, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     created = models.PositiveIntegerField(_("new"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
@@ -172,3 +213,7 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_IMPORT_STATUSES

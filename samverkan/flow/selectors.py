@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from samverkan.audit.services import access_log_record
 from samverkan.capacity.schedule import LOCAL
-from samverkan.flow.models import Destination, Episode, ImportRun
+from samverkan.flow.models import ColumnLayout, Destination, Episode, ImportRun
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality
 
@@ -168,3 +168,9 @@ def statistics(
 def shows_exact_counts(principal) -> bool:
     scope = policy.scope_of(principal)
     return scope.is_admin or bool(scope.roles & policy.EXACT_COUNT_ROLES)
+
+
+def column_layouts(principal, county_code: str) -> QuerySet[ColumnLayout]:
+    """The saved column layouts of the county's sources, for those who import."""
+    policy.require(principal, "flow.import", county_code=county_code)
+    return ColumnLayout.objects.filter(source__county_id=county_code).select_related("source", "saved_by")

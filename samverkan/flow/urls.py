@@ -8,5 +8,8 @@ urlpatterns = [
     path("", views.statistics, name="statistics"),
     path("import/", views.upload, name="upload"),
     path("import/<int:run_id>/", views.import_detail, name="import_detail"),
+    path("import/<int:run_id>/status/", views.import_status, name="import_status"),
+    path("import/<int:run_id>/kolumner/", views.import_mapping, name="import_mapping"),
+    path("import/kolumnlayouter/<int:layout_id>/", views.import_layout_edit, name="import_layout_edit"),
     path("vardtillfallen/", views.episodes, name="episodes"),
 ]

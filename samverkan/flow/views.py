@@ -2,19 +2,21 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samverkan.capacity.schedule import LOCAL
-from samverkan.flow import imports, selectors
-from samverkan.flow.fhir import read_fhir
-from samverkan.flow.forms import EpisodeFilterForm, UploadForm
-from samverkan.flow.models import Destination, ImportRun, UnitMapping
+from samverkan.flow import imports, selectors, tasks, uploads
+from samverkan.flow.forms import ColumnMappingForm, EpisodeFilterForm, UploadForm
+from samverkan.flow.models import ColumnLayout, Destination, ImportRun, ImportStatus, Source, UnitMapping
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Municipality, Unit
 
@@ -29,28 +31,61 @@ def upload(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "flow.import", county_code=county)
     form = UploadForm(request.POST or None, request.FILES or None)
     result = None
+    layout = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        file = data["file"]
+        file_format = uploads.format_of(file.name)
+        options = {"encoding": data["encoding"], "delimiter": data["delimiter"], "sheet": data["sheet"]}
+        content = file.read()
+        try:
+            header = None if file_format == "fhir" else uploads.preview(content, file_format, options, rows=0).header
+        except imports.FileRejected:
+            header = None  # the import below reports why
+        source_name = data["source"].strip()
+        known_source = Source.objects.filter(county_id=county, name=source_name).first()
+        # A header that cannot hold the required columns (one column: the wrong delimiter?) or
+        # that is data (a personnummer in row 1: no header row) goes to the reader, which says
+        # what is wrong (and never quotes a personnummer).
+        needs_mapping = (
+            header is not None
+            and not uploads.is_canonical(header)
+            and len([c for c in header if c]) >= len(imports.REQUIRED_COLUMNS)
+            and not uploads.holds_identity_numbers(header)
+        )
+        if needs_mapping and known_source is not None:
+            layout = uploads.layout_for(known_source, header)
+            needs_mapping = layout is None
+        if needs_mapping or len(content) > settings.IMPORT_BACKGROUND_BYTES:
+            # Kept for the next step: the mapping page, or the task worker.
+            run = uploads.keep(
+                content,
+                source=imports.source_for(county, source_name),
+                by=request.user,
+                filename=file.name,
+                file_format=file_format,
+                status=ImportStatus.MAPPING if needs_mapping else ImportStatus.QUEUED,
+                dry_run=data["dry_run"],
+                layout=layout,
+                read_options=options,
+            )
+            if needs_mapping:
+                return redirect("flow:import_mapping", run_id=run.pk)
+            tasks.import_upload.enqueue(run_id=run.pk)
+            return redirect("flow:import_detail", run_id=run.pk)
         with transaction.atomic():
-            source = imports.source_for(county, data["source"].strip())
-            name = data["file"].name.lower()
-            file_format = "xlsx" if name.endswith(".xlsx") else "fhir" if name.endswith(".json") else "csv"
-            if file_format == "xlsx":
-                rows = imports.read_xlsx(data["file"].read(), sheet=data["sheet"] or None)
-            elif file_format == "fhir":
-                rows = read_fhir(data["file"].read())
-            else:
-                rows = imports.read_csv(
-                    data["file"].read(), encoding=data["encoding"] or None, delimiter=data["delimiter"] or None
-                )
+            source = imports.source_for(county, source_name)
+            rows = uploads.read_rows(content, file_format, options, layout=layout.mapping if layout else None)
             result = imports.import_rows(
                 source=source,
                 rows=rows,
                 by=request.user,
-                filename=data["file"].name,
+                filename=file.name,
                 file_format=file_format,
                 dry_run=data["dry_run"],
             )
+            if result.run.pk and layout is not None:
+                ImportRun.objects.filter(pk=result.run.pk).update(layout=layout)
             if data["dry_run"]:
                 transaction.set_rollback(True)  # a check leaves no trace, not even a new source name
         if result.ok and not data["dry_run"]:
@@ -60,6 +95,8 @@ def upload(request: HttpRequest) -> HttpResponse:
                 _("Imported %(rows)d rows: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.")
                 % {"rows": run.rows, "new": run.created, "updated": run.updated, "unchanged": run.unchanged},
             )
+            if layout is not None:
+                messages.info(request, _layout_message(layout))
             return redirect(f"{request.path}?county={county}")
     return render(
         request,
@@ -67,8 +104,10 @@ def upload(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "result": result,
+            "layout": layout,
             "county": County.objects.get(code=county),
             "history": selectors.import_history(request.user, county)[:20],
+            "layouts": selectors.column_layouts(request.user, county),
             "columns": imports.CANONICAL_COLUMNS,
             "required": imports.REQUIRED_COLUMNS,
             "destinations": Destination.choices,
@@ -76,11 +115,143 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _layout_message(layout: ColumnLayout) -> str:
+    return _("The columns were read with the layout saved for %(source)s on %(date)s by %(user)s.") % {
+        "source": layout.source.name,
+        "date": formats.date_format(timezone.localtime(layout.saved_at), "SHORT_DATETIME_FORMAT"),
+        "user": layout.saved_by.get_full_name() if layout.saved_by else "–",
+    }
+
+
+def _run_for(request: HttpRequest, run_id: int) -> ImportRun:
+    run = get_object_or_404(ImportRun.objects.select_related("source", "imported_by", "layout"), pk=run_id)
+    policy.require(request.user, "flow.import", county_code=run.source.county_id)
+    return run
+
+
 @login_required
 def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun.objects.select_related("source", "imported_by"), pk=run_id)
-    policy.require(request.user, "flow.import", county_code=run.source.county_id)
-    return render(request, "flow/import_detail.html", {"run": run})
+    run = _run_for(request, run_id)
+    return render(request, "flow/import_detail.html", {"run": run, "progress": _progress(run)})
+
+
+def _progress(run: ImportRun) -> dict:
+    """Where an import stands, for its page and its status endpoint (polled by import_progress.js)."""
+    rows = formats.number_format(run.rows, force_grouping=True)
+    if run.status == ImportStatus.RUNNING and run.rows_estimate:
+        text = _("%(rows)s of about %(total)s rows read") % {
+            "rows": rows,
+            "total": formats.number_format(max(run.rows_estimate, run.rows), force_grouping=True),
+        }
+    elif run.status == ImportStatus.RUNNING:
+        text = _("%(rows)s rows read") % {"rows": rows}
+    elif run.status == ImportStatus.QUEUED:
+        text = _("Waiting for the task worker to start the import.")
+    elif run.status == ImportStatus.DONE and run.dry_run:
+        text = _("Checked: the file is correct; %(rows)s rows would be imported. Nothing was imported.") % {
+            "rows": rows
+        }
+    elif run.status == ImportStatus.DONE:
+        text = _("Imported %(rows)s rows: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.") % {
+            "rows": rows,
+            "new": formats.number_format(run.created, force_grouping=True),
+            "updated": formats.number_format(run.updated, force_grouping=True),
+            "unchanged": formats.number_format(run.unchanged, force_grouping=True),
+        }
+    elif run.status == ImportStatus.REJECTED:
+        text = ngettext(
+            "The file was not imported: %(count)s error. Nothing in it was saved.",
+            "The file was not imported: %(count)s errors. Nothing in it was saved.",
+            len(run.errors),
+        ) % {"count": formats.number_format(len(run.errors), force_grouping=True)}
+    elif run.status == ImportStatus.MAPPING:
+        text = _("Waiting for the column mapping.")
+    else:
+        text = _("Cancelled: nothing was imported.")
+    return {
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "finished": not run.is_open,
+        "rows": run.rows,
+        "rows_estimate": run.rows_estimate,
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "errors": len(run.errors),
+        "text": text,
+    }
+
+
+@login_required
+def import_status(request: HttpRequest, run_id: int) -> JsonResponse:
+    run = _run_for(request, run_id)
+    response = JsonResponse(_progress(run))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Step two for a file in another layout: which file column holds each canonical column."""
+    run = _run_for(request, run_id)
+    if run.status != ImportStatus.MAPPING:
+        return redirect("flow:import_detail", run_id=run.pk)
+    data = uploads.read(run)
+    if data is None:
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CANCELLED, finished_at=timezone.now())
+        messages.error(request, _("The uploaded file is no longer kept; upload it again."))
+        return redirect(f"{reverse('flow:upload')}?county={run.source.county_id}")
+    if request.method == "POST" and "cancel" in request.POST:
+        uploads.discard(run)
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CANCELLED, finished_at=timezone.now())
+        messages.info(request, _("The import was cancelled and the uploaded file deleted."))
+        return redirect(f"{reverse('flow:upload')}?county={run.source.county_id}")
+    preview = uploads.preview(data, run.file_format, run.read_options)
+    form = ColumnMappingForm(
+        request.POST or None, header=preview.header, initial=uploads.suggested_mapping(run.source, preview.header)
+    )
+    if request.method == "POST" and form.is_valid():
+        # Claimed once: a second submission (a double click) finds the step over.
+        if not ImportRun.objects.filter(pk=run.pk, status=ImportStatus.MAPPING).update(status=ImportStatus.QUEUED):
+            return redirect("flow:import_detail", run_id=run.pk)
+        run.status = ImportStatus.QUEUED
+        run.layout = uploads.save_layout(
+            source=run.source, header=preview.header, mapping=form.mapping(), by=request.user
+        )
+        run.save(update_fields=["layout"])
+        if run.file_size > settings.IMPORT_BACKGROUND_BYTES:
+            tasks.import_upload.enqueue(run_id=run.pk)
+        else:
+            uploads.import_stored(run)
+        return redirect("flow:import_detail", run_id=run.pk)
+    return render(
+        request,
+        "flow/import_mapping.html",
+        {
+            "run": run,
+            "form": form,
+            "preview": preview,
+            "preview_columns": [
+                (column, [line[i] for line in preview.rows]) for i, column in enumerate(preview.header) if column
+            ],
+            "required": imports.REQUIRED_COLUMNS,
+        },
+    )
+
+
+@login_required
+def import_layout_edit(request: HttpRequest, layout_id: int) -> HttpResponse:
+    """Change a saved column layout; the next file with its header is read with the change."""
+    layout = get_object_or_404(ColumnLayout.objects.select_related("source", "saved_by"), pk=layout_id)
+    policy.require(request.user, "flow.import", county_code=layout.source.county_id)
+    form = ColumnMappingForm(
+        request.POST or None, header=layout.header, initial=ColumnMappingForm.initial_for(layout.mapping)
+    )
+    if request.method == "POST" and form.is_valid():
+        uploads.save_layout(source=layout.source, header=layout.header, mapping=form.mapping(), by=request.user)
+        messages.success(request, _("The column layout was saved."))
+        return redirect(f"{reverse('flow:upload')}?county={layout.source.county_id}")
+    return render(request, "flow/layout_edit.html", {"layout": layout, "form": form})
 
 
 @login_required

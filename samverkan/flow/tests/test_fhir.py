@@ -555,3 +555,22 @@ def test_no_personnummer_is_stored_audited_or_shown_after_a_fhir_import(mapped, 
     texts = (database_text(), flow_rows_text(), shown, err.getvalue(), caplog.text)
     for number in (ASTRID, BERTIL, CARIN, "19381124-5625"):
         assert leaks(number, *texts) == []
+
+
+def test_a_large_bundle_is_imported_by_the_background_task(client, world, mapped, settings):
+    from samverkan.flow import tasks
+
+    settings.IMPORT_BACKGROUND_BYTES = 100
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    login(client, world.region_coordinator)
+    upload = SimpleUploadedFile("encounters.json", bundle(), content_type="application/fhir+json")
+
+    response = client.post("/flode/import/", {"county": "20", "source": "Cosmic", "file": upload})
+
+    run = ImportRun.objects.get()
+    assert response["Location"] == f"/flode/import/{run.pk}/"  # no column mapping for a bundle
+    assert (run.status, run.file_format) == ("queued", "fhir")
+    assert tasks.import_upload.call(run_id=run.pk) == "done"
+    run.refresh_from_db()
+    assert (run.rows, run.created, run.stored_file) == (4, 4, "")
+    assert Episode.objects.filter(source=mapped).count() == 4

@@ -1,0 +1,335 @@
+"""Uploads kept between the upload page's steps: the column-mapping step for files in another
+layout, and imports run by the task worker for large files.
+
+The raw file may hold personnummer, so it lives only in settings.IMPORT_UPLOAD_DIR (private,
+never served) under a random name, and is deleted as soon as its import is done, rejected or
+cancelled; `cleanup()` removes any left for longer than IMPORT_UPLOAD_MAX_AGE_HOURS."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from samverkan.audit.services import audit_record
+from samverkan.flow import imports
+from samverkan.flow.models import OPEN_IMPORT_STATUSES, ColumnLayout, ImportRun, ImportStatus, Source
+from samverkan.organisations import policy
+
+PREVIEW_ROWS = 3
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# Column names that say the column holds personal identity numbers: never previewed.
+_IDENTITY_NAME = re.compile(r"person|pnr|ssn|identitet|samordning", re.IGNORECASE)
+MASK = "•••"
+
+
+def upload_dir() -> Path:
+    path = Path(settings.IMPORT_UPLOAD_DIR)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _path(token: str) -> Path:
+    if not _TOKEN.match(token):  # a name we made; never a path from elsewhere
+        raise ValueError("not an upload token")
+    return upload_dir() / token
+
+
+def store(chunks) -> str:
+    """Write the upload (an iterable of bytes) to a new private file; its random name."""
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    return token
+
+
+def keep(content: bytes, *, source: Source, by, filename: str, file_format: str, **fields) -> ImportRun:
+    """Store an upload for a later step and record its import (status and the rest in `fields`)."""
+    token = store([content])
+    try:
+        return ImportRun.objects.create(
+            source=source,
+            imported_by=by,
+            filename=filename[:255],
+            file_format=file_format,
+            stored_file=token,
+            file_size=len(content),
+            **fields,
+        )
+    except BaseException:
+        _path(token).unlink(missing_ok=True)
+        raise
+
+
+def read(run: ImportRun) -> bytes | None:
+    if not run.stored_file:
+        return None
+    try:
+        return _path(run.stored_file).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def discard(run: ImportRun) -> None:
+    """Delete the run's stored file (if any) and forget its name."""
+    if run.stored_file:
+        _path(run.stored_file).unlink(missing_ok=True)
+        run.stored_file = ""
+        if run.pk:
+            ImportRun.objects.filter(pk=run.pk).update(stored_file="")
+
+
+def cleanup(*, now: datetime.datetime | None = None) -> int:
+    """Delete stored uploads older than IMPORT_UPLOAD_MAX_AGE_HOURS; their unfinished imports are
+    cancelled. Returns the number of files deleted."""
+    now = now or timezone.now()
+    limit = now - datetime.timedelta(hours=settings.IMPORT_UPLOAD_MAX_AGE_HOURS)
+    deleted = 0
+    for path in upload_dir().iterdir():
+        if not path.is_file() or not _TOKEN.match(path.name):
+            continue
+        modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
+        if modified >= limit:
+            continue
+        path.unlink(missing_ok=True)
+        deleted += 1
+        ImportRun.objects.filter(stored_file=path.name, status__in=OPEN_IMPORT_STATUSES).update(
+            status=ImportStatus.CANCELLED, finished_at=now
+        )
+        ImportRun.objects.filter(stored_file=path.name).update(stored_file="")
+    return deleted
+
+
+# --- What the file's header says -------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    header: list[str]  # lower case, stripped, as the readers see them
+    rows: list[list[str]]  # the first few data rows, identity numbers masked
+
+
+def preview(data: bytes, file_format: str, options: dict, *, rows: int = PREVIEW_ROWS) -> Preview:
+    """The file's header and its first rows. Raises imports.FileRejected if it cannot be read."""
+    if file_format == "xlsx":
+        header, lines = _xlsx_lines(data, options.get("sheet") or None, rows)
+    else:
+        header, lines = _csv_lines(data, options.get("encoding") or None, options.get("delimiter") or None, rows)
+    masked_columns = {i for i, name in enumerate(header) if _IDENTITY_NAME.search(name)}
+    masked = [
+        [
+            MASK if i in masked_columns or imports._PERSONNUMMER_LIKE.search(value) else value
+            for i, value in enumerate(line)
+        ]
+        for line in lines
+    ]
+    return Preview(header=header, rows=masked)
+
+
+def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: int):
+    # Only the start of the file: enough for a header and a few rows.
+    head = data[: 256 * 1024]
+    text = imports._decode(head, encoding) if len(head) == len(data) else _decode_cut(head, encoding)
+    if not text.strip():
+        raise imports.FileRejected([imports.error(None, None, "The file is empty.")])
+    first_line = text.splitlines()[0]
+    if delimiter is None:
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    lines = []
+    for values in reader:
+        if len(lines) >= count:
+            break
+        if any(v.strip() for v in values):
+            lines.append(_fit([v.strip() for v in values], len(header)))
+    return header, lines
+
+
+def _decode_cut(head: bytes, encoding: str | None) -> str:
+    """Decode the start of a file that may end inside a multi-byte character."""
+    for cut in range(1, 4):
+        try:
+            return imports._decode(head[:-cut], encoding)
+        except imports.FileRejected:
+            continue
+    return imports._decode(head, encoding)  # raises with the reader's message
+
+
+def _xlsx_lines(data: bytes, sheet: str | None, count: int):
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError):
+        raise imports.FileRejected([imports.error(None, None, "The file is not an Excel workbook (.xlsx).")]) from None
+    if sheet is not None and sheet not in workbook.sheetnames:
+        raise imports.FileRejected([imports.error(None, None, f"The workbook has no sheet {sheet!r}.")])
+    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+    cells = worksheet.iter_rows(values_only=True)
+    first = next(cells, None)
+    if first is None:
+        raise imports.FileRejected([imports.error(None, None, "The sheet is empty.")])
+    header = [imports._cell_text(c).lower() for c in first]
+    while header and not header[-1]:
+        header.pop()
+    lines = []
+    for values in cells:
+        if len(lines) >= count:
+            break
+        texts = [imports._cell_text(c) for c in values]
+        if any(texts):
+            lines.append(_fit(texts, len(header)))
+    return header, lines
+
+
+def _fit(values: list[str], width: int) -> list[str]:
+    return (values + [""] * width)[:width]
+
+
+def is_canonical(header: list[str]) -> bool:
+    """Whether the readers take the header as it is (their own checks report what is wrong with it)."""
+    return all(column in imports.CANONICAL_COLUMNS for column in header if column)
+
+
+def holds_identity_numbers(header: list[str]) -> bool:
+    """Whether a "header" holds something shaped like a personnummer: a file without a header
+    row, whose first row must not become column names that are shown and saved."""
+    return any(imports._PERSONNUMMER_LIKE.search(column) for column in header)
+
+
+def header_key(header: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(sorted(header)).encode()).hexdigest()
+
+
+def layout_for(source: Source, header: list[str]) -> ColumnLayout | None:
+    """The source's saved layout for exactly these file columns (in any order)."""
+    return ColumnLayout.objects.filter(source=source, header_key=header_key(header)).first()
+
+
+def suggested_mapping(source: Source, header: list[str]) -> dict[str, str]:
+    """Canonical column → file column to preselect: same-named columns, then what the source's
+    earlier layouts mapped a file column of this name to."""
+    suggestion = {column: column for column in header if column in imports.CANONICAL_COLUMNS}
+    for layout in ColumnLayout.objects.filter(source=source).order_by("-saved_at"):
+        for file_column, canonical in layout.mapping.items():
+            if file_column in header and canonical not in suggestion and file_column not in suggestion.values():
+                suggestion[canonical] = file_column
+    return suggestion
+
+
+def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], by) -> ColumnLayout:
+    """Create or replace the source's layout for this header (audited)."""
+    with transaction.atomic():
+        layout = ColumnLayout.objects.select_for_update().filter(source=source, header_key=header_key(header)).first()
+        before = {"header": layout.header, "mapping": layout.mapping} if layout else None
+        if layout is None:
+            layout = ColumnLayout(source=source, header_key=header_key(header))
+        layout.header, layout.mapping = header, mapping
+        layout.saved_by = by if getattr(by, "is_authenticated", False) else None
+        layout.saved_at = timezone.now()
+        layout.save()
+        audit_record(
+            actor=by,
+            event_type="flow.column_layout_saved",
+            obj=layout,
+            organisation=imports._region_of(source),
+            before=before,
+            after={"source": source.name, "header": header, "mapping": mapping},
+        )
+    return layout
+
+
+# --- Importing a stored file ------------------------------------------------------------------
+
+
+def estimate_rows(data: bytes, file_format: str, options: dict) -> int | None:
+    """About how many data rows the file has: its lines (CSV), the sheet's dimension (Excel)."""
+    if file_format == "fhir":
+        return data.count(b'"Encounter"') or None
+    if file_format == "xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = options.get("sheet") or None
+            worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+            return max((worksheet.max_row or 1) - 1, 0) or None
+        except Exception:  # noqa: BLE001 - an estimate only; the import reports what is wrong
+            return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return max(lines - 1, 0) or None
+
+
+def format_of(filename: str) -> str:
+    """The import format an uploaded file's name says: xlsx, fhir (.json) or csv."""
+    name = filename.lower()
+    return "xlsx" if name.endswith(".xlsx") else "fhir" if name.endswith(".json") else "csv"
+
+
+def read_rows(data: bytes, file_format: str, options: dict, *, layout: dict[str, str] | None = None):
+    """The file's rows through the reader of its format (with the column layout, for CSV and Excel)."""
+    if file_format == "fhir":
+        from samverkan.flow.fhir import read_fhir
+
+        return read_fhir(data)
+    if file_format == "xlsx":
+        return imports.read_xlsx(data, sheet=options.get("sheet") or None, layout=layout)
+    return imports.read_csv(
+        data, encoding=options.get("encoding") or None, delimiter=options.get("delimiter") or None, layout=layout
+    )
+
+
+def rows_of(data: bytes, run: ImportRun):
+    return read_rows(data, run.file_format, run.read_options, layout=run.layout.mapping if run.layout_id else None)
+
+
+def import_stored(run: ImportRun) -> ImportRun:
+    """Import the run's stored file (after the mapping step, or in the background), recording
+    progress on the run; the file is deleted however it ends."""
+    by = run.imported_by or policy.SYSTEM
+    try:
+        data = read(run)
+        if data is None:
+            run.status = ImportStatus.REJECTED
+            run.errors = [imports.error(None, None, "The uploaded file is no longer there; upload it again.")]
+            run.finished_at = timezone.now()
+            run.save()
+            return run
+        run.rows_estimate = estimate_rows(data, run.file_format, run.read_options)
+        run.status = ImportStatus.RUNNING
+        run.rows = 0
+        run.save(update_fields=["rows_estimate", "status", "rows"])
+
+        def progress(rows: int) -> None:
+            ImportRun.objects.filter(pk=run.pk).update(rows=rows)
+
+        imports.import_rows(
+            source=run.source, rows=rows_of(data, run), by=by, dry_run=run.dry_run, progress=progress, run=run
+        )
+        if run.dry_run:
+            run.save()  # a check changes nothing else, but its run shows what it found
+        return run
+    except BaseException:
+        ImportRun.objects.filter(pk=run.pk, status__in=OPEN_IMPORT_STATUSES).update(
+            status=ImportStatus.REJECTED,
+            errors=[imports.error(None, None, "The import stopped on an unexpected error; nothing was imported.")],
+            finished_at=timezone.now(),
+        )
+        raise
+    finally:
+        discard(run)
