@@ -7,9 +7,9 @@ import datetime
 from django.utils import timezone
 
 from samverkan.flow import generator, imports
-from samverkan.flow.models import Episode
+from samverkan.flow.models import Episode, UnitMapping
 from samverkan.organisations import policy
-from samverkan.organisations.models import Municipality
+from samverkan.organisations.models import Municipality, Unit, UnitKind
 
 DAYS = 731
 
@@ -19,6 +19,7 @@ def load(stdout) -> None:
     if Episode.objects.filter(source=source).exists():
         stdout.write("Patient-flow demo data already present.")
         return
+    wards = _hospital_wards(source)
     municipalities = list(Municipality.objects.filter(county_id="20").values_list("code", "population"))
     today = timezone.localdate()
     rows = generator.episodes(
@@ -27,6 +28,7 @@ def load(stdout) -> None:
         days=DAYS,
         seed=20,
         now=timezone.localtime().replace(tzinfo=None),
+        wards=wards,
     )
     result = imports.import_rows(
         source=source,
@@ -37,3 +39,12 @@ def load(stdout) -> None:
     if not result.ok:
         raise RuntimeError("; ".join(imports.format_error(e) for e in result.errors[:5]))
     stdout.write(f"Patient-flow demo data: {result.run.created} episodes for Dalarna over two years.")
+
+
+def _hospital_wards(source) -> dict[str, list[str]]:
+    """Region Dalarna's wards, mapped for the demo source under their own codes, by care type."""
+    wards: dict[str, list[str]] = {"somatic": [], "psychiatric": []}
+    for unit in Unit.objects.filter(organisation__code="R20", kind__in=[UnitKind.HOSPITAL_WARD, UnitKind.ICU]):
+        UnitMapping.objects.get_or_create(source=source, code=unit.code, defaults={"unit": unit})
+        wards["psychiatric" if "psykiatri" in unit.name.lower() else "somatic"].append(unit.code)
+    return wards

@@ -71,11 +71,15 @@ def episodes(
     seed: int = 1,
     count: int | None = None,
     now: datetime.datetime | None = None,
+    wards: dict[str, list[str]] | None = None,
 ) -> Iterator[dict]:
     """Rows (dicts in canonical columns) for `municipalities` [(code, population)] over `days` days.
     With `count`, that many rows (spread over the period), else as many as the rates give. Events
-    after `now` (local time, naive) have not happened yet: those fields stay empty."""
+    after `now` (local time, naive) have not happened yet: those fields stay empty. With `wards`
+    ({care type: [unit codes]}), each episode gets a hospital unit of its care type (drawn from a
+    separate stream, so the other fields are the same with or without)."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    ward_rng = random.Random(seed + 1)  # noqa: S311
     population = sum(p for _, p in municipalities) or 1
     per_day = population * ADMISSIONS_PER_1000_A_YEAR / 1000 / 365
     if count is not None:
@@ -96,6 +100,7 @@ def episodes(
             age = _age(rng)
             birth = day - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
             psychiatric = rng.random() < 0.08
+            care_type = "psychiatric" if psychiatric else "somatic"
             admitted = datetime.datetime.combine(day, datetime.time(rng.randint(0, 23), rng.randint(0, 59)))
             stay_hours = max(4.0, rng.lognormvariate(math.log(4.2 * 24 * (2.5 if psychiatric else 1)), 0.8))
             needs_care = rng.random() < (0.35 if age >= 75 else 0.12)
@@ -112,8 +117,8 @@ def episodes(
                 "birth_year": str(birth.year),
                 "sex": rng.choice("FM"),
                 "home_municipality": home,
-                "hospital_unit": "",
-                "care_type": "psychiatric" if psychiatric else "somatic",
+                "hospital_unit": ward_rng.choice(wards[care_type]) if wards and wards.get(care_type) else "",
+                "care_type": care_type,
                 "admitted_at": admitted.isoformat(timespec="minutes"),
                 "admission_notice_at": (admitted + datetime.timedelta(hours=rng.randint(2, 24))).isoformat(
                     timespec="minutes"

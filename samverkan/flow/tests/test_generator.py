@@ -63,3 +63,13 @@ def test_the_command_writes_a_file_the_import_accepts(tmp_path, world):
     result = import_rows(source=source_for("20", "Gen"), rows=read_csv(out.read_bytes()), by=policy.SYSTEM)
     assert result.ok, result.errors[:3]
     assert Episode.objects.count() == result.run.created > 0
+
+
+def test_wards_by_care_type_leave_the_other_fields_as_they_were():
+    options = {"start": datetime.date(2025, 1, 1), "days": 30, "seed": 7}
+    plain = list(generator.episodes([("2080", 58000)], **options))
+    wards = {"somatic": ["MED1", "MED2"], "psychiatric": ["PSY"]}
+    with_wards = list(generator.episodes([("2080", 58000)], wards=wards, **options))
+    assert [{**row, "hospital_unit": ""} for row in with_wards] == plain
+    assert {row["hospital_unit"] for row in with_wards if row["care_type"] == "somatic"} == {"MED1", "MED2"}
+    assert {row["hospital_unit"] for row in with_wards if row["care_type"] == "psychiatric"} == {"PSY"}
