@@ -218,6 +218,8 @@ RULES: dict[str, Rule] = {
         other=403,
     ),
     "flow:statistics": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "flow:statistics_csv": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "flow:statistics_xlsx": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "flow:upload": Rule(IMPORTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "flow:import_detail": Rule(IMPORTERS, kwargs=_import_run_kwargs, other=403),
     "flow:episodes": Rule(EPISODE_READERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),

@@ -43,3 +43,65 @@ class EpisodeFilterForm(forms.Form):
     def __init__(self, *args, municipalities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].choices = [("", _("All you may see"))] + [(m.code, m.name) for m in municipalities]
+
+
+class StatisticsForm(forms.Form):
+    """Period, granularity and filters of the statistics page (GET); every field optional."""
+
+    MAX_BUCKETS = 800
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    granularity = forms.ChoiceField(label=_("Per"), required=False)
+    municipality = forms.ChoiceField(label=_("Over time for"), required=False)
+    care_type = forms.ChoiceField(label=_("Care type"), required=False)
+    age_band = forms.ChoiceField(label=_("Age"), required=False)
+    covid = forms.ChoiceField(
+        label=_("Covid"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("Covid only")), ("no", _("Without covid"))],
+    )
+    hospital_unit = forms.ChoiceField(label=_("Hospital unit"), required=False)
+
+    def __init__(self, *args, county_name: str, municipalities, hospital_units, **kwargs):
+        from samverkan.flow.models import CareType
+        from samverkan.flow.statistics import AGE_BANDS, Granularity
+
+        super().__init__(*args, **kwargs)
+        self.fields["granularity"].choices = Granularity.choices
+        self.fields["municipality"].choices = [("", county_name)] + [(code, name) for code, name in municipalities]
+        self.fields["care_type"].choices = [("", _("All"))] + CareType.choices
+        self.fields["age_band"].choices = [("", _("All"))] + [
+            (key, label) for key, (label, _l, _h) in AGE_BANDS.items()
+        ]
+        self.fields["hospital_unit"].choices = [("", _("All"))] + [(str(pk), name) for pk, name in hospital_units]
+
+    def clean(self):
+        import datetime
+
+        from django.utils import timezone
+
+        from samverkan.flow.statistics import Granularity, bucket_starts
+
+        data = super().clean()
+        today = timezone.localdate()
+        data["granularity"] = data.get("granularity") or Granularity.WEEK
+        end = data.get("end") or today
+        start = data.get("start") or (end - datetime.timedelta(days=end.weekday() + 7 * 12))
+        if end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        elif len(bucket_starts(start, end, data["granularity"])) > self.MAX_BUCKETS:
+            self.add_error("granularity", _("Too many periods to show; choose a shorter period or weeks or months."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def filters(self):
+        from samverkan.flow.statistics import Filters
+
+        data = self.cleaned_data
+        return Filters(
+            care_type=data.get("care_type") or "",
+            age_band=data.get("age_band") or "",
+            covid={"yes": True, "no": False}.get(data.get("covid") or ""),
+            hospital_unit=int(data["hospital_unit"]) if data.get("hospital_unit") else None,
+        )
