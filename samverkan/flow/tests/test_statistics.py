@@ -60,7 +60,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
-from samverkan.flow import exports, selectors
+from samverkan.flow import selectors
 from samverkan.flow import statistics as st
 from samverkan.flow.models import Episode
 from samverkan.flow.tests.helpers import local
