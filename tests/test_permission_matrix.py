@@ -258,6 +258,12 @@ RULES: dict[str, Rule] = {
         other=404,
         other_denied=404,
     ),
+    "api:flow_statistics": Rule(
+        LOGGED_IN,
+        anonymous=401,
+        data=lambda w, p, o: {"county": _county(p, o), "from": "2026-01-01", "to": "2026-01-31"},
+        other=403,
+    ),
     "api:placements_requests": Rule(LOGGED_IN, anonymous=401),
     "api:placements_request": Rule(LOGGED_IN, anonymous=401, kwargs=_request_kwargs, other=404),
     "api:placements_offers_create": Rule(

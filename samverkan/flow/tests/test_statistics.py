@@ -409,3 +409,39 @@ def test_outsider_gets_no_statistics_of_another_county(client, fixture):
     login(client, fixture.outsider)
     assert client.get("/flode/?county=20").status_code == 403
     assert client.get("/flode/statistik.csv?county=20").status_code == 403
+
+
+def test_api_gives_the_same_figures_with_small_counts_hidden_for_viewers(client, fixture):
+    url = "/api/v1/flow/statistics?county=20&from=2025-03-24&to=2025-04-13&granularity=week&municipality=2080"
+    body = login(client, fixture.region_coordinator).get(url).json()
+    assert body["exact"] is True
+    assert body["series_for"] == "2080"
+    assert [
+        (w["start"], w["end"], w["figures"]["admissions"], w["figures"]["in_hospital"]) for w in body["series"]
+    ] == [
+        ("2025-03-24", "2025-03-30", 2, 1),
+        ("2025-03-31", "2025-04-06", 3, 2),
+        ("2025-04-07", "2025-04-13", 1, 2),
+    ]
+    falun = next(m for m in body["municipalities"] if m["code"] == "2080")
+    assert falun["total"]["days_ready"] == 12
+    assert falun["total"]["same_day_share"] == 0.25
+    assert body["county_total"]["total"]["admissions"] == 8
+    client.logout()
+
+    viewer = login(client, fixture.viewer).get(url + "&care_type=somatic").json()
+    assert viewer["exact"] is False
+    falun = next(m for m in viewer["municipalities"] if m["code"] == "2080")
+    assert falun["total"]["admissions"] == 5  # E4 is psychiatric
+    assert falun["total"]["ready_notices"] == "<5"
+    assert falun["total"]["same_day_share"] is None
+
+
+def test_api_rejects_bad_parameters(client, fixture):
+    login(client, fixture.region_coordinator)
+    base = "/api/v1/flow/statistics?county=20&from=2025-03-24&to=2025-04-13"
+    assert client.get(base.replace("from=2025-03-24", "from=2025-05-01")).status_code == 422
+    assert client.get(base + "&age_band=90-").status_code == 422
+    assert client.get(base + "&municipality=1880").status_code == 422
+    assert client.get(base + "&granularity=year").status_code == 422
+    assert client.get(base.replace("county=20", "county=18")).status_code == 403
