@@ -50,8 +50,6 @@ class StatisticsForm(forms.Form):
 
     MAX_BUCKETS = 800
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     granularity = forms.ChoiceField(label=_("Per"), required=False)
     municipality = forms.ChoiceField(label=_("Over time for"), required=False)
     care_type = forms.ChoiceField(label=_("Care type"), required=False)
@@ -68,6 +66,12 @@ class StatisticsForm(forms.Form):
         from samverkan.flow.statistics import AGE_BANDS, Granularity
 
         super().__init__(*args, **kwargs)
+        # "from" and "to" as in the API (and the page's earlier links); not valid attribute names.
+        dates = {
+            "from": forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
+            "to": forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
+        }
+        self.fields = {**dates, **self.fields}
         self.fields["granularity"].choices = Granularity.choices
         self.fields["municipality"].choices = [("", county_name)] + [(code, name) for code, name in municipalities]
         self.fields["care_type"].choices = [("", _("All"))] + CareType.choices
@@ -86,10 +90,10 @@ class StatisticsForm(forms.Form):
         data = super().clean()
         today = timezone.localdate()
         data["granularity"] = data.get("granularity") or Granularity.WEEK
-        end = data.get("end") or today
-        start = data.get("start") or (end - datetime.timedelta(days=end.weekday() + 7 * 12))
+        end = data.get("to") or today
+        start = data.get("from") or (end - datetime.timedelta(days=end.weekday() + 7 * 12))
         if end < start:
-            self.add_error("end", _("The period ends before it starts."))
+            self.add_error("to", _("The period ends before it starts."))
         elif len(bucket_starts(start, end, data["granularity"])) > self.MAX_BUCKETS:
             self.add_error("granularity", _("Too many periods to show; choose a shorter period or weeks or months."))
         data["start"], data["end"] = start, end

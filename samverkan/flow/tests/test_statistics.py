@@ -274,7 +274,7 @@ def test_viewer_sees_small_counts_hidden_and_coordinators_exact(client, fixture)
     assert hidden["admissions_per_1000"] == pytest.approx(6000 / Municipality.objects.get(code="2080").population)
     assert hidden["ready_in_hospital_per_1000"] is None
 
-    url = "/flode/?county=20&start=2025-03-24&end=2025-04-13&granularity=week&municipality=2080"
+    url = "/flode/?county=20&from=2025-03-24&to=2025-04-13&granularity=week&municipality=2080"
     for persona in ("region_coordinator", "falun_coordinator", "admin"):
         page = login(client, getattr(fixture, persona)).get(url).content.decode()
         assert "&lt;5" not in page, persona
@@ -291,7 +291,7 @@ def _cells(figures, exact):
 
 
 def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, fixture):
-    query = "?county=20&start=2025-03-24&end=2025-04-13&granularity=week&municipality=2080"
+    query = "?county=20&from=2025-03-24&to=2025-04-13&granularity=week&municipality=2080"
     response = login(client, fixture.region_coordinator).get("/flode/statistik.csv" + query)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="flode-20-20250324-20250413-week.csv"'
@@ -338,7 +338,7 @@ def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, fixture
 
 def test_export_rejects_a_bad_period(client, fixture):
     response = login(client, fixture.region_coordinator).get(
-        "/flode/statistik.csv?county=20&start=2025-04-13&end=2025-03-24"
+        "/flode/statistik.csv?county=20&from=2025-04-13&to=2025-03-24"
     )
     assert response.status_code == 400
     assert "ends before it starts" in response.content.decode()
@@ -367,7 +367,7 @@ def test_query_count_does_not_depend_on_the_data(client, fixture, source, django
     # The municipalities, admissions, ready notices, discharges and the census at the start.
     with django_assert_num_queries(5):
         _stats(fixture)
-    url = "/flode/?county=20&start=2025-03-01&end=2025-06-30&granularity=day&age_band=75-84"
+    url = "/flode/?county=20&from=2025-03-01&to=2025-06-30&granularity=day&age_band=75-84"
     login(client, fixture.viewer)
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
@@ -386,7 +386,7 @@ def test_query_count_does_not_depend_on_the_data(client, fixture, source, django
 def test_the_page_renders_for_every_granularity(client, fixture, granularity):
     login(client, fixture.region_coordinator)
     response = client.get(
-        f"/flode/?county=20&start=2025-03-24&end=2025-04-13&granularity={granularity}&care_type=somatic&covid=no",
+        f"/flode/?county=20&from=2025-03-24&to=2025-04-13&granularity={granularity}&care_type=somatic&covid=no",
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -399,7 +399,7 @@ def test_the_page_renders_for_every_granularity(client, fixture, granularity):
 
 def test_the_page_shows_form_errors_instead_of_figures(client, fixture):
     login(client, fixture.region_coordinator)
-    response = client.get("/flode/?county=20&start=2020-01-01&end=2025-01-01&granularity=day")
+    response = client.get("/flode/?county=20&from=2020-01-01&to=2025-01-01&granularity=day")
     assert response.status_code == 200
     assert response.context["stats"] is None
     assert "Too many periods" in response.content.decode()
