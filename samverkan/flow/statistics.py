@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import ExtractYear, Trunc, TruncDate
 from django.utils.translation import gettext_lazy as _
@@ -248,7 +248,8 @@ def statistics(
     """Patient-flow figures of `county_code` per home municipality and per period bucket over the
     local dates `start`..`end` (both included), and the county totals. Everyone with
     "flow.statistics" in the county sees the same exact figures; hide small counts with `display`.
-    Five queries, whatever the data size. The definitions are in this module's docstring."""
+    Five queries on SQLite (and other databases), two on PostgreSQL, whatever the data size.
+    The definitions are in this module's docstring."""
     policy.require(principal, "flow.statistics", county_code=county_code)
     if granularity not in Granularity.values:
         raise ValueError(f"unknown granularity {granularity!r}")
@@ -256,7 +257,6 @@ def statistics(
         raise ValueError("end is before start")
     filters = filters or Filters()
     since, until = local_midnight(start), local_midnight(end + datetime.timedelta(days=1))
-    episodes = _filtered(county_code, filters)
 
     municipalities = list(
         Municipality.objects.filter(county_id=county_code).order_by("name").values_list("code", "name", "population")
@@ -269,6 +269,48 @@ def statistics(
         row = cells.get(code)
         return row[index[day]] if row is not None and day in index else None
 
+    if connection.vendor == "postgresql" and POSTGRESQL_FAST_PATH:
+        census = _fill_postgresql(county_code, filters, start, end, granularity, grace_days, cell)
+    else:
+        census = _fill_orm(_filtered(county_code, filters), since, until, granularity, grace_days, cell)
+
+    areas = []
+    county_buckets = [Figures() for _ in starts]
+    county_total = Figures(population=sum(p for _, _, p in municipalities))
+    for code, name, population in municipalities:
+        start_census = census.get(code, {})
+        in_hospital, ready = start_census.get("in_hospital", 0), start_census.get("ready", 0)
+        total = Figures(population=population)
+        for i, figures in enumerate(cells[code]):
+            figures.population = population
+            in_hospital += figures.admissions - figures.discharges
+            ready += figures.ready_notices - figures.discharged_ready
+            figures.in_hospital, figures.ready_in_hospital = in_hospital, ready
+            total.add_flows(figures)
+            county_buckets[i].add_flows(figures)
+            county_buckets[i].in_hospital += in_hospital
+            county_buckets[i].ready_in_hospital += ready
+        total.in_hospital, total.ready_in_hospital = in_hospital, ready
+        county_total.add_flows(total)
+        county_total.in_hospital += in_hospital
+        county_total.ready_in_hospital += ready
+        areas.append(Area(code, name, population, total, _buckets(starts, cells[code], start, end, granularity)))
+    for figures in county_buckets:
+        figures.population = county_total.population
+    county = Area(
+        county_code,
+        str(_("County total")),
+        county_total.population,
+        county_total,
+        _buckets(starts, county_buckets, start, end, granularity),
+    )
+    return Statistics(county_code, start, end, granularity, filters, grace_days, areas, county)
+
+
+def _fill_orm(episodes, since, until, granularity: str, grace_days: int, cell) -> dict[str, dict]:
+    """The portable path: four aggregate queries (admissions, ready notices, discharges, each by
+    municipality and bucket, and the census at the start by municipality). Fills the buckets through
+    `cell(code, bucket start)` and returns the census at the start per municipality."""
     admissions = (
         episodes.filter(admitted_at__gte=since, admitted_at__lt=until)
         .values("home_municipality_id", bucket=_bucket("admitted_at", granularity))
@@ -321,44 +363,120 @@ def statistics(
         target.destinations = {d: row[f"dest_{d}"] for d in Destination.values}
 
     in_hospital_at_start = Q(admitted_at__lt=since) & (Q(discharged_at__isnull=True) | Q(discharged_at__gte=since))
-    census = {
+    return {
         row["home_municipality_id"]: row
         for row in episodes.filter(in_hospital_at_start)
         .values("home_municipality_id")
         .annotate(in_hospital=Count("id"), ready=Count("id", filter=Q(ready_at__lt=since)))
     }
 
-    areas = []
-    county_buckets = [Figures() for _ in starts]
-    county_total = Figures(population=sum(p for _, _, p in municipalities))
-    for code, name, population in municipalities:
-        start_census = census.get(code, {})
-        in_hospital, ready = start_census.get("in_hospital", 0), start_census.get("ready", 0)
-        total = Figures(population=population)
-        for i, figures in enumerate(cells[code]):
-            figures.population = population
-            in_hospital += figures.admissions - figures.discharges
-            ready += figures.ready_notices - figures.discharged_ready
-            figures.in_hospital, figures.ready_in_hospital = in_hospital, ready
-            total.add_flows(figures)
-            county_buckets[i].add_flows(figures)
-            county_buckets[i].in_hospital += in_hospital
-            county_buckets[i].ready_in_hospital += ready
-        total.in_hospital, total.ready_in_hospital = in_hospital, ready
-        county_total.add_flows(total)
-        county_total.in_hospital += in_hospital
-        county_total.ready_in_hospital += ready
-        areas.append(Area(code, name, population, total, _buckets(starts, cells[code], start, end, granularity)))
-    for figures in county_buckets:
-        figures.population = county_total.population
-    county = Area(
-        county_code,
-        str(_("County total")),
-        county_total.population,
-        county_total,
-        _buckets(starts, county_buckets, start, end, granularity),
-    )
-    return Statistics(county_code, start, end, granularity, filters, grace_days, areas, county)
+
+# The same figures in one scan on PostgreSQL: each episode's local dates computed once, then one
+# event per admission, ready notice, discharge and stay in hospital at the start, grouped by kind,
+# municipality and bucket. benchmarks/bench_flow_statistics.py checks it against an independent SQL
+# query and tests/test_statistics.py against the ORM path.
+POSTGRESQL_FAST_PATH = True
+_BUCKET_SQL = {
+    Granularity.DAY: "v.day",
+    Granularity.WEEK: "date_trunc('week', v.day::timestamp)::date",
+    Granularity.MONTH: "date_trunc('month', v.day::timestamp)::date",
+}
+_FAST_SQL = """
+SELECT x.m, v.kind, {bucket} AS bucket,
+       count(*),
+       count(*) FILTER (WHERE x.r IS NOT NULL),
+       coalesce(sum(x.d - x.r), 0),
+       count(*) FILTER (WHERE x.d - x.r <= 0),
+       count(*) FILTER (WHERE x.d - x.r <= %(grace)s),
+       coalesce(sum(x.d - x.r - %(grace)s) FILTER (WHERE x.d - x.r > %(grace)s), 0),
+       count(*) FILTER (WHERE x.r < %(start)s),
+       {destinations}
+FROM (
+    SELECT e.home_municipality_id AS m,
+           (e.admitted_at AT TIME ZONE %(tz)s)::date AS a,
+           (e.ready_at AT TIME ZONE %(tz)s)::date AS r,
+           (e.discharged_at AT TIME ZONE %(tz)s)::date AS d,
+           e.destination
+    FROM flow_episode e
+    JOIN organisations_municipality mu ON mu.code = e.home_municipality_id
+    WHERE mu.county_id = %(county)s
+      AND e.admitted_at < %(until)s
+      AND (e.discharged_at IS NULL OR e.discharged_at >= %(since)s)
+      {filters}
+    OFFSET 0
+) AS x
+CROSS JOIN LATERAL (VALUES
+    ('a', x.a), ('r', x.r), ('d', x.d), ('s', CASE WHEN x.a < %(start)s THEN %(start)s::date END)
+) AS v(kind, day)
+WHERE v.day BETWEEN %(start)s AND %(end)s
+GROUP BY 1, 2, 3
+"""
+
+
+def _fill_postgresql(
+    county_code: str,
+    filters: Filters,
+    start: datetime.date,
+    end: datetime.date,
+    granularity: str,
+    grace_days: int,
+    cell,
+) -> dict[str, dict]:
+    """As `_fill_orm`, in one query (PostgreSQL only)."""
+    params = {
+        "county": county_code,
+        "tz": str(LOCAL),
+        "start": start,
+        "end": end,
+        "since": local_midnight(start),
+        "until": local_midnight(end + datetime.timedelta(days=1)),
+        "grace": grace_days,
+    }
+    where = []
+    if filters.care_type:
+        where.append("AND e.care_type = %(care_type)s")
+        params["care_type"] = filters.care_type
+    if filters.covid is not None:
+        where.append("AND e.covid = %(covid)s")
+        params["covid"] = filters.covid
+    if filters.hospital_unit is not None:
+        where.append("AND e.hospital_unit_id = %(hospital_unit)s")
+        params["hospital_unit"] = filters.hospital_unit
+    if filters.age_band:
+        _, low, high = AGE_BANDS[filters.age_band]
+        age = "(extract(year FROM e.admitted_at AT TIME ZONE %(tz)s)::int - e.birth_year)"
+        where.append(f"AND e.birth_year IS NOT NULL AND {age} >= %(age_low)s")
+        params["age_low"] = low
+        if high is not None:
+            where.append(f"AND {age} <= %(age_high)s")
+            params["age_high"] = high
+    destinations = ", ".join(f"count(*) FILTER (WHERE x.destination = %(dest_{d})s)" for d in Destination.values)
+    params.update({f"dest_{d}": d for d in Destination.values})
+    sql = _FAST_SQL.format(bucket=_BUCKET_SQL[granularity], destinations=destinations, filters=" ".join(where))
+    census: dict[str, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for code, kind, day, n, with_ready, days, same, grace, beyond, ready_before, *dests in rows:
+        if kind == "s":
+            census[code] = {"in_hospital": n, "ready": ready_before}
+            continue
+        target = cell(code, day)
+        if target is None:
+            continue
+        if kind == "a":
+            target.admissions = n
+        elif kind == "r":
+            target.ready_notices = n
+        else:
+            target.discharges = n
+            target.discharged_ready = with_ready
+            target.days_ready = int(days)
+            target.same_day = same
+            target.within_grace = grace
+            target.days_beyond_grace = int(beyond)
+            target.destinations = dict(zip(Destination.values, dests, strict=True))
+    return census
 
 
 def _days(value) -> int:
@@ -501,7 +619,12 @@ def main_columns(grace_days: int) -> list[Column]:
         Column(
             "days_beyond_grace",
             _("Days beyond grace"),
-            lambda f, x: per_patient_cell(f.days_beyond_grace, _beyond(f), x, kind="count"),
+            # hidden also when all of 1–4 patients were within grace (0 would tell)
+            lambda f, x: (
+                per_patient_cell(f.days_beyond_grace, _beyond(f), x, kind="count")
+                if x or not _small(f.discharged_ready)
+                else Cell(None, "count")
+            ),
         ),
     ]
 
