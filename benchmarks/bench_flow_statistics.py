@@ -31,7 +31,7 @@ START = datetime.date(2024, 1, 1)
 END = datetime.date(2025, 12, 31)
 SOURCE = "benchmark"
 SEED = 20
-REPEATS = 15
+REPEATS = 7
 
 # One scan: each episode's local dates computed once (the OFFSET 0 keeps PostgreSQL from inlining
 # and so repeating the time zone conversions), then up to four events per episode (admission,
@@ -219,9 +219,9 @@ def run() -> dict[str, Result]:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from samverkan.flow import selectors
+    from samverkan.flow import statistics as flow_statistics
     from samverkan.flow.imports import source_for
     from samverkan.flow.models import Episode
-    from samverkan.flow import statistics as flow_statistics
     from samverkan.flow.statistics import GRACE_DAYS, local_midnight
     from samverkan.organisations import policy
     from samverkan.organisations.models import Municipality

@@ -29,9 +29,11 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
   from 1 to 4 is shown as "<5", and any share, mean or rate computed from such a count (as its
   numerator or denominator) is not shown. See `display`.
 
-All figures come from a fixed number of aggregate queries (five, whatever the data size), grouped
-by municipality and period bucket in the database; the county totals, the whole-period rows and the
-census at the end of each bucket are sums over those rows.
+All figures come from a fixed number of aggregate queries, whatever the data size, grouped by
+municipality and period bucket in the database: five through the ORM (SQLite and any database), two
+on PostgreSQL (the municipalities and one hand-written query, `_FAST_SQL`, tested against the ORM
+path). The county totals, the whole-period rows and the census at the end of each bucket are sums
+over those rows in Python.
 """
 
 from __future__ import annotations
