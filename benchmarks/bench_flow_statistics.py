@@ -3,8 +3,7 @@ two years) over 1 000 000 generated episodes in PostgreSQL, through the app's se
 hand-written SQL query producing the same figures, measured in the same run. The two answers are
 compared figure by figure before timing.
 
-On PostgreSQL the selector takes its one-query fast path (samverkan/flow/statistics.py); the ORM
-path (what SQLite runs) is timed too, as `flow_statistics_orm`. Also reports `flow_statistics_page` (the statistics page for the county, server time through the
+Also reports `flow_statistics_page` (the statistics page for the county, server time through the
 test client) and `flow_statistics_queries` (its query count).
 
 Needs PostgreSQL: FLOW_BENCH_DATABASE_URL or DATABASE_URL (e.g.
@@ -219,7 +218,6 @@ def run() -> dict[str, Result]:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from samverkan.flow import selectors
-    from samverkan.flow import statistics as flow_statistics
     from samverkan.flow.imports import source_for
     from samverkan.flow.models import Episode
     from samverkan.flow.statistics import GRACE_DAYS, local_midnight
@@ -260,11 +258,6 @@ def run() -> dict[str, Result]:
     compared = _compare(selector(), sql())
     selector_ms = _median_ms(selector)
     sql_ms = _median_ms(sql)
-    flow_statistics.POSTGRESQL_FAST_PATH = False
-    try:
-        orm_ms = _median_ms(selector, 5)
-    finally:
-        flow_statistics.POSTGRESQL_FAST_PATH = True
 
     settings.ALLOWED_HOSTS.append("testserver")
     setup_test_environment()
@@ -280,13 +273,12 @@ def run() -> dict[str, Result]:
     with CaptureQueriesContext(connection) as queries:
         page()
     print(
-        f"flow_statistics: {compared} figures equal; selector {selector_ms:.1f} ms (ORM path {orm_ms:.1f} ms), "
+        f"flow_statistics: {compared} figures equal; selector {selector_ms:.1f} ms, "
         f"SQL {sql_ms:.1f} ms, "
         f"page {page_ms:.1f} ms in {len(queries)} queries"
     )
     return {
         "flow_statistics": Result(round(selector_ms, 2), "ms", round(sql_ms, 2)),
-        "flow_statistics_orm": Result(round(orm_ms, 2), "ms", round(sql_ms, 2)),
         "flow_statistics_page": Result(round(page_ms, 2), "ms", round(sql_ms, 2)),
         "flow_statistics_queries": Result(len(queries), "queries"),
     }

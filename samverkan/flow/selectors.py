@@ -48,7 +48,7 @@ def statistics(
     """Patient-flow statistics of a county per home municipality and per day, ISO week or month
     over the local dates `start`..`end` (both included), with county totals. Exact figures; hide
     small counts with the cells of `samverkan.flow.statistics` when not `shows_exact_counts`.
-    A fixed number of queries (five; two on PostgreSQL); the definitions are in
+    A fixed number of queries (five); the definitions are in
     `samverkan.flow.statistics`."""
     return flow_statistics.statistics(
         principal,

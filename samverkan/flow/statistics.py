@@ -29,11 +29,11 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
   from 1 to 4 is shown as "<5", and any share, mean or rate computed from such a count (as its
   numerator or denominator) is not shown. See `display`.
 
-All figures come from a fixed number of aggregate queries, whatever the data size, grouped by
-municipality and period bucket in the database: five through the ORM (SQLite and any database), two
-on PostgreSQL (the municipalities and one hand-written query, `_FAST_SQL`, tested against the ORM
-path). The county totals, the whole-period rows and the census at the end of each bucket are sums
-over those rows in Python.
+All figures come from a fixed number of aggregate queries (five, whatever the data size), grouped
+by municipality and period bucket in the database; the county totals, the whole-period rows and the
+census at the end of each bucket are sums over those rows in Python. (A one-query PostgreSQL path,
+like the benchmark's reference SQL, was tried and was not faster than these queries, which
+PostgreSQL can aggregate in parallel.)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import ExtractYear, Trunc, TruncDate
 from django.utils.translation import gettext_lazy as _
@@ -250,8 +250,7 @@ def statistics(
     """Patient-flow figures of `county_code` per home municipality and per period bucket over the
     local dates `start`..`end` (both included), and the county totals. Everyone with
     "flow.statistics" in the county sees the same exact figures; hide small counts with `display`.
-    Five queries on SQLite (and other databases), two on PostgreSQL, whatever the data size.
-    The definitions are in this module's docstring."""
+    Five queries, whatever the data size. The definitions are in this module's docstring."""
     policy.require(principal, "flow.statistics", county_code=county_code)
     if granularity not in Granularity.values:
         raise ValueError(f"unknown granularity {granularity!r}")
@@ -271,10 +270,7 @@ def statistics(
         row = cells.get(code)
         return row[index[day]] if row is not None and day in index else None
 
-    if connection.vendor == "postgresql" and POSTGRESQL_FAST_PATH:
-        census = _fill_postgresql(county_code, filters, start, end, granularity, grace_days, cell)
-    else:
-        census = _fill_orm(_filtered(county_code, filters), since, until, granularity, grace_days, cell)
+    census = _fill(_filtered(county_code, filters), since, until, granularity, grace_days, cell)
 
     areas = []
     county_buckets = [Figures() for _ in starts]
@@ -309,8 +305,8 @@ def statistics(
     return Statistics(county_code, start, end, granularity, filters, grace_days, areas, county)
 
 
-def _fill_orm(episodes, since, until, granularity: str, grace_days: int, cell) -> dict[str, dict]:
-    """The portable path: four aggregate queries (admissions, ready notices, discharges, each by
+def _fill(episodes, since, until, granularity: str, grace_days: int, cell) -> dict[str, dict]:
+    """Four aggregate queries (admissions, ready notices, discharges, each by
     municipality and bucket, and the census at the start by municipality). Fills the buckets through
     `cell(code, bucket start)` and returns the census at the start per municipality."""
     admissions = (
@@ -371,114 +367,6 @@ def _fill_orm(episodes, since, until, granularity: str, grace_days: int, cell) -
         .values("home_municipality_id")
         .annotate(in_hospital=Count("id"), ready=Count("id", filter=Q(ready_at__lt=since)))
     }
-
-
-# The same figures in one scan on PostgreSQL: each episode's local dates computed once, then one
-# event per admission, ready notice, discharge and stay in hospital at the start, grouped by kind,
-# municipality and bucket. benchmarks/bench_flow_statistics.py checks it against an independent SQL
-# query and tests/test_statistics.py against the ORM path.
-POSTGRESQL_FAST_PATH = True
-_BUCKET_SQL = {
-    Granularity.DAY: "v.day",
-    Granularity.WEEK: "date_trunc('week', v.day::timestamp)::date",
-    Granularity.MONTH: "date_trunc('month', v.day::timestamp)::date",
-}
-_FAST_SQL = """
-SELECT x.m, v.kind, {bucket} AS bucket,
-       count(*),
-       count(*) FILTER (WHERE x.r IS NOT NULL),
-       coalesce(sum(x.d - x.r), 0),
-       count(*) FILTER (WHERE x.d - x.r <= 0),
-       count(*) FILTER (WHERE x.d - x.r <= %(grace)s),
-       coalesce(sum(x.d - x.r - %(grace)s) FILTER (WHERE x.d - x.r > %(grace)s), 0),
-       count(*) FILTER (WHERE x.r < %(start)s),
-       {destinations}
-FROM (
-    SELECT e.home_municipality_id AS m,
-           (e.admitted_at AT TIME ZONE %(tz)s)::date AS a,
-           (e.ready_at AT TIME ZONE %(tz)s)::date AS r,
-           (e.discharged_at AT TIME ZONE %(tz)s)::date AS d,
-           e.destination
-    FROM flow_episode e
-    JOIN organisations_municipality mu ON mu.code = e.home_municipality_id
-    WHERE mu.county_id = %(county)s
-      AND e.admitted_at < %(until)s
-      AND (e.discharged_at IS NULL OR e.discharged_at >= %(since)s)
-      {filters}
-    OFFSET 0
-) AS x
-CROSS JOIN LATERAL (VALUES
-    ('a', x.a), ('r', x.r), ('d', x.d), ('s', CASE WHEN x.a < %(start)s THEN %(start)s::date END)
-) AS v(kind, day)
-WHERE v.day BETWEEN %(start)s AND %(end)s
-GROUP BY 1, 2, 3
-"""
-
-
-def _fill_postgresql(
-    county_code: str,
-    filters: Filters,
-    start: datetime.date,
-    end: datetime.date,
-    granularity: str,
-    grace_days: int,
-    cell,
-) -> dict[str, dict]:
-    """As `_fill_orm`, in one query (PostgreSQL only)."""
-    params = {
-        "county": county_code,
-        "tz": str(LOCAL),
-        "start": start,
-        "end": end,
-        "since": local_midnight(start),
-        "until": local_midnight(end + datetime.timedelta(days=1)),
-        "grace": grace_days,
-    }
-    where = []
-    if filters.care_type:
-        where.append("AND e.care_type = %(care_type)s")
-        params["care_type"] = filters.care_type
-    if filters.covid is not None:
-        where.append("AND e.covid = %(covid)s")
-        params["covid"] = filters.covid
-    if filters.hospital_unit is not None:
-        where.append("AND e.hospital_unit_id = %(hospital_unit)s")
-        params["hospital_unit"] = filters.hospital_unit
-    if filters.age_band:
-        _, low, high = AGE_BANDS[filters.age_band]
-        age = "(extract(year FROM e.admitted_at AT TIME ZONE %(tz)s)::int - e.birth_year)"
-        where.append(f"AND e.birth_year IS NOT NULL AND {age} >= %(age_low)s")
-        params["age_low"] = low
-        if high is not None:
-            where.append(f"AND {age} <= %(age_high)s")
-            params["age_high"] = high
-    destinations = ", ".join(f"count(*) FILTER (WHERE x.destination = %(dest_{d})s)" for d in Destination.values)
-    params.update({f"dest_{d}": d for d in Destination.values})
-    sql = _FAST_SQL.format(bucket=_BUCKET_SQL[granularity], destinations=destinations, filters=" ".join(where))
-    census: dict[str, dict] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for code, kind, day, n, with_ready, days, same, grace, beyond, ready_before, *dests in rows:
-        if kind == "s":
-            census[code] = {"in_hospital": n, "ready": ready_before}
-            continue
-        target = cell(code, day)
-        if target is None:
-            continue
-        if kind == "a":
-            target.admissions = n
-        elif kind == "r":
-            target.ready_notices = n
-        else:
-            target.discharges = n
-            target.discharged_ready = with_ready
-            target.days_ready = int(days)
-            target.same_day = same
-            target.within_grace = grace
-            target.days_beyond_grace = int(beyond)
-            target.destinations = dict(zip(Destination.values, dests, strict=True))
-    return census
 
 
 def _days(value) -> int:
