@@ -26,8 +26,12 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
 - **Age** = the year of admission minus the birth year; episodes without a birth year fall outside
   every age band (and so are left out when an age band is chosen).
 - **Small counts**: for users without an exact-count role (policy.EXACT_COUNT_ROLES) every count
-  from 1 to 4 is shown as "<5", and any share, mean or rate computed from such a count (as its
-  numerator or denominator) is not shown. See `display`.
+  from 1 to 4 is shown as "<5"; a share is not shown when its part, its whole or the rest (whole −
+  part) is from 1 to 4; a rate per 1 000 not when its count is; days ready (sum and mean) not when
+  they come from 1 to 4 patients, and days beyond grace not when 1 to 4 patients waited beyond the
+  grace days or 1 to 4 were discharged after a notice at all. See `Cell` and `columns` below.
+  Counts shown separately can still be added up and subtracted (the county total minus the other
+  municipalities); there is no secondary suppression.
 
 All figures come from a fixed number of aggregate queries (five, whatever the data size), grouped
 by municipality and period bucket in the database; the county totals, the whole-period rows and the
@@ -91,7 +95,7 @@ class Filters:
 @dataclass
 class Figures:
     """The figures of one area (a municipality or the county) over one period (a bucket or the
-    whole period). Counts are exact; hiding small counts is `display`'s job."""
+    whole period). Counts are exact; `columns` and `cells` hide small counts."""
 
     population: int = 0
     admissions: int = 0
@@ -249,7 +253,7 @@ def statistics(
 ) -> Statistics:
     """Patient-flow figures of `county_code` per home municipality and per period bucket over the
     local dates `start`..`end` (both included), and the county totals. Everyone with
-    "flow.statistics" in the county sees the same exact figures; hide small counts with `display`.
+    "flow.statistics" in the county sees the same exact figures; `columns` and `cells` hide small counts.
     Five queries, whatever the data size. The definitions are in this module's docstring."""
     policy.require(principal, "flow.statistics", county_code=county_code)
     if granularity not in Granularity.values:
