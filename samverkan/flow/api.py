@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import PermissionDenied
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from samverkan.apiauth import principal
-from samverkan.flow import imports
+from samverkan.flow import imports, selectors
+from samverkan.flow import statistics as flow_statistics
 from samverkan.organisations import policy
 
 router = Router(tags=["patient flow"])
@@ -99,3 +102,100 @@ def import_episodes(request, payload: EpisodesIn):
         "dry_run": payload.dry_run,
     }
     return Status(200 if payload.dry_run else 201, body)
+
+
+class BucketOut(Schema):
+    start: datetime.date
+    end: datetime.date
+    figures: dict[str, int | float | str | None]
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+    population: int
+    total: dict[str, int | float | str | None]
+
+
+class StatisticsOut(Schema):
+    county: str
+    start: datetime.date
+    end: datetime.date
+    granularity: str
+    grace_days: int
+    exact: bool = Field(description='False: counts 1–4 are "<5" and what is computed from them is null.')
+    municipalities: list[AreaOut]
+    county_total: AreaOut
+    series_for: str = Field(description="The county's or the municipality's code the series is for.")
+    series: list[BucketOut]
+
+
+class StatisticsQuery(Schema):
+    county: str
+    start: datetime.date = Field(alias="from", description="First local date, included.")
+    end: datetime.date = Field(alias="to", description="Last local date, included.")
+    granularity: flow_statistics.Granularity = flow_statistics.Granularity.WEEK
+    municipality: str | None = Field(None, description="The series is for this municipality (default: the county).")
+    care_type: str = ""
+    age_band: str = Field("", description="One of " + ", ".join(flow_statistics.AGE_BANDS) + ".")
+    covid: bool | None = None
+    hospital_unit: int | None = None
+
+
+class StatisticsError(Schema):
+    detail: str
+
+
+@router.get(
+    "/flow/statistics",
+    url_name="flow_statistics",
+    response={200: StatisticsOut, 422: StatisticsError},
+    summary="Patient-flow statistics per home municipality and per day, ISO week or month (as on the page)",
+)
+def statistics(request, params: Query[StatisticsQuery]):
+    county, start, end, granularity = params.county, params.start, params.end, params.granularity
+    municipality = params.municipality
+    who = principal(request)
+    if not policy.can(who, "flow.statistics", county_code=county):
+        raise PermissionDenied
+    if end < start:
+        return Status(422, {"detail": "'to' is before 'from'."})
+    if len(flow_statistics.bucket_starts(start, end, granularity)) > 800:
+        return Status(422, {"detail": "At most 800 periods; choose a shorter period or weeks or months."})
+    try:
+        filters = flow_statistics.Filters(
+            care_type=params.care_type,
+            age_band=params.age_band,
+            covid=params.covid,
+            hospital_unit=params.hospital_unit,
+        )
+    except ValueError as error:
+        return Status(422, {"detail": str(error)})
+    stats = selectors.statistics(
+        who, county_code=county, start=start, end=end, granularity=granularity, filters=filters
+    )
+    try:
+        area = stats.area(municipality)
+    except KeyError:
+        return Status(422, {"detail": f"No municipality {municipality} in county {county}."})
+    exact = selectors.shows_exact_counts(who)
+    columns = flow_statistics.columns(stats.grace_days)
+
+    def figures(f) -> dict:
+        return {c.key: cell.export() for c, cell in zip(columns, flow_statistics.cells(f, columns, exact), strict=True)}
+
+    def area_out(a) -> dict:
+        return {"code": a.code, "name": a.name, "population": a.population, "total": figures(a.total)}
+
+    return {
+        "county": county,
+        "start": start,
+        "end": end,
+        "granularity": granularity,
+        "grace_days": stats.grace_days,
+        "exact": exact,
+        "municipalities": [area_out(a) for a in stats.municipalities],
+        "county_total": area_out(stats.county),
+        "series_for": area.code,
+        "series": [{"start": b.start, "end": b.end, "figures": figures(b.figures)} for b in area.buckets],
+    }

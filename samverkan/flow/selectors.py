@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from samverkan.audit.services import access_log_record
 from samverkan.capacity.schedule import LOCAL
-from samverkan.flow.models import ColumnLayout, Destination, Episode, ImportRun
+from samverkan.flow import statistics as flow_statistics
+from samverkan.flow.models import ColumnLayout, Episode, ImportRun
 from samverkan.organisations import policy
-from samverkan.organisations.models import Municipality
-
-SMALL = 5
 
 
 def import_history(principal, county_code: str) -> QuerySet[ImportRun]:
@@ -111,58 +109,30 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(0), tzinfo=LOCAL)
 
 
-@dataclass
-class MunicipalityFigures:
-    code: str
-    name: str
-    population: int
-    admissions: int
-    discharges: int
-    ready_now: int
-    destinations: dict[str, int]
-
-    @property
-    def admissions_per_1000(self) -> float | None:
-        return self.admissions * 1000 / self.population if self.population else None
-
-
 def statistics(
-    principal, *, county_code: str, start: datetime.datetime, end: datetime.datetime
-) -> list[MunicipalityFigures]:
-    """Per municipality of the county: admissions and discharges in [start, end), patients ready
-    for discharge and still in hospital at `end`, and discharges by destination. One query."""
-    policy.require(principal, "flow.statistics", county_code=county_code)
-    figures = (
-        Episode.objects.filter(home_municipality__county_id=county_code)
-        .values("home_municipality_id")
-        .annotate(
-            admissions=Count("id", filter=Q(admitted_at__gte=start, admitted_at__lt=end)),
-            discharges=Count("id", filter=Q(discharged_at__gte=start, discharged_at__lt=end)),
-            ready_now=Count(
-                "id", filter=Q(ready_at__lt=end) & (Q(discharged_at__isnull=True) | Q(discharged_at__gte=end))
-            ),
-            **{
-                f"dest_{d}": Count("id", filter=Q(discharged_at__gte=start, discharged_at__lt=end, destination=d))
-                for d in Destination.values
-            },
-        )
+    principal,
+    *,
+    county_code: str,
+    start: datetime.date,
+    end: datetime.date,
+    granularity: str = flow_statistics.Granularity.WEEK,
+    filters: flow_statistics.Filters | None = None,
+    grace_days: int = flow_statistics.GRACE_DAYS,
+) -> flow_statistics.Statistics:
+    """Patient-flow statistics of a county per home municipality and per day, ISO week or month
+    over the local dates `start`..`end` (both included), with county totals. Exact figures; hide
+    small counts with the cells of `samverkan.flow.statistics` when not `shows_exact_counts`.
+    A fixed number of queries (five); the definitions are in
+    `samverkan.flow.statistics`."""
+    return flow_statistics.statistics(
+        principal,
+        county_code=county_code,
+        start=start,
+        end=end,
+        granularity=granularity,
+        filters=filters,
+        grace_days=grace_days,
     )
-    by_code = {row["home_municipality_id"]: row for row in figures}
-    result = []
-    for municipality in Municipality.objects.filter(county_id=county_code).order_by("name"):
-        row = by_code.get(municipality.code, {})
-        result.append(
-            MunicipalityFigures(
-                code=municipality.code,
-                name=municipality.name,
-                population=municipality.population,
-                admissions=row.get("admissions", 0),
-                discharges=row.get("discharges", 0),
-                ready_now=row.get("ready_now", 0),
-                destinations={d: row.get(f"dest_{d}", 0) for d in Destination.values},
-            )
-        )
-    return result
 
 
 def shows_exact_counts(principal) -> bool:

@@ -6,6 +6,8 @@ app_name = "flow"
 
 urlpatterns = [
     path("", views.statistics, name="statistics"),
+    path("statistik.csv", views.statistics_export, {"fmt": "csv"}, name="statistics_csv"),
+    path("statistik.xlsx", views.statistics_export, {"fmt": "xlsx"}, name="statistics_xlsx"),
     path("import/", views.upload, name="upload"),
     path("import/<int:run_id>/", views.import_detail, name="import_detail"),
     path("import/<int:run_id>/status/", views.import_status, name="import_status"),

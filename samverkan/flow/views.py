@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,12 +11,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from samverkan.capacity.schedule import LOCAL
-from samverkan.flow import imports, selectors, tasks, uploads
-from samverkan.flow.forms import ColumnMappingForm, EpisodeFilterForm, UploadForm
+from samverkan.charts import Series, line_chart
+from samverkan.flow import exports, imports, selectors, tasks, uploads
+from samverkan.flow import statistics as flow_statistics
+from samverkan.flow.forms import ColumnMappingForm, EpisodeFilterForm, StatisticsForm, UploadForm
 from samverkan.flow.models import ColumnLayout, Destination, ImportRun, ImportStatus, Source, UnitMapping
 from samverkan.organisations import policy
-from samverkan.organisations.models import County, Municipality, Unit
+from samverkan.organisations.models import County, Municipality, Unit, UnitKind
 
 
 def _county(request: HttpRequest) -> str:
@@ -284,40 +283,105 @@ def episodes(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
-    today = timezone.localdate()
-    try:
-        start = datetime.date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = today - datetime.timedelta(days=30)
-    try:
-        end = datetime.date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        end = today
-    return (start, end) if start <= end else (end, start)
+def _statistics(request: HttpRequest):
+    """The statistics of the page or its export: (form, statistics or None, chosen area, exact)."""
+    county = _county(request)
+    policy.require(request.user, "flow.statistics", county_code=county)
+    county_name = County.objects.filter(code=county).values_list("name", flat=True).get()
+    municipalities = list(Municipality.objects.filter(county_id=county).order_by("name").values_list("code", "name"))
+    hospital_units = Unit.objects.filter(
+        organisation__county_id=county, kind__in=[UnitKind.HOSPITAL_WARD, UnitKind.ICU]
+    ).values_list("pk", "name")
+    form = StatisticsForm(
+        request.GET, county_name=county_name, municipalities=municipalities, hospital_units=hospital_units
+    )
+    if not form.is_valid():
+        return county, county_name, form, None, None
+    data = form.cleaned_data
+    stats = selectors.statistics(
+        request.user,
+        county_code=county,
+        start=data["start"],
+        end=data["end"],
+        granularity=data["granularity"],
+        filters=form.filters(),
+    )
+    return county, county_name, form, stats, stats.area(data["municipality"] or None)
 
 
 @login_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    county = _county(request)
-    start, end = _period(request)
-    figures = selectors.statistics(
-        request.user,
-        county_code=county,
-        start=datetime.datetime.combine(start, datetime.time(0), tzinfo=LOCAL),
-        end=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(0), tzinfo=LOCAL),
+    county, county_name, form, stats, area = _statistics(request)
+    exact = selectors.shows_exact_counts(request.user)
+    context = {
+        "form": form,
+        "stats": stats,
+        "area": area,
+        "county": {"code": county, "name": county_name},
+        "exact": exact,
+        "may_import": policy.can(request.user, "flow.import", county_code=county),
+        "may_see_episodes": policy.can(request.user, "flow.episodes", county_code=county),
+        "export_query": request.GET.urlencode(),
+    }
+    if stats is not None:
+        main, destinations = flow_statistics.main_columns(stats.grace_days), flow_statistics.destination_columns()
+        rows = [*stats.municipalities, stats.county]
+        context.update(
+            {
+                "main_columns": main,
+                "main_rows": [(a, flow_statistics.cells(a.total, main, exact)) for a in rows],
+                "destination_columns": destinations,
+                "destination_rows": [(a, flow_statistics.cells(a.total, destinations, exact)) for a in rows],
+                "series_rows": [(b, flow_statistics.cells(b.figures, main, exact)) for b in area.buckets],
+                "chart": _chart(area, exact),
+                "grace_days": stats.grace_days,
+            }
+        )
+    return render(request, "flow/statistics.html", context)
+
+
+def _chart(area, exact: bool):
+    def points(attribute: str):
+        result = []
+        for bucket in area.buckets:
+            value = flow_statistics.count_cell(getattr(bucket.figures, attribute), exact).value
+            result.append((bucket.start, float(value) if isinstance(value, int) else None))
+        return result
+
+    return line_chart(
+        [
+            Series(_("Admissions"), points("admissions"), "series-1"),
+            Series(_("Discharges"), points("discharges"), "series-2"),
+            Series(_("Ready, in hospital at end"), points("ready_in_hospital"), "series-3"),
+        ],
+        label=_(
+            "Admissions, discharges and patients ready for discharge still in hospital for %(area)s per period; "
+            "the figures are in the table below."
+        )
+        % {"area": area.name},
     )
-    return render(
-        request,
-        "flow/statistics.html",
-        {
-            "figures": figures,
-            "county": County.objects.get(code=county),
-            "start": start,
-            "end": end,
-            "exact": selectors.shows_exact_counts(request.user),
-            "destinations": Destination.choices,
-            "may_import": policy.can(request.user, "flow.import", county_code=county),
-            "may_see_episodes": policy.can(request.user, "flow.episodes", county_code=county),
-        },
+
+
+@login_required
+def statistics_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    county, _name, form, stats, area = _statistics(request)
+    if stats is None:
+        return HttpResponse(
+            "; ".join(str(e) for errors in form.errors.values() for e in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    exact = selectors.shows_exact_counts(request.user)
+    name = f"flode-{county}-{stats.start:%Y%m%d}-{stats.end:%Y%m%d}-{stats.granularity}"
+    if fmt == "csv":
+        response = HttpResponse(
+            exports.statistics_csv(stats, area, exact=exact), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    response = HttpResponse(
+        exports.statistics_xlsx(stats, area, exact=exact),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

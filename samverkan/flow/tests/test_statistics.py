@@ -1,0 +1,450 @@
+"""County statistics of patient flow checked by hand on a small fixture.
+
+The fixture (local Swedish times; Falun 2080, Borlänge 2081, Avesta 2084; period Mon 24 March to
+Sun 13 April 2025 = ISO weeks 13, 14 and 15). Week 14 (31 March – 6 April) spans the month end;
+summer time starts on Sunday 30 March at 02:00 (week 13).
+
+    id   home  admitted        ready           discharged      destination   birth  other
+    E1   Falun 20/3 10:00      22/3 09:00      26/3 14:00      short_term    1940
+    E2   Falun 25/3 08:00      27/3 10:00      27/3 16:00      home_care     1950   falun_ward
+    E3   Falun 29/3 22:00      30/3 23:30      31/3 00:30      nursing_home  1945
+    E4   Falun 31/3 23:30      1/4 09:00       8/4 10:00       home_care     1960   psychiatric, falun_ward
+    E5   Falun 1/4 00:15       –               2/4 12:00       home          2000   covid
+    E6   Falun 10/4 12:00      12/4 08:00      –                             1930
+    E7   Falun 5/4 10:00       –               –                             1938
+    E8   Borl. 10/3 10:00      15/3 10:00      –                             –
+    E9   Borl. 13/4 23:59      –               14/4 01:00      home          1990
+    E10  Falun 14/4 00:00      –               –                             1990   (after the period)
+    E11  Avesta 2/4 10:00      3/4 12:00       6/4 23:00       deceased      –
+
+E3's discharge (31/3 00:30 local) is 30/3 22:30 UTC and E5's admission (1/4 00:15 local) is 31/3
+22:15 UTC: counted in UTC they would fall in another week or month.
+
+Days ready (local dates): E1 26−22 = 4, E2 0, E3 31/3−30/3 = 1, E4 8/4−1/4 = 7, E11 3.
+With 3 grace days: within grace E2, E3, E11; beyond grace E1 (4−3 = 1 day), E4 (7−3 = 4 days).
+
+Falun per week:
+    census at the start (24/3 00:00): E1 in hospital and ready -> 1, 1
+    W13: admissions E2 E3 = 2; discharges E1 E2 = 2; notices E2 E3 = 2; discharged after a notice
+         E1 E2 = 2, days 4+0 = 4, same day 1 (E2), within grace 1 (E2), beyond grace 1 day;
+         destinations short_term 1, home_care 1; census at the end 1+2−2 = 1 (E3), ready 1+2−2 = 1.
+    W14: admissions E4 E5 E7 = 3; discharges E3 E5 = 2; notices E4 = 1; after a notice E3: days 1,
+         within grace 1; destinations nursing_home 1, home 1; census 1+3−2 = 2 (E4 E7), ready
+         1+1−1 = 1 (E4).
+    W15: admissions E6 = 1; discharges E4 = 1 (days 7, 4 beyond grace, home_care); notices E6 = 1;
+         census 2+1−1 = 2 (E6 E7), ready 1+1−1 = 1 (E6).
+    whole period: admissions 6, discharges 5, notices 4, after a notice 4, days 12 (mean 3.0),
+         same day 1, within grace 2, days beyond grace 5, home_care 2, short_term 1,
+         nursing_home 1, home 1; in hospital at the end 2, ready 1.
+Falun per month (24/3–31/3, 1/4–13/4):
+    March: admissions E2 E3 E4 = 3; discharges E1 E2 E3 = 3; notices E2 E3 = 2; days 4+0+1 = 5;
+           census 1+3−3 = 1 (E4), ready 1+2−3 = 0.
+    April: admissions E5 E7 E6 = 3; discharges E5 E4 = 2; notices E4 E6 = 2; days 7;
+           census 1+3−2 = 2, ready 0+2−1 = 1.
+Borlänge: census at the start 1 (E8, ready); W15 admission E9 (its discharge is after the period);
+    at the end 2 in hospital, 1 ready.
+Avesta: W14 admission, notice and discharge of E11 (3 days, within grace, deceased).
+County: admissions 8, discharges 6, notices 5, after a notice 5, days 15, same day 1, within grace 3,
+    days beyond grace 5, in hospital at the end 4, ready 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from openpyxl import load_workbook
+
+from samverkan.flow import selectors
+from samverkan.flow import statistics as st
+from samverkan.flow.models import Episode
+from samverkan.flow.tests.helpers import local
+from samverkan.organisations import policy
+from samverkan.organisations.models import Municipality
+from samverkan.testing import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.cookies["django_language"] = "en"
+
+
+D = datetime.date
+START, END = D(2025, 3, 24), D(2025, 4, 13)
+
+
+def _episode(source, record_id, home, admitted, ready=None, discharged=None, destination="", **extra):
+    return Episode.objects.create(
+        source=source,
+        record_id=record_id,
+        home_municipality_id=home,
+        care_type=extra.pop("care_type", "somatic"),
+        admitted_at=admitted,
+        ready_at=ready,
+        discharged_at=discharged,
+        destination=destination,
+        **extra,
+    )
+
+
+@pytest.fixture
+def fixture(source, world):
+    ward = world.falun_ward
+    _episode(source, "E1", "2080", local(2025, 3, 20, 10), local(2025, 3, 22, 9), local(2025, 3, 26, 14), "short_term", birth_year=1940)  # fmt: skip
+    _episode(source, "E2", "2080", local(2025, 3, 25, 8), local(2025, 3, 27, 10), local(2025, 3, 27, 16), "home_care", birth_year=1950, hospital_unit=ward)  # fmt: skip
+    _episode(source, "E3", "2080", local(2025, 3, 29, 22), local(2025, 3, 30, 23, 30), local(2025, 3, 31, 0, 30), "nursing_home", birth_year=1945)  # fmt: skip
+    _episode(source, "E4", "2080", local(2025, 3, 31, 23, 30), local(2025, 4, 1, 9), local(2025, 4, 8, 10), "home_care", birth_year=1960, care_type="psychiatric", hospital_unit=ward)  # fmt: skip
+    _episode(source, "E5", "2080", local(2025, 4, 1, 0, 15), None, local(2025, 4, 2, 12), "home", birth_year=2000, covid=True)  # fmt: skip
+    _episode(source, "E6", "2080", local(2025, 4, 10, 12), local(2025, 4, 12, 8), birth_year=1930)
+    _episode(source, "E7", "2080", local(2025, 4, 5, 10), birth_year=1938)
+    _episode(source, "E8", "2081", local(2025, 3, 10, 10), local(2025, 3, 15, 10))
+    _episode(source, "E9", "2081", local(2025, 4, 13, 23, 59), None, local(2025, 4, 14, 1), "home", birth_year=1990)
+    _episode(source, "E10", "2080", local(2025, 4, 14, 0), birth_year=1990)
+    _episode(source, "E11", "2084", local(2025, 4, 2, 10), local(2025, 4, 3, 12), local(2025, 4, 6, 23), "deceased")
+    return world
+
+
+def _stats(world, granularity="week", filters=None, start=START, end=END):
+    return selectors.statistics(
+        world.region_coordinator, county_code="20", start=start, end=end, granularity=granularity, filters=filters
+    )
+
+
+def _flows(f: st.Figures) -> tuple:
+    return (f.admissions, f.discharges, f.ready_notices, f.in_hospital, f.ready_in_hospital)
+
+
+def _waits(f: st.Figures) -> tuple:
+    return (f.discharged_ready, f.days_ready, f.same_day, f.within_grace, f.days_beyond_grace)
+
+
+def _destinations(f: st.Figures) -> dict[str, int]:
+    return {d: n for d, n in f.destinations.items() if n}
+
+
+def test_weekly_figures_per_municipality_and_county(fixture):
+    stats = _stats(fixture)
+    falun = stats.area("2080")
+    assert [(b.start, b.end) for b in falun.buckets] == [
+        (D(2025, 3, 24), D(2025, 3, 30)),
+        (D(2025, 3, 31), D(2025, 4, 6)),
+        (D(2025, 4, 7), D(2025, 4, 13)),
+    ]
+    w13, w14, w15 = (b.figures for b in falun.buckets)
+    assert _flows(w13) == (2, 2, 2, 1, 1)
+    assert _waits(w13) == (2, 4, 1, 1, 1)
+    assert _destinations(w13) == {"short_term": 1, "home_care": 1}
+    assert _flows(w14) == (3, 2, 1, 2, 1)
+    assert _waits(w14) == (1, 1, 0, 1, 0)
+    assert _destinations(w14) == {"nursing_home": 1, "home": 1}
+    assert _flows(w15) == (1, 1, 1, 2, 1)
+    assert _waits(w15) == (1, 7, 0, 0, 4)
+    assert _destinations(w15) == {"home_care": 1}
+
+    total = falun.total
+    assert _flows(total) == (6, 5, 4, 2, 1)
+    assert _waits(total) == (4, 12, 1, 2, 5)
+    assert _destinations(total) == {"home_care": 2, "short_term": 1, "nursing_home": 1, "home": 1}
+    assert total.mean_days_ready == 3.0
+    assert total.same_day_share == 0.25
+    assert total.within_grace_share == 0.5
+    assert total.destination_share("home_care") == 0.4
+    population = Municipality.objects.get(code="2080").population
+    assert total.population == population
+    assert total.per_1000(total.admissions) == pytest.approx(6000 / population)
+
+    borlange = stats.area("2081")
+    assert [_flows(b.figures) for b in borlange.buckets] == [(0, 0, 0, 1, 1), (0, 0, 0, 1, 1), (1, 0, 0, 2, 1)]
+    avesta = stats.area("2084").total
+    assert _flows(avesta) == (1, 1, 1, 0, 0)
+    assert _waits(avesta) == (1, 3, 0, 1, 0)
+
+    county = stats.county.total
+    assert _flows(county) == (8, 6, 5, 4, 2)
+    assert _waits(county) == (5, 15, 1, 3, 5)
+    assert _destinations(county) == {"home_care": 2, "short_term": 1, "nursing_home": 1, "home": 1, "deceased": 1}
+    assert county.population == sum(Municipality.objects.filter(county_id="20").values_list("population", flat=True))
+    assert [_flows(b.figures) for b in stats.county.buckets] == [(2, 2, 2, 2, 2), (4, 3, 2, 3, 2), (2, 1, 1, 4, 2)]
+    assert stats.area("20") is stats.county
+    assert len(stats.municipalities) == Municipality.objects.filter(county_id="20").count()
+
+
+def test_monthly_buckets_split_the_week_that_spans_the_month_end(fixture):
+    falun = _stats(fixture, "month").area("2080")
+    assert [(b.start, b.end) for b in falun.buckets] == [
+        (D(2025, 3, 24), D(2025, 3, 31)),
+        (D(2025, 4, 1), D(2025, 4, 13)),
+    ]
+    march, april = (b.figures for b in falun.buckets)
+    assert _flows(march) == (3, 3, 2, 1, 0)
+    assert march.days_ready == 5
+    assert _flows(april) == (3, 2, 2, 2, 1)
+    assert april.days_ready == 7
+    assert _flows(falun.total) == (6, 5, 4, 2, 1)
+
+
+def test_daily_buckets_follow_local_dates_across_summer_time(fixture):
+    falun = _stats(fixture, "day", start=D(2025, 3, 29), end=D(2025, 4, 2)).area("2080")
+    by_day = {b.start: b.figures for b in falun.buckets}
+    assert list(by_day) == [D(2025, 3, 29), D(2025, 3, 30), D(2025, 3, 31), D(2025, 4, 1), D(2025, 4, 2)]
+    # 29/3: E3 admitted. 30/3 (summer time starts): E3's notice. 31/3: E3 discharged, E4 admitted.
+    # 1/4: E5 admitted, E4's notice. 2/4: E5 discharged. Census at the start (29/3 00:00): E1 left
+    # on 26/3, so nobody.
+    assert [_flows(f) for f in by_day.values()] == [
+        (1, 0, 0, 1, 0),
+        (0, 0, 1, 1, 1),
+        (1, 1, 0, 1, 0),
+        (1, 0, 1, 2, 1),
+        (0, 1, 0, 1, 1),
+    ]
+
+
+def test_filters(fixture):
+    psychiatric = _stats(fixture, filters=st.Filters(care_type="psychiatric"))
+    assert [_flows(b.figures) for b in psychiatric.county.buckets] == [
+        (0, 0, 0, 0, 0),
+        (1, 0, 1, 1, 1),
+        (0, 1, 0, 0, 0),
+    ]
+    assert _waits(psychiatric.county.total) == (1, 7, 0, 0, 4)
+
+    covid = _stats(fixture, filters=st.Filters(covid=True)).county.total
+    assert _flows(covid) == (1, 1, 0, 0, 0)
+    assert _destinations(covid) == {"home": 1}
+    without_covid = _stats(fixture, filters=st.Filters(covid=False)).county.total
+    assert without_covid.admissions == 7
+
+    # Ages in 2025: E2 75 and E3 80; E1 (85), E6 (95) and E7 (87) are 85+; E8 and E11 have no birth year.
+    old = _stats(fixture, filters=st.Filters(age_band="75-84")).county.total
+    assert _flows(old) == (2, 2, 2, 0, 0)
+    oldest = _stats(fixture, filters=st.Filters(age_band="85-")).county.total
+    assert _flows(oldest) == (2, 1, 1, 2, 1)  # E6 E7 admitted, E1 discharged, E6's notice
+
+    ward = _stats(fixture, filters=st.Filters(hospital_unit=fixture.falun_ward.pk)).county.total
+    assert _flows(ward) == (2, 2, 2, 0, 0)  # E2 and E4
+    assert _waits(ward) == (2, 7, 1, 1, 4)
+
+    with pytest.raises(ValueError):
+        st.Filters(age_band="90-")
+
+
+def test_grace_days_can_be_chosen(fixture):
+    stats = selectors.statistics(
+        fixture.region_coordinator, county_code="20", start=START, end=END, granularity="week", grace_days=0
+    )
+    # With no grace days only E2 (0 days) is within; beyond: 4 + 1 + 7 + 3 = 15 days.
+    assert _waits(stats.county.total) == (5, 15, 1, 1, 15)
+
+
+def test_cells_hide_small_counts_and_what_is_computed_from_them():
+    assert st.count_cell(0, False).value == 0
+    assert st.count_cell(4, False).value == "<5"
+    assert st.count_cell(5, False).value == 5
+    assert st.count_cell(3, True).value == 3
+    assert st.share_cell(12, 20, False).value == 0.6
+    assert st.share_cell(3, 20, False).value is None  # the part is small
+    assert st.share_cell(6, 8, False).value is None  # the rest (2) is small
+    assert st.share_cell(6, 8, True).value == 0.75
+    assert st.share_cell(0, 0, True).value is None
+    assert st.rate_cell(4, 1000, False).value is None
+    assert st.rate_cell(4, 1000, True).value == 4.0
+    assert st.per_patient_cell(12, 4, False).value is None
+    assert st.per_patient_cell(12, 4, True).value == 3.0
+
+
+def test_viewer_sees_small_counts_hidden_and_coordinators_exact(client, fixture):
+    with translation.override("en"):
+        exact = _cells(_stats(fixture).area("2080").total, True)
+        hidden = _cells(_stats(fixture).area("2080").total, False)
+    assert exact["admissions"] == 6 and hidden["admissions"] == 6
+    assert exact["discharges"] == 5 and hidden["discharges"] == 5
+    assert exact["ready_notices"] == 4 and hidden["ready_notices"] == "<5"
+    assert exact["in_hospital"] == 2 and hidden["in_hospital"] == "<5"
+    assert exact["same_day_share"] == 0.25 and hidden["same_day_share"] is None
+    assert exact["mean_days_ready"] == 3.0 and hidden["mean_days_ready"] is None
+    assert exact["destination_home_care"] == 2 and hidden["destination_home_care"] == "<5"
+    assert exact["destination_home_care_share"] == 0.4 and hidden["destination_home_care_share"] is None
+    assert hidden["admissions_per_1000"] == pytest.approx(6000 / Municipality.objects.get(code="2080").population)
+    assert hidden["ready_in_hospital_per_1000"] is None
+    avesta = _cells(_stats(fixture).area("2084").total, False)  # E11: 1 patient, within grace
+    assert avesta["discharged_ready"] == "<5"
+    assert avesta["days_beyond_grace"] is None and avesta["within_grace_share"] is None
+
+    url = "/flode/?county=20&from=2025-03-24&to=2025-04-13&granularity=week&municipality=2080"
+    for persona in ("region_coordinator", "falun_coordinator", "admin"):
+        page = login(client, getattr(fixture, persona)).get(url).content.decode()
+        assert "&lt;5" not in page, persona
+        client.logout()
+    for persona in ("viewer", "lunden_staff", "forum_secretary"):
+        page = login(client, getattr(fixture, persona)).get(url).content.decode()
+        assert '<td class="num">&lt;5</td>' in page, persona
+        assert '<td class="num">4</td>' not in page and '<td class="num">2</td>' not in page, persona
+        client.logout()
+
+
+def _cells(figures, exact):
+    return {c.key: cell.value for c, cell in zip(st.columns(3), st.cells(figures, st.columns(3), exact), strict=True)}
+
+
+def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, fixture):
+    query = "?county=20&from=2025-03-24&to=2025-04-13&granularity=week&municipality=2080"
+    response = login(client, fixture.region_coordinator).get("/flode/statistik.csv" + query)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="flode-20-20250324-20250413-week.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header, body = rows[0], rows[1:]
+    index = {key: 4 + i for i, key in enumerate(c.key for c in st.columns(3))}
+    municipalities = Municipality.objects.filter(county_id="20").count()
+    assert len(body) == municipalities + 1 + 3  # the municipalities, the county, three weeks of Falun
+    falun = next(r for r in body if r[0] == "2080" and r[2] == "2025-03-24" and r[3] == "2025-04-13")
+    assert falun[index["admissions"]] == "6"
+    assert falun[index["ready_notices"]] == "4"
+    assert falun[index["mean_days_ready"]] == "3.0"
+    assert falun[index["same_day_share"]] == "0.25"
+    county = body[municipalities]
+    assert county[0] == "20" and county[index["admissions"]] == "8" and county[index["in_hospital"]] == "4"
+    weeks = body[municipalities + 1 :]
+    assert [(r[2], r[3], r[index["admissions"]], r[index["in_hospital"]]) for r in weeks] == [
+        ("2025-03-24", "2025-03-30", "2", "1"),
+        ("2025-03-31", "2025-04-06", "3", "2"),
+        ("2025-04-07", "2025-04-13", "1", "2"),
+    ]
+    client.logout()
+    client.cookies["django_language"] = "en"  # logging out forgets the language too
+
+    viewer_csv = login(client, fixture.viewer).get("/flode/statistik.csv" + query).content.decode()
+    falun = next(r for r in csv.reader(io.StringIO(viewer_csv)) if r[0] == "2080" and r[3] == "2025-04-13")
+    assert falun[index["ready_notices"]] == "<5"
+    assert falun[index["mean_days_ready"]] == ""
+    assert falun[index["same_day_share"]] == ""
+
+    workbook = load_workbook(io.BytesIO(client.get("/flode/statistik.xlsx" + query).content))
+    sheet, series = workbook.worksheets
+    assert [cell.value for cell in sheet[1]] == header
+    values = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values["2080"][index["admissions"]] == 6
+    assert values["2080"][index["ready_notices"]] == "<5"
+    assert values["20"][index["admissions"]] == 8
+    assert [row[index["admissions"]] for row in series.iter_rows(min_row=2, values_only=True)] == [
+        "<5",
+        "<5",
+        "<5",
+    ]
+
+
+def test_export_rejects_a_bad_period(client, fixture):
+    response = login(client, fixture.region_coordinator).get(
+        "/flode/statistik.csv?county=20&from=2025-04-13&to=2025-03-24"
+    )
+    assert response.status_code == 400
+    assert "ends before it starts" in response.content.decode()
+
+
+def _more_episodes(source, count: int) -> None:
+    homes = ["2080", "2081", "2084", "2085"]
+    Episode.objects.bulk_create(
+        Episode(
+            source=source,
+            record_id=f"M{i}",
+            home_municipality_id=homes[i % 4],
+            care_type="somatic",
+            admitted_at=local(2025, 3, 1) + datetime.timedelta(hours=7 * i),
+            ready_at=local(2025, 3, 2) + datetime.timedelta(hours=7 * i) if i % 3 else None,
+            discharged_at=local(2025, 3, 4) + datetime.timedelta(hours=7 * i) if i % 5 else None,
+            destination="home" if i % 5 else "",
+            birth_year=1930 + i % 80,
+        )
+        for i in range(count)
+    )
+
+
+def test_query_count_does_not_depend_on_the_data(client, fixture, source, django_assert_num_queries):
+    policy.scope_of(fixture.region_coordinator)  # the principal's scope is looked up once and cached
+    # The municipalities, admissions, ready notices, discharges and the census at the start.
+    with django_assert_num_queries(5):
+        _stats(fixture)
+    url = "/flode/?county=20&from=2025-03-01&to=2025-06-30&granularity=day&age_band=75-84"
+    login(client, fixture.viewer)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _more_episodes(source, 400)
+    with django_assert_num_queries(5):
+        _stats(fixture)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small)
+    with CaptureQueriesContext(connection) as export:
+        assert client.get(url.replace("/flode/", "/flode/statistik.xlsx")).status_code == 200
+    assert len(export) <= len(small)
+
+
+@pytest.mark.parametrize("granularity", ["day", "week", "month"])
+def test_the_page_renders_for_every_granularity(client, fixture, granularity):
+    login(client, fixture.region_coordinator)
+    response = client.get(
+        f"/flode/?county=20&from=2025-03-24&to=2025-04-13&granularity={granularity}&care_type=somatic&covid=no",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<svg class="chart"' in page
+    assert "How the figures are counted" in page
+    rows = {"day": 21, "week": 3, "month": 2}[granularity]
+    assert len(response.context["series_rows"]) == rows
+    assert response.context["area"].name == "County total"
+
+
+def test_the_page_shows_form_errors_instead_of_figures(client, fixture):
+    login(client, fixture.region_coordinator)
+    response = client.get("/flode/?county=20&from=2020-01-01&to=2025-01-01&granularity=day")
+    assert response.status_code == 200
+    assert response.context["stats"] is None
+    assert "Too many periods" in response.content.decode()
+
+
+def test_outsider_gets_no_statistics_of_another_county(client, fixture):
+    login(client, fixture.outsider)
+    assert client.get("/flode/?county=20").status_code == 403
+    assert client.get("/flode/statistik.csv?county=20").status_code == 403
+
+
+def test_api_gives_the_same_figures_with_small_counts_hidden_for_viewers(client, fixture):
+    url = "/api/v1/flow/statistics?county=20&from=2025-03-24&to=2025-04-13&granularity=week&municipality=2080"
+    body = login(client, fixture.region_coordinator).get(url).json()
+    assert body["exact"] is True
+    assert body["series_for"] == "2080"
+    assert [
+        (w["start"], w["end"], w["figures"]["admissions"], w["figures"]["in_hospital"]) for w in body["series"]
+    ] == [
+        ("2025-03-24", "2025-03-30", 2, 1),
+        ("2025-03-31", "2025-04-06", 3, 2),
+        ("2025-04-07", "2025-04-13", 1, 2),
+    ]
+    falun = next(m for m in body["municipalities"] if m["code"] == "2080")
+    assert falun["total"]["days_ready"] == 12
+    assert falun["total"]["same_day_share"] == 0.25
+    assert body["county_total"]["total"]["admissions"] == 8
+    client.logout()
+
+    viewer = login(client, fixture.viewer).get(url + "&care_type=somatic").json()
+    assert viewer["exact"] is False
+    falun = next(m for m in viewer["municipalities"] if m["code"] == "2080")
+    assert falun["total"]["admissions"] == 5  # E4 is psychiatric
+    assert falun["total"]["ready_notices"] == "<5"
+    assert falun["total"]["same_day_share"] is None
+
+
+def test_api_rejects_bad_parameters(client, fixture):
+    login(client, fixture.region_coordinator)
+    base = "/api/v1/flow/statistics?county=20&from=2025-03-24&to=2025-04-13"
+    assert client.get(base.replace("from=2025-03-24", "from=2025-05-01")).status_code == 422
+    assert client.get(base + "&age_band=90-").status_code == 422
+    assert client.get(base + "&municipality=1880").status_code == 422
+    assert client.get(base + "&granularity=year").status_code == 422
+    assert client.get(base.replace("county=20", "county=18")).status_code == 403
