@@ -30,12 +30,12 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown county code {county!r}.")
         file_format = options["format"] or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
         try:
-            with transaction.atomic():
+            with transaction.atomic(), path.open("rb") as handle:
                 found = source_for(county, source)
                 if file_format == "xlsx":
-                    rows = read_xlsx(path.read_bytes(), sheet=sheet)
+                    rows = read_xlsx(handle, sheet=sheet)
                 else:
-                    rows = read_csv(path.read_bytes(), encoding=encoding, delimiter=delimiter)
+                    rows = read_csv(handle, encoding=encoding, delimiter=delimiter)
                 result = import_rows(
                     source=found,
                     rows=rows,
