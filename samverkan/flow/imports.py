@@ -12,6 +12,7 @@ import csv
 import datetime
 import io
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -226,14 +227,15 @@ def read_csv(
     if len(header) == 1 and ("," in header[0] or ";" in header[0]):
         raise FileRejected([error(1, None, f"The header has one column only: is the delimiter '{delimiter}' right?")])
     _check_header(header)
-    yield from _data_rows(header, ([v.strip() for v in values] for values in reader))
+    strip = str.strip
+    yield from _data_rows(header, (list(map(strip, values)) for values in reader))
 
 
 def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
     """(row number, {column: text}) for each non-empty line after the header (row 1)."""
     count = 0
     for number, values in enumerate(lines, start=2):
-        if not values or all(not v for v in values):
+        if not any(values):  # a blank line, or one with only delimiters
             continue
         count += 1
         if count > MAX_ROWS:
@@ -244,7 +246,7 @@ def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
                 {"__fields__": f"has {len(values)} fields, the header {len(header)} (a truncated or broken line?)"},
             )
             continue
-        yield number, dict(zip(header, values, strict=True))
+        yield number, dict(zip(header, values, strict=False))  # the lengths were compared above
     if count == 0:
         raise FileRejected([error(None, None, "The file has a header but no rows.")])
 
@@ -308,23 +310,29 @@ class Lookups:
         )
 
 
-_LOCAL_OFFSETS: dict[str, datetime.timedelta] = {}  # "YYYY-MM-DDTHH" (local) → its UTC offset
-
-
-def _local_to_utc(value: datetime.datetime, hour_key: str) -> datetime.datetime:
-    """A naive local time in UTC. The offset is the same for every minute of a local wall-clock hour
-    (the clocks change on the hour), so it is looked up once per hour of the file."""
-    offset = _LOCAL_OFFSETS.get(hour_key)
-    if offset is None:
-        if len(_LOCAL_OFFSETS) > 200_000:
-            _LOCAL_OFFSETS.clear()
-        offset = _LOCAL_OFFSETS[hour_key] = value.replace(tzinfo=LOCAL).utcoffset()
-    return (value - offset).replace(tzinfo=datetime.UTC)
+_LOCAL_OFFSETS: dict[str, str] = {}  # "YYYY-MM-DDTHH" (a local wall-clock hour) → its UTC offset, "+01:00"
+_fromisoformat = datetime.datetime.fromisoformat
 
 
 def _timestamp(text: str) -> datetime.datetime:
+    """An aware time (with a fixed UTC offset) from ISO 8601 text; without an offset it is local
+    time. Not the zone itself: a local time in the hour the clocks skip or repeat never compares
+    equal to another zone's (PEP 495), so it would count as changed on every re-import.
+
+    The hot path of a large import: local "YYYY-MM-DDTHH:MM" (or with seconds) is parsed with the
+    offset of its hour appended, found in _LOCAL_OFFSETS (the offset is the same for every minute
+    of a wall-clock hour: the clocks change on the hour)."""
+    length = len(text)
+    canonical = (length == 16 or (length == 19 and text[16] == ":")) and text[13] == ":" and text[10] in "T "
+    if canonical:
+        offset = _LOCAL_OFFSETS.get(text[:13])
+        if offset is not None:
+            try:
+                return _fromisoformat(text + offset)  # text with an offset of its own does not parse
+            except ValueError:
+                pass
     try:
-        value = datetime.datetime.fromisoformat(text)  # what parse_datetime tries first, too
+        value = _fromisoformat(text)  # what parse_datetime tries first, too
     except ValueError:
         value = parse_datetime(text.replace(" ", "T", 1) if "T" not in text and " " in text else text)
         if value is None:
@@ -332,13 +340,21 @@ def _timestamp(text: str) -> datetime.datetime:
             if date is None:
                 raise ValueError("not an ISO 8601 time (e.g. 2026-03-04T08:15)") from None
             value = datetime.datetime.combine(date, datetime.time(0))
-    if value.tzinfo is None or value.utcoffset() is None:
-        # Local time. In UTC, as the database gives it back: a local time in the hour the clocks skip
-        # or repeat never compares equal to another zone's (PEP 495), so it would count as changed on
-        # every re-import.
-        canonical = len(text) >= 16 and text[13] == ":" and text[10] in "T "  # YYYY-MM-DDTHH:MM…
-        return _local_to_utc(value.replace(tzinfo=None), text[:13] if canonical else f"{value:%Y-%m-%dT%H}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone(value.replace(tzinfo=LOCAL).utcoffset()))
+        if canonical:
+            if len(_LOCAL_OFFSETS) > 200_000:
+                _LOCAL_OFFSETS.clear()
+            _LOCAL_OFFSETS[text[:13]] = _offset_text(value)
+        return value
+    if isinstance(value.tzinfo, datetime.timezone):
+        return value
     return value.astimezone(datetime.UTC)
+
+
+def _offset_text(value: datetime.datetime) -> str:
+    minutes = int(value.utcoffset().total_seconds()) // 60
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 _SEXES = frozenset(str(v) for v in Sex.values)
@@ -536,7 +552,10 @@ def import_rows(
                     total_errors += len(row_errors)
                     if len(errors) < MAX_ERRORS_KEPT:
                         errors.extend(row_errors[: MAX_ERRORS_KEPT - len(errors)])
-                batch.append((number, (row.get("source_id") or "").strip(), data if not total_errors else None))
+                if data is not None and not total_errors:
+                    batch.append((number, data["source_id"], data))
+                else:
+                    batch.append((number, (row.get("source_id") or "").strip(), None))
                 if len(batch) == BATCH_ROWS:
                     stage.add(batch, ok=not total_errors)
                     batch = []
@@ -586,7 +605,9 @@ def import_rows(
 
 
 def _text(value) -> str | None:
-    """A field as the audit's before/after holds it."""
+    """A field as the audit's before/after holds it (times in UTC, as the database gives them back)."""
+    if isinstance(value, datetime.datetime):
+        value = value.astimezone(datetime.UTC)
     return str(value) if value is not None else None
 
 
@@ -733,12 +754,12 @@ class _PostgresStage:
     def add(self, batch: list[tuple[int, str, dict | None]], *, ok: bool) -> None:
         """Every row with a source id (for the duplicates); its fields while all rows were valid."""
         empty = (None,) * len(self.fields)
-        fields = self.fields
+        values = operator.itemgetter(*self.fields)
         with connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
             write = copy.write_row
             for number, record, data in batch:
                 if record:
-                    write((number, record, *([data[f] for f in fields] if data is not None else empty)))
+                    write((number, record, *(values(data) if data is not None else empty)))
         self.staged += len(batch)
 
     def duplicates(self, limit: int) -> tuple[list[dict], int]:
