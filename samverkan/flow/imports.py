@@ -753,6 +753,8 @@ class _PostgresStage:
 
     def add(self, batch: list[tuple[int, str, dict | None]], *, ok: bool) -> None:
         """Every row with a source id (for the duplicates); its fields while all rows were valid."""
+        if not batch:
+            return
         empty = (None,) * len(self.fields)
         values = operator.itemgetter(*self.fields)
         with connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
