@@ -134,7 +134,7 @@ def _copy_seconds(url: str, path: Path) -> float:
 def _import_in_child(url: str, path: Path) -> dict:
     """Run the import command on `path` in a process of its own; its time, counts and peak memory."""
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "samverkan.settings"}
-    output = subprocess.run(
+    output = subprocess.run(  # noqa: S603 - this interpreter, this module, our own arguments
         [sys.executable, "-m", "benchmarks.bench_flow_import", url, str(path)],
         check=True,
         capture_output=True,
