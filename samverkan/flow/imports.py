@@ -1,6 +1,10 @@
 """Importing episodes: parse, validate every row (collecting every error with its row and
 column), then upsert on (source, source id) all or nothing.
 
+Everything streams, so a file of a million episodes takes little memory: the readers take the
+file's bytes or an open binary file and decode it a chunk at a time, and `import_rows` validates
+and stages the rows a batch at a time (see import_rows for the PostgreSQL and the other path).
+
 How to add an import format: write a reader that yields (row number, {column: text}) in the
 canonical columns (see CANONICAL_COLUMNS) and pass it to `import_rows`; the validation, the
 pseudonymisation, the upsert and the audit are shared."""
@@ -523,10 +527,11 @@ def import_rows(
 
     Streams: rows are validated and staged a batch at a time, never all held in memory. On
     PostgreSQL the valid rows are copied into a temporary table and upserted set-based at the
-    end; elsewhere they are upserted a batch at a time. Both run in one transaction (a savepoint
-    inside the caller's) that is rolled back when any row failed, so a file imports completely or
-    not at all. `progress`, if given, is called with the number of rows read so far after every
-    batch of BATCH_ROWS rows and once at the end."""
+    end; elsewhere they are upserted a batch at a time (keeping the source ids seen, to find
+    duplicates). Both run in one transaction (a savepoint inside the caller's) that is rolled
+    back when any row failed, so a file imports completely or not at all. `progress`, if given,
+    is called with the number of rows read so far after every batch of BATCH_ROWS rows and once
+    at the end."""
     from samverkan.accounts.models import ApiKey, User
 
     run = ImportRun(
