@@ -15,7 +15,8 @@ resident size before the import started is printed too, to show what the import 
 Needs PostgreSQL: BENCH_DATABASE_URL, else DATABASE_URL (e.g.
 postgres://postgres@127.0.0.1:5432/samverkan_perf); skipped with a message otherwise. The
 database is migrated and given the reference data; the benchmark's own source, its episodes and
-the plain table are removed at the end (nothing else is touched)."""
+the plain table are removed at the end (nothing else is touched). BENCH_FLOW_EPISODES=20000 makes
+a quick try (the figures are only meaningful for the million)."""
 
 from __future__ import annotations
 
