@@ -1,6 +1,10 @@
 """Importing episodes: parse, validate every row (collecting every error with its row and
 column), then upsert on (source, source id) all or nothing.
 
+Everything streams, so a file of a million episodes takes little memory: the readers take the
+file's bytes or an open binary file and decode it a chunk at a time, and `import_rows` validates
+and stages the rows a batch at a time (see import_rows for the PostgreSQL and the other path).
+
 How to add an import format: write a reader that yields (row number, {column: text}) in the
 canonical columns (see CANONICAL_COLUMNS) and pass it to `import_rows`; the validation, the
 pseudonymisation, the upsert and the audit are shared. A reader whose rows are not lines with
@@ -11,14 +15,18 @@ FHIR), which stand for the row instead of its validation."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
+import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -75,7 +83,6 @@ EPISODE_FIELDS = [
 ]
 MAX_ROWS = 2_000_000
 MAX_ERRORS_KEPT = 1000
-PROGRESS_EVERY = 5000  # rows between calls of import_rows' progress callback
 FUTURE_TOLERANCE = datetime.timedelta(hours=24)
 
 
@@ -116,28 +123,83 @@ def _at_paths(errors: list[dict], paths: dict[str, str]) -> list[dict]:
     return [{**e, "column": paths.get(e["column"], e["column"]), "kind": "entry"} for e in errors]
 
 
-def _decode(data: bytes, encoding: str | None) -> str:
-    if encoding:
+CHUNK_SIZE = 1 << 20  # bytes read and decoded at a time
+
+
+def _not_encoding(encoding: str) -> FileRejected:
+    return FileRejected([error(None, None, f"The file is not valid {encoding}. Save it as UTF-8 and try again.")])
+
+
+def _neither() -> FileRejected:
+    return FileRejected(
+        [error(None, None, "The file is neither UTF-8 nor Windows-1252 text. Save it as CSV (UTF-8) and try again.")]
+    )
+
+
+def decoded_text(stream: BinaryIO, encoding: str | None) -> Iterator[str]:
+    """The file's text, a chunk at a time. With no `encoding`: UTF-8 (a byte order mark dropped),
+    else Windows-1252, Excel's Swedish default. Which one is decided by the first byte that is not
+    valid UTF-8: until then everything decoded is ASCII, which reads the same in both, so switching
+    to Windows-1252 there gives what decoding the whole file as Windows-1252 would. A file that has
+    non-ASCII UTF-8 text first and then something else mixes encodings and is refused."""
+    forced = encoding is not None
+    try:
+        decoder = codecs.getincrementaldecoder(encoding or "utf-8-sig")()
+    except LookupError:
+        raise _not_encoding(encoding) from None
+    ascii_so_far, switched, offset = True, False, 0
+    while True:
+        raw = stream.read(CHUNK_SIZE)
+        final = not raw
+        pending = decoder.getstate()[0] if offset and not forced and not switched else b""
         try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            raise FileRejected(
-                [error(None, None, f"The file is not valid {encoding}. Save it as UTF-8 and try again.")]
-            ) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")  # Excel's Swedish default; five bytes are undefined in it
-    except UnicodeDecodeError:
-        raise FileRejected(
-            [
-                error(
-                    None, None, "The file is neither UTF-8 nor Windows-1252 text. Save it as CSV (UTF-8) and try again."
-                )
-            ]
-        ) from None
+            text = decoder.decode(raw, final)
+        except UnicodeDecodeError:
+            if forced:
+                raise _not_encoding(encoding) from None
+            if switched:
+                raise _neither() from None
+            if not ascii_so_far:
+                raise FileRejected(
+                    [
+                        error(
+                            None,
+                            None,
+                            f"The file is UTF-8 for its first {offset:,} bytes and then not: it mixes encodings. "
+                            "Save it as CSV (UTF-8) and try again.",
+                        )
+                    ]
+                ) from None
+            switched = True
+            decoder = codecs.getincrementaldecoder("cp1252")()
+            try:
+                text = decoder.decode(pending + raw, final)
+            except UnicodeDecodeError:  # five bytes are undefined in Windows-1252
+                raise _neither() from None
+        if ascii_so_far and not switched:
+            ascii_so_far = text.isascii()
+        if "\x00" in text:
+            raise FileRejected([error(None, None, "The file contains NUL characters: is it a CSV text file?")])
+        offset += len(raw)
+        if text:
+            yield text
+        if final:
+            return
+
+
+def _lines(chunks: Iterable[str]) -> Iterator[str]:
+    """Lines with their endings (\\n, \\r\\n or \\r, as csv wants them) from text chunks."""
+    carry = ""
+    for chunk in chunks:
+        lines = io.StringIO(carry + chunk, newline="").readlines()
+        carry = "" if lines[-1].endswith("\n") else lines.pop()  # a line, or a CR LF, cut by the chunk
+        yield from lines
+    if carry:
+        yield carry
+
+
+def _binary(data: bytes | BinaryIO) -> BinaryIO:
+    return io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
 
 
 def _check_header(header: list[str]) -> None:
@@ -174,37 +236,41 @@ def _apply_layout(header: list[str], layout: dict[str, str] | None) -> list[str]
 
 
 def read_csv(
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     encoding: str | None = None,
     delimiter: str | None = None,
     layout: dict[str, str] | None = None,
 ) -> Iterator[tuple[int, dict]]:
-    """Rows of the canonical CSV as (row number, {column: text}); the header is row 1. Another
-    layout's columns are renamed by `layout` (file column, lower case → canonical column)."""
-    if not data.strip():
+    """Rows of the canonical CSV as (row number, {column: text}); the header is row 1. `data` is the
+    file's bytes or a binary file open for reading, read as it goes (never whole into memory).
+    Another layout's columns are renamed by `layout` (file column, lower case → canonical column)."""
+    chunks = decoded_text(_binary(data), encoding)
+    head = []  # the text up to the first that is not white space
+    for chunk in chunks:
+        head.append(chunk)
+        if not chunk.isspace():
+            break
+    if not "".join(head).strip():
         raise FileRejected([error(None, None, "The file is empty.")])
-    text = _decode(data, encoding)
-    if not text.strip():
-        raise FileRejected([error(None, None, "The file is empty.")])
-    if "\x00" in text:
-        raise FileRejected([error(None, None, "The file contains NUL characters: is it a CSV text file?")])
-    first_line = text.splitlines()[0] if text else ""
+    lines = _lines(itertools.chain(head, chunks))
+    first_line = next(lines)
     if delimiter is None:
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     if len(header) == 1 and ("," in header[0] or ";" in header[0]):
         raise FileRejected([error(1, None, f"The header has one column only: is the delimiter '{delimiter}' right?")])
     header = _apply_layout(header, layout)
-    yield from _data_rows(header, ([v.strip() for v in values] for values in reader))
+    strip = str.strip
+    yield from _data_rows(header, (list(map(strip, values)) for values in reader))
 
 
 def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
     """(row number, {column: text}) for each non-empty line after the header (row 1)."""
     count = 0
     for number, values in enumerate(lines, start=2):
-        if not values or all(not v for v in values):
+        if not any(values):  # a blank line, or one with only delimiters
             continue
         count += 1
         if count > MAX_ROWS:
@@ -215,7 +281,7 @@ def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
                 {"__fields__": f"has {len(values)} fields, the header {len(header)} (a truncated or broken line?)"},
             )
             continue
-        yield number, dict(zip(header, values, strict=True))
+        yield number, dict(zip(header, values, strict=False))  # the lengths were compared above
     if count == 0:
         raise FileRejected([error(None, None, "The file has a header but no rows.")])
 
@@ -234,16 +300,17 @@ def _cell_text(value) -> str:
 
 
 def read_xlsx(
-    data: bytes, *, sheet: str | None = None, layout: dict[str, str] | None = None
+    data: bytes | BinaryIO, *, sheet: str | None = None, layout: dict[str, str] | None = None
 ) -> Iterator[tuple[int, dict]]:
-    """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in
-    row 1, or another layout's header renamed by `layout` (as in `read_csv`)."""
+    """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in row 1,
+    or another layout's header renamed by `layout` (as in `read_csv`). `data` is the workbook's
+    bytes or a binary file open for reading (read-only mode: row by row)."""
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(_binary(data), read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError):
         raise FileRejected([error(None, None, "The file is not an Excel workbook (.xlsx).")]) from None
     if sheet is not None and sheet not in workbook.sheetnames:
@@ -281,130 +348,191 @@ class Lookups:
         )
 
 
+_LOCAL_OFFSETS: dict[str, str] = {}  # "YYYY-MM-DDTHH" (a local wall-clock hour) → its UTC offset, "+01:00"
+_fromisoformat = datetime.datetime.fromisoformat
+
+
 def _timestamp(text: str) -> datetime.datetime:
-    value = parse_datetime(text.replace(" ", "T", 1) if "T" not in text and " " in text else text)
-    if value is None:
-        date = parse_date(text)
-        if date is None:
-            raise ValueError("not an ISO 8601 time (e.g. 2026-03-04T08:15)")
-        value = datetime.datetime.combine(date, datetime.time(0))
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=LOCAL)
-    # In UTC, as the database gives it back: a local time in the hour the clocks skip or repeat never
-    # compares equal to another zone's (PEP 495), so it would count as changed on every re-import.
+    """An aware time (with a fixed UTC offset) from ISO 8601 text; without an offset it is local
+    time. Not the zone itself: a local time in the hour the clocks skip or repeat never compares
+    equal to another zone's (PEP 495), so it would count as changed on every re-import.
+
+    The hot path of a large import: local "YYYY-MM-DDTHH:MM" (or with seconds) is parsed with the
+    offset of its hour appended, found in _LOCAL_OFFSETS (the offset is the same for every minute
+    of a wall-clock hour: the clocks change on the hour)."""
+    length = len(text)
+    canonical = (length == 16 or (length == 19 and text[16] == ":")) and text[13] == ":" and text[10] in "T "
+    if canonical:
+        offset = _LOCAL_OFFSETS.get(text[:13])
+        if offset is not None:
+            try:
+                return _fromisoformat(text + offset)  # text with an offset of its own does not parse
+            except ValueError:
+                pass
+    try:
+        value = _fromisoformat(text)  # what parse_datetime tries first, too
+    except ValueError:
+        value = parse_datetime(text.replace(" ", "T", 1) if "T" not in text and " " in text else text)
+        if value is None:
+            date = parse_date(text)
+            if date is None:
+                raise ValueError("not an ISO 8601 time (e.g. 2026-03-04T08:15)") from None
+            value = datetime.datetime.combine(date, datetime.time(0))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone(value.replace(tzinfo=LOCAL).utcoffset()))
+        if canonical:
+            if len(_LOCAL_OFFSETS) > 200_000:
+                _LOCAL_OFFSETS.clear()
+            _LOCAL_OFFSETS[text[:13]] = _offset_text(value)
+        return value
+    if isinstance(value.tzinfo, datetime.timezone):
+        return value
     return value.astimezone(datetime.UTC)
 
 
+def _offset_text(value: datetime.datetime) -> str:
+    minutes = int(value.utcoffset().total_seconds()) // 60
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+_SEXES = frozenset(str(v) for v in Sex.values)
+_UNKNOWN_SEX = str(Sex.UNKNOWN.value)
+_CARE_TYPES = frozenset(str(v) for v in CareType.values)
+_DESTINATIONS = frozenset(str(v) for v in Destination.values)
+_DESTINATION_LIST = ", ".join(Destination.values)
+_COVID = {"": False, "0": False, "false": False, "1": True, "true": True}
+_TIME_MESSAGE = "{!r} is not an ISO 8601 time (e.g. 2026-03-04T08:15)."
+
+
 def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetime) -> tuple[dict | None, list[dict]]:
-    """The episode's fields, or the row's errors (every one of them)."""
+    """The episode's fields, or the row's errors (every one of them). The hot path of a large
+    import: plain lookups in prebuilt sets, no per-row Django helpers."""
     if "__fields__" in row:
         return None, [error(number, None, row["__fields__"])]
     if "__errors__" in row:
         return None, list(row["__errors__"])
     errors: list[dict] = []
-    out: dict = {}
+    get = row.get
 
-    def text(column: str) -> str:
-        return (row.get(column) or "").strip()
-
-    source_id = text("source_id")
+    source_id = (get("source_id") or "").strip()
     if not source_id:
         errors.append(error(number, "source_id", "Required."))
     elif len(source_id) > 64:
         errors.append(error(number, "source_id", "At most 64 characters."))
-    out["source_id"] = source_id
-    personnummer = text("personnummer")
-    out["pseudonym"] = ""
+    personnummer = (get("personnummer") or "").strip()
+    person = ""
     if personnummer:
         try:
-            out["pseudonym"] = pseudonym(personnummer)
+            person = pseudonym(personnummer)
         except InvalidPersonnummer as invalid:
             errors.append(error(number, "personnummer", f"Not a valid personnummer ({invalid})."))
-    birth_year = text("birth_year")
-    out["birth_year"] = None
+    birth_year = (get("birth_year") or "").strip()
+    year = None
     if birth_year:
         if not birth_year.isdigit() or not 1890 <= int(birth_year) <= now.year:
             errors.append(error(number, "birth_year", f"{birth_year!r} is not a plausible birth year."))
         else:
-            out["birth_year"] = int(birth_year)
-    sex = text("sex").upper() or Sex.UNKNOWN
-    if sex not in Sex.values:
-        errors.append(error(number, "sex", f"Use F, M or U, not {text('sex')!r}."))
-    out["sex"] = sex
-    municipality = (
-        text("home_municipality").zfill(4) if text("home_municipality").isdigit() else text("home_municipality")
-    )
+            year = int(birth_year)
+    sex_text = (get("sex") or "").strip()
+    sex = sex_text.upper() or _UNKNOWN_SEX
+    if sex not in _SEXES:
+        errors.append(error(number, "sex", f"Use F, M or U, not {sex_text!r}."))
+    municipality = (get("home_municipality") or "").strip()
+    if municipality.isdigit():
+        municipality = municipality.zfill(4)
     if not municipality:
         errors.append(error(number, "home_municipality", "Required: the four-digit SCB municipality code."))
     elif municipality not in lookups.municipalities:
         errors.append(error(number, "home_municipality", f"Unknown municipality code {municipality!r}."))
-    out["home_municipality_id"] = municipality
-    unit_code = text("hospital_unit")
-    out["hospital_unit_id"] = None
+    unit_code = (get("hospital_unit") or "").strip()
+    unit = None
     if unit_code:
-        if unit_code not in lookups.units:
+        unit = lookups.units.get(unit_code)
+        if unit is None:
             errors.append(
                 error(
                     number, "hospital_unit", f"Unknown unit code {unit_code!r} for {lookups.source.name}; map it first."
                 )
             )
-        else:
-            out["hospital_unit_id"] = lookups.units[unit_code]
-    care_type = text("care_type").lower()
-    if care_type not in CareType.values:
-        errors.append(error(number, "care_type", f"Use somatic or psychiatric, not {text('care_type')!r}."))
-    out["care_type"] = care_type
-    covid = text("covid").lower()
-    if covid not in {"", "0", "1", "true", "false"}:
-        errors.append(error(number, "covid", f"Use 0, 1, true or false, not {text('covid')!r}."))
-    out["covid"] = covid in {"1", "true"}
+    care_text = (get("care_type") or "").strip()
+    care_type = care_text.lower()
+    if care_type not in _CARE_TYPES:
+        errors.append(error(number, "care_type", f"Use somatic or psychiatric, not {care_text!r}."))
+    covid_text = (get("covid") or "").strip()
+    covid = _COVID.get(covid_text.lower())
+    if covid is None:
+        errors.append(error(number, "covid", f"Use 0, 1, true or false, not {covid_text!r}."))
+    latest = now + FUTURE_TOLERANCE
+    times = []
     for column in TIMESTAMPS:
-        value = text(column)
-        out[column] = None
+        value = (get(column) or "").strip()
+        moment = None
         if not value:
             if column == "admitted_at":
                 errors.append(error(number, column, "Required."))
-            continue
-        try:
-            moment = _timestamp(value)
-        except ValueError as bad:
-            errors.append(
-                error(
-                    number, column, f"{value!r} is {bad}." if "ISO" in str(bad) else f"{value!r} is not a valid time."
+        else:
+            try:
+                moment = _timestamp(value)
+            except ValueError as bad:
+                errors.append(
+                    error(
+                        number,
+                        column,
+                        _TIME_MESSAGE.format(value) if "ISO" in str(bad) else f"{value!r} is not a valid time.",
+                    )
                 )
-            )
-            continue
-        if moment > now + FUTURE_TOLERANCE:
-            errors.append(error(number, column, "The time is in the future."))
-        out[column] = moment
-    estimated = text("estimated_discharge_date")
-    out["estimated_discharge_date"] = None
-    if estimated:
-        parsed = parse_date(estimated) if len(estimated) == 10 else None
-        if parsed is None:
-            errors.append(error(number, "estimated_discharge_date", f"{estimated!r} is not a date (YYYY-MM-DD)."))
-        out["estimated_discharge_date"] = parsed
-    admitted, ready, discharged = out["admitted_at"], out["ready_at"], out["discharged_at"]
+            else:
+                if moment > latest:
+                    errors.append(error(number, column, "The time is in the future."))
+        times.append(moment)
+    admitted, notice, ready, sip_called, discharged = times
+    estimated_text = (get("estimated_discharge_date") or "").strip()
+    estimated = None
+    if estimated_text:
+        try:
+            estimated = parse_date(estimated_text) if len(estimated_text) == 10 else None
+        except ValueError:  # well formed, but no such day
+            estimated = None
+        if estimated is None:
+            errors.append(error(number, "estimated_discharge_date", f"{estimated_text!r} is not a date (YYYY-MM-DD)."))
     if admitted and discharged and discharged < admitted:
         errors.append(error(number, "discharged_at", "Discharge is before admission."))
     if admitted and ready and ready < admitted:
         errors.append(error(number, "ready_at", "The ready-for-discharge notice is before admission."))
     if ready and discharged and discharged < ready:
         errors.append(error(number, "discharged_at", "Discharge is before the ready-for-discharge notice."))
-    destination = text("destination")
-    out["destination"] = ""
-    if destination:
-        mapped = destination if destination in Destination.values else lookups.destinations.get(destination)
+    destination_text = (get("destination") or "").strip()
+    destination = ""
+    if destination_text:
+        mapped = destination_text if destination_text in _DESTINATIONS else lookups.destinations.get(destination_text)
         if mapped is None:
             errors.append(
                 error(
                     number,
                     "destination",
-                    f"Unknown destination {destination!r}: use {', '.join(Destination.values)} or map the code.",
+                    f"Unknown destination {destination_text!r}: use {_DESTINATION_LIST} or map the code.",
                 )
             )
-        out["destination"] = mapped or ""
-    return (None if errors else out), errors
+        destination = mapped or ""
+    if errors:
+        return None, errors
+    return {
+        "source_id": source_id,
+        "pseudonym": person,
+        "birth_year": year,
+        "sex": sex,
+        "home_municipality_id": municipality,
+        "hospital_unit_id": unit,
+        "care_type": care_type,
+        "covid": covid,
+        "admitted_at": admitted,
+        "admission_notice_at": notice,
+        "estimated_discharge_date": estimated,
+        "ready_at": ready,
+        "sip_called_at": sip_called,
+        "discharged_at": discharged,
+        "destination": destination,
+    }, errors
 
 
 @dataclass
@@ -416,6 +544,9 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.run.status == ImportStatus.DONE
+
+
+BATCH_ROWS = 5000  # rows validated, staged and reported to `progress` at a time
 
 
 def import_rows(
@@ -431,7 +562,12 @@ def import_rows(
 ) -> ImportResult:
     """Validate every row, then (unless any row failed, or dry_run) create or update episodes.
 
-    `progress` is called with the number of rows read so far every PROGRESS_EVERY rows and once
+    Streams: rows are validated and staged a batch at a time, never all held in memory. On
+    PostgreSQL the valid rows are copied into a temporary table and upserted set-based at the
+    end; elsewhere they are upserted a batch at a time (keeping the source ids seen, to find
+    duplicates). Both run in one transaction (a savepoint inside the caller's) that is rolled
+    back when any row failed, so a file imports completely or not at all. `progress`, if given,
+    is called with the number of rows read so far after every batch of BATCH_ROWS rows and once
     at the end. `run` is an import already recorded (e.g. queued for the background) to fill in
     and save instead of a new one."""
     from samverkan.accounts.models import ApiKey, User
@@ -446,107 +582,325 @@ def import_rows(
         )
     now = timezone.now()
     lookups = Lookups.for_source(source)
-    valid: dict[str, dict] = {}
     errors: list[dict] = []
     total_errors = 0
-    seen: dict[str, int] = {}
-    try:
-        for number, row in rows:
-            run.rows += 1
-            if progress is not None and run.rows % PROGRESS_EVERY == 0:
-                progress(run.rows)
-            data, row_errors = validate_row(number, row, lookups, now)
-            record = (row.get("source_id") or "").strip()
-            if record and record in seen:
-                where = "entry" if "__paths__" in row else "row"
-                row_errors.append(error(number, "source_id", f"Duplicate source id: also on {where} {seen[record]}."))
-                data = None
-            elif record:
-                seen[record] = number
-            if "__paths__" in row:
-                row_errors = _at_paths(row_errors, row["__paths__"])
-            total_errors += len(row_errors)
-            if len(errors) < MAX_ERRORS_KEPT:
-                errors.extend(row_errors[: MAX_ERRORS_KEPT - len(errors)])
-            if data is not None and total_errors == 0:
-                valid[data.pop("source_id")] = data
-    except FileRejected as rejected:
-        errors = rejected.errors + errors
-        total_errors += len(rejected.errors)
-    if progress is not None:
-        progress(run.rows)
+    entry_paths: dict[int, str] = {}  # FHIR: the element path of each entry's source id
+    region = _region_of(source)
+    with transaction.atomic():
+        stage = (_PostgresStage if connection.vendor == "postgresql" else _BatchStage)(run, source, by, region, now)
+        batch: list[tuple[int, str, dict | None]] = []
+        try:
+            for number, row in rows:
+                run.rows += 1
+                data, row_errors = validate_row(number, row, lookups, now)
+                if "__paths__" in row:
+                    entry_paths[number] = row["__paths__"].get("source_id", "source_id")
+                    row_errors = _at_paths(row_errors, row["__paths__"])
+                if row_errors:
+                    total_errors += len(row_errors)
+                    if len(errors) < MAX_ERRORS_KEPT:
+                        errors.extend(row_errors[: MAX_ERRORS_KEPT - len(errors)])
+                if data is not None and not total_errors:
+                    batch.append((number, data["source_id"], data))
+                else:
+                    batch.append((number, (row.get("source_id") or "").strip(), None))
+                if len(batch) == BATCH_ROWS:
+                    stage.add(batch, ok=not total_errors)
+                    batch = []
+                    if progress is not None:
+                        progress(run.rows)
+            stage.add(batch, ok=not total_errors)
+        except FileRejected as rejected:
+            errors = rejected.errors + errors
+            total_errors += len(rejected.errors)
+        if progress is not None:
+            progress(run.rows)
+        duplicates, duplicate_count = stage.duplicates(MAX_ERRORS_KEPT)
+        if entry_paths:
+            duplicates = [
+                error(
+                    e["row"], entry_paths[e["row"]], e["message"].replace("also on row", "also on entry"), kind="entry"
+                )
+                if e["row"] in entry_paths
+                else e
+                for e in duplicates
+            ]
+        if duplicate_count:
+            # In row order, each after the row's other errors, as if found row by row.
+            tagged = sorted(
+                [((e["row"] or 0, 0), e) for e in errors] + [((e["row"], 1), e) for e in duplicates],
+                key=lambda pair: pair[0],
+            )
+            errors = [e for _key, e in tagged[:MAX_ERRORS_KEPT]]
+            total_errors += duplicate_count
+        if not total_errors:
+            stage.finish(write=not dry_run)
+        stage.close()
+        if total_errors or dry_run:
+            transaction.set_rollback(True)  # the staging table too, and on SQLite the batches written
+        else:
+            run.status = ImportStatus.DONE
+            run.finished_at = timezone.now()
+            run.save()
+            audit_record(
+                actor=by,
+                event_type="flow.import_done",
+                obj=run,
+                organisation=region,
+                after={"rows": run.rows, "created": run.created, "updated": run.updated, "unchanged": run.unchanged},
+            )
     if total_errors or dry_run:
         run.status = ImportStatus.REJECTED if total_errors else ImportStatus.DONE
         run.errors = errors
-        if dry_run and not total_errors:
-            _upsert(run, source, valid, by, write=False)  # only counts what would be new or updated
+        if total_errors:
+            run.created = run.updated = run.unchanged = 0
         run.finished_at = timezone.now()
         if not dry_run:
             run.save()
         return ImportResult(run, errors, total_errors)
-    with transaction.atomic():
-        run.save()
-        _upsert(run, source, valid, by)
-        run.status = ImportStatus.DONE
-        run.finished_at = timezone.now()
-        run.save()
-        audit_record(
-            actor=by,
-            event_type="flow.import_done",
-            obj=run,
-            organisation=_region_of(source),
-            after={"rows": run.rows, "created": run.created, "updated": run.updated, "unchanged": run.unchanged},
-        )
     return ImportResult(run, [], 0)
 
 
-def _upsert(run: ImportRun, source: Source, valid: dict[str, dict], by, *, write: bool = True) -> None:
-    region = _region_of(source)
-    existing = {}
-    ids = list(valid)
-    for start in range(0, len(ids), 5000):
-        for episode in Episode.objects.filter(source=source, record_id__in=ids[start : start + 5000]):
-            existing[episode.record_id] = episode
-    to_create, to_update = [], []
-    for source_id, data in valid.items():
-        episode = existing.get(source_id)
-        if episode is None:
-            to_create.append(Episode(source=source, record_id=source_id, **data))
-            continue
-        changed = {
-            name: (getattr(episode, name), value) for name, value in data.items() if getattr(episode, name) != value
+def _text(value) -> str | None:
+    """A field as the audit's before/after holds it (times in UTC, as the database gives them back)."""
+    if isinstance(value, datetime.datetime):
+        value = value.astimezone(datetime.UTC)
+    return str(value) if value is not None else None
+
+
+class _BatchStage:
+    """Any database: upserts each batch of valid rows as it comes, inside import_rows' transaction
+    (rolled back if a later row fails); duplicate source ids found with the ids seen so far."""
+
+    def __init__(self, run: ImportRun, source: Source, by, region, now):
+        self.run, self.source, self.by, self.region = run, source, by, region
+        self.seen: dict[str, int] = {}
+        self.duplicates_found: list[dict] = []
+        self.duplicate_count = 0
+
+    def add(self, batch: list[tuple[int, str, dict | None]], *, ok: bool) -> None:
+        valid: dict[str, dict] = {}
+        for number, record, data in batch:
+            if not record:
+                continue
+            first = self.seen.setdefault(record, number)
+            if first != number:
+                self.duplicate_count += 1
+                if len(self.duplicates_found) < MAX_ERRORS_KEPT:
+                    self.duplicates_found.append(
+                        error(number, "source_id", f"Duplicate source id: also on row {first}.")
+                    )
+            elif data is not None:
+                valid[record] = data
+        if ok and not self.duplicate_count and valid:
+            self._upsert(valid)
+
+    def duplicates(self, limit: int) -> tuple[list[dict], int]:
+        return self.duplicates_found[:limit], self.duplicate_count
+
+    def finish(self, *, write: bool) -> None:
+        """Everything was upserted batch by batch (a dry run too: import_rows rolls it back)."""
+
+    def close(self) -> None:
+        self.seen.clear()
+
+    def _upsert(self, valid: dict[str, dict]) -> None:
+        run = self.run
+        existing = {
+            episode.record_id: episode for episode in Episode.objects.filter(source=self.source, record_id__in=valid)
         }
-        if not changed:
-            run.unchanged += 1
-            continue
-        for name, (_old, value) in changed.items():
-            setattr(episode, name, value)
-        episode.updated_at = timezone.now()
-        to_update.append(episode)
-        if not write:
-            continue
-        audit_record(
-            actor=by,
-            event_type="flow.episode_updated",
-            obj=episode,
-            organisation=region,
-            before={
-                name: str(old) if old is not None else None
-                for name, (old, _new) in changed.items()
-                if name != "pseudonym"
-            },
-            after={
-                name: str(new) if new is not None else None
-                for name, (_old, new) in changed.items()
-                if name != "pseudonym"
-            },
+        to_create, to_update = [], []
+        for record, data in valid.items():
+            episode = existing.get(record)
+            fields = {name: data[name] for name in EPISODE_FIELDS}
+            if episode is None:
+                to_create.append(Episode(source=self.source, record_id=record, **fields))
+                continue
+            changed = {
+                name: (getattr(episode, name), value)
+                for name, value in fields.items()
+                if getattr(episode, name) != value
+            }
+            if not changed:
+                run.unchanged += 1
+                continue
+            for name, (_old, value) in changed.items():
+                setattr(episode, name, value)
+            episode.updated_at = timezone.now()
+            to_update.append(episode)
+            audit_record(
+                actor=self.by,
+                event_type="flow.episode_updated",
+                obj=episode,
+                organisation=self.region,
+                before={name: _text(old) for name, (old, _new) in changed.items() if name != "pseudonym"},
+                after={name: _text(new) for name, (_old, new) in changed.items() if name != "pseudonym"},
+            )
+        run.created += len(to_create)
+        run.updated += len(to_update)
+        Episode.objects.bulk_create(to_create, batch_size=2000)
+        if to_update:
+            Episode.objects.bulk_update(to_update, [*EPISODE_FIELDS, "updated_at"], batch_size=2000)
+
+
+# The staging table's columns after row_number and record_id: the episode's, in EPISODE_FIELDS order.
+_STAGING_TYPES = {
+    "pseudonym": "text",
+    "birth_year": "integer",
+    "sex": "text",
+    "home_municipality_id": "text",
+    "hospital_unit_id": "bigint",
+    "care_type": "text",
+    "covid": "boolean",
+    "admitted_at": "timestamptz",
+    "admission_notice_at": "timestamptz",
+    "estimated_discharge_date": "date",
+    "ready_at": "timestamptz",
+    "sip_called_at": "timestamptz",
+    "discharged_at": "timestamptz",
+    "destination": "text",
+}
+_STAGING = "flow_import_staging"
+
+
+def _audit_text_sql(column: str, table: str) -> str:
+    """SQL for a field as text the way _text (Python's str) writes it, NULL staying NULL."""
+    value = f"{table}.{column}"
+    kind = _STAGING_TYPES[column]
+    if kind == "timestamptz":
+        utc = f"({value} AT TIME ZONE 'UTC')"
+        return (
+            f"to_char({utc}, 'YYYY-MM-DD HH24:MI:SS') || "
+            f"CASE WHEN date_part('microseconds', {utc})::bigint %% 1000000 <> 0 "
+            f"THEN to_char({utc}, '.US') ELSE '' END || '+00:00'"
         )
-    run.created, run.updated = len(to_create), len(to_update)
-    if not write:
-        return
-    Episode.objects.bulk_create(to_create, batch_size=2000)
-    if to_update:
-        Episode.objects.bulk_update(to_update, [*EPISODE_FIELDS, "updated_at"], batch_size=2000)
+    if kind == "date":
+        return f"to_char({value}, 'YYYY-MM-DD')"
+    if kind == "boolean":
+        return f"CASE WHEN {value} THEN 'True' WHEN NOT {value} THEN 'False' END"
+    return f"{value}::text"
+
+
+class _PostgresStage:
+    """PostgreSQL: each batch is copied (COPY, psycopg 3) into a temporary table; at the end the
+    duplicates are found there and the upsert, its counts and the audit rows of the updated
+    episodes are a few set-based statements."""
+
+    fields = list(_STAGING_TYPES)
+
+    def __init__(self, run: ImportRun, source: Source, by, region, now):
+        from samverkan.audit.services import _actor_fields
+        from samverkan.requestcontext import current_request_id
+
+        self.run, self.source, self.now = run, source, now
+        actor = _actor_fields(by)
+        self.audit_values = {
+            "actor": actor["actor"].pk if actor["actor"] is not None else None,
+            "label": actor["actor_label"],
+            "api_key": actor["api_key"].pk if actor["api_key"] is not None else None,
+            "organisation": region.pk if region is not None else None,
+            "request_id": current_request_id.get(),
+        }
+        self.staged = 0
+        columns = ", ".join(f"{name} {kind}" for name, kind in _STAGING_TYPES.items())
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {_STAGING} (row_number integer, record_id text, {columns})")
+        self.copy_sql = f"COPY {_STAGING} (row_number, record_id, {', '.join(self.fields)}) FROM STDIN"
+
+    def add(self, batch: list[tuple[int, str, dict | None]], *, ok: bool) -> None:
+        """Every row with a source id (for the duplicates); its fields while all rows were valid."""
+        if not batch:
+            return
+        empty = (None,) * len(self.fields)
+        values = operator.itemgetter(*self.fields)
+        with connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+            write = copy.write_row
+            for number, record, data in batch:
+                if record:
+                    write((number, record, *(values(data) if data is not None else empty)))
+        self.staged += len(batch)
+
+    def duplicates(self, limit: int) -> tuple[list[dict], int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH later AS (
+                    SELECT row_number, min(row_number) OVER (PARTITION BY record_id) AS first_row FROM {_STAGING}
+                )
+                SELECT row_number, first_row, count(*) OVER () FROM later
+                WHERE row_number > first_row ORDER BY row_number LIMIT %s
+                """,  # noqa: S608 - constant table and column names
+                [limit],
+            )
+            found = cursor.fetchall()
+        return [
+            error(number, "source_id", f"Duplicate source id: also on row {first}.") for number, first, _n in found
+        ], (found[0][2] if found else 0)
+
+    def _distinct(self, old: str, new: str) -> str:
+        return f"({', '.join(f'{old}.{f}' for f in self.fields)}) IS DISTINCT FROM ({', '.join(f'{new}.{f}' for f in self.fields)})"
+
+    def finish(self, *, write: bool) -> None:
+        run = self.run
+        matches = "e.source_id = %(source)s AND e.record_id = s.record_id"
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {_STAGING}")
+            cursor.execute(f"SELECT count(*) FROM {_STAGING}")  # noqa: S608 - a constant name
+            valid = cursor.fetchone()[0]
+            if not write:
+                cursor.execute(
+                    f"""
+                    SELECT count(*) FILTER (WHERE e.id IS NULL),
+                           count(*) FILTER (WHERE e.id IS NOT NULL AND {self._distinct("e", "s")})
+                    FROM {_STAGING} s LEFT JOIN flow_episode e ON {matches}
+                    """,  # noqa: S608 - constant table and column names
+                    {"source": self.source.pk},
+                )
+                run.created, run.updated = cursor.fetchone()
+                run.unchanged = valid - run.created - run.updated
+                return
+            before = " || ".join(
+                f"CASE WHEN e.{f} IS DISTINCT FROM s.{f} THEN jsonb_build_object('{f}', {_audit_text_sql(f, 'e')}) "
+                "ELSE '{}'::jsonb END"
+                for f in self.fields
+                if f != "pseudonym"
+            )
+            after = " || ".join(
+                f"CASE WHEN e.{f} IS DISTINCT FROM s.{f} THEN jsonb_build_object('{f}', {_audit_text_sql(f, 's')}) "
+                "ELSE '{}'::jsonb END"
+                for f in self.fields
+                if f != "pseudonym"
+            )
+            cursor.execute(
+                f"""
+                INSERT INTO audit_auditevent (occurred_at, actor_id, actor_label, api_key_id, organisation_id,
+                    event_type, object_type, object_id, before, after, request_id)
+                SELECT %(now)s, %(actor)s, %(label)s, %(api_key)s, %(organisation)s,
+                    'flow.episode_updated', 'flow.episode', e.id::text, {before}, {after}, %(request_id)s
+                FROM {_STAGING} s JOIN flow_episode e ON {matches}
+                WHERE {self._distinct("e", "s")}
+                """,  # noqa: S608 - constant table and column names
+                {"now": timezone.now(), "source": self.source.pk, **self.audit_values},
+            )
+            run.updated = cursor.rowcount
+            columns = ", ".join(self.fields)
+            cursor.execute(
+                f"""
+                INSERT INTO flow_episode (source_id, record_id, {columns}, updated_at)
+                SELECT %(source)s, record_id, {columns}, %(now)s FROM {_STAGING}
+                ON CONFLICT (source_id, record_id) DO UPDATE
+                SET {", ".join(f"{f} = EXCLUDED.{f}" for f in self.fields)}, updated_at = EXCLUDED.updated_at
+                WHERE {self._distinct("flow_episode", "EXCLUDED")}
+                """,  # noqa: S608 - constant table and column names
+                {"source": self.source.pk, "now": timezone.now()},
+            )
+            run.created = cursor.rowcount - run.updated
+            run.unchanged = valid - run.created - run.updated
+
+    def close(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
 
 
 def _region_of(source: Source) -> Organisation | None:

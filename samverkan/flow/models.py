@@ -104,13 +104,17 @@ class EpisodeQuerySet(models.QuerySet):
 class Episode(models.Model):
     """One inpatient stay, admission to discharge."""
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="episodes")
+    # No index of its own: flow_episode_unique_record starts with it. Every index costs each of the
+    # million rows a large import writes (benchmarks/bench_flow_import.py), so there are none twice.
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="episodes", db_index=False)
     # The source's own identifier of the stay (the CSV's source_id; `source_id` is the foreign key).
     record_id = models.CharField(_("source id"), max_length=64)
-    pseudonym = models.CharField(_("patient pseudonym"), max_length=64, blank=True, db_index=True)
+    pseudonym = models.CharField(_("patient pseudonym"), max_length=64, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
-    home_municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    home_municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # flow_episode_municipality_time starts with it
     hospital_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     care_type = models.CharField(_("care type"), max_length=12, choices=CareType.choices)
     covid = models.BooleanField(_("covid"), default=False)
@@ -136,6 +140,8 @@ class Episode(models.Model):
         indexes = [
             # Statistics per municipality and period.
             models.Index(fields=["home_municipality", "admitted_at"], name="flow_episode_municipality_time"),
+            # The same patient's episodes (a plain B-tree: no LIKE index, nothing searches by prefix).
+            models.Index(fields=["pseudonym"], name="flow_episode_pseudonym"),
         ]
 
     def __str__(self) -> str:

@@ -139,9 +139,12 @@ def preview(data: bytes, file_format: str, options: dict, *, rows: int = PREVIEW
 
 
 def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: int):
-    # Only the start of the file: enough for a header and a few rows.
+    # Only the start of the file, cut after a line (a newline byte never lies inside a character):
+    # enough for a header and a few rows.
     head = data[: 256 * 1024]
-    text = imports._decode(head, encoding) if len(head) == len(data) else _decode_cut(head, encoding)
+    if len(head) < len(data) and b"\n" in head:
+        head = head[: head.rindex(b"\n") + 1]
+    text = "".join(imports.decoded_text(io.BytesIO(head), encoding))
     if not text.strip():
         raise imports.FileRejected([imports.error(None, None, "The file is empty.")])
     first_line = text.splitlines()[0]
@@ -156,16 +159,6 @@ def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: 
         if any(v.strip() for v in values):
             lines.append(_fit([v.strip() for v in values], len(header)))
     return header, lines
-
-
-def _decode_cut(head: bytes, encoding: str | None) -> str:
-    """Decode the start of a file that may end inside a multi-byte character."""
-    for cut in range(1, 4):
-        try:
-            return imports._decode(head[:-cut], encoding)
-        except imports.FileRejected:
-            continue
-    return imports._decode(head, encoding)  # raises with the reader's message
 
 
 def _xlsx_lines(data: bytes, sheet: str | None, count: int):

@@ -124,7 +124,7 @@ def test_read_xlsx_takes_a_layout_too():
 
 
 def test_import_rows_reports_progress_every_so_many_rows_and_at_the_end(world, source, monkeypatch):
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(imports, "BATCH_ROWS", 2)
     data = csv_bytes(*(row(source_id=f"P{i}") for i in range(5)))
     seen = []
     result = imports.import_rows(source=source, rows=imports.read_csv(data), by=world.admin, progress=seen.append)

@@ -36,14 +36,14 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown county code {county!r}.")
         file_format = options["format"] or {".xlsx": "xlsx", ".json": "fhir"}.get(path.suffix.lower(), "csv")
         try:
-            with transaction.atomic():
+            with transaction.atomic(), path.open("rb") as handle:
                 found = source_for(county, source)
                 if file_format == "xlsx":
-                    rows = read_xlsx(path.read_bytes(), sheet=sheet)
+                    rows = read_xlsx(handle, sheet=sheet)
                 elif file_format == "fhir":
-                    rows = read_fhir(path.read_bytes())
+                    rows = read_fhir(handle.read())
                 else:
-                    rows = read_csv(path.read_bytes(), encoding=encoding, delimiter=delimiter)
+                    rows = read_csv(handle, encoding=encoding, delimiter=delimiter)
                 result = import_rows(
                     source=found,
                     rows=rows,
