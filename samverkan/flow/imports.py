@@ -32,6 +32,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from samverkan.audit.services import audit_record
 from samverkan.capacity.schedule import LOCAL
+from samverkan.flow import daily
 from samverkan.flow.models import (
     CareType,
     Destination,
@@ -635,6 +636,8 @@ def import_rows(
             total_errors += duplicate_count
         if not total_errors:
             stage.finish(write=not dry_run)
+            if not dry_run:
+                daily.refresh_after_import(stage.touched)
         stage.close()
         if total_errors or dry_run:
             transaction.set_rollback(True)  # the staging table too, and on SQLite the batches written
@@ -675,6 +678,7 @@ class _BatchStage:
     def __init__(self, run: ImportRun, source: Source, by, region, now):
         self.run, self.source, self.by, self.region = run, source, by, region
         self.seen: dict[str, int] = {}
+        self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import
         self.duplicates_found: list[dict] = []
         self.duplicate_count = 0
 
@@ -698,6 +702,10 @@ class _BatchStage:
     def duplicates(self, limit: int) -> tuple[list[dict], int]:
         return self.duplicates_found[:limit], self.duplicate_count
 
+    def _touch(self, municipality: str, admitted: datetime.datetime) -> None:
+        if municipality not in self.touched or admitted < self.touched[municipality]:
+            self.touched[municipality] = admitted
+
     def finish(self, *, write: bool) -> None:
         """Everything was upserted batch by batch (a dry run too: import_rows rolls it back)."""
 
@@ -715,6 +723,7 @@ class _BatchStage:
             fields = {name: data[name] for name in EPISODE_FIELDS}
             if episode is None:
                 to_create.append(Episode(source=self.source, record_id=record, **fields))
+                self._touch(fields["home_municipality_id"], fields["admitted_at"])
                 continue
             changed = {
                 name: (getattr(episode, name), value)
@@ -724,6 +733,8 @@ class _BatchStage:
             if not changed:
                 run.unchanged += 1
                 continue
+            self._touch(episode.home_municipality_id, episode.admitted_at)
+            self._touch(fields["home_municipality_id"], fields["admitted_at"])
             for name, (_old, value) in changed.items():
                 setattr(episode, name, value)
             episode.updated_at = timezone.now()
@@ -793,6 +804,7 @@ class _PostgresStage:
         from samverkan.requestcontext import current_request_id
 
         self.run, self.source, self.now = run, source, now
+        self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import
         actor = _actor_fields(by)
         self.audit_values = {
             "actor": actor["actor"].pk if actor["actor"] is not None else None,
@@ -860,6 +872,23 @@ class _PostgresStage:
                 run.created, run.updated = cursor.fetchone()
                 run.unchanged = valid - run.created - run.updated
                 return
+            # Which home municipalities the new and changed episodes belong to (before and after),
+            # from their earliest admission: the days daily.refresh_after_import brings up to date.
+            cursor.execute(
+                f"""
+                SELECT m, min(t) FROM (
+                    SELECT s.home_municipality_id AS m, s.admitted_at AS t
+                    FROM {_STAGING} s LEFT JOIN flow_episode e ON {matches}
+                    WHERE e.id IS NULL OR {self._distinct("e", "s")}
+                    UNION ALL
+                    SELECT e.home_municipality_id, e.admitted_at
+                    FROM {_STAGING} s JOIN flow_episode e ON {matches}
+                    WHERE {self._distinct("e", "s")}
+                ) touched GROUP BY m
+                """,  # noqa: S608 - constant table and column names
+                {"source": self.source.pk},
+            )
+            self.touched = dict(cursor.fetchall())
             before = " || ".join(
                 f"CASE WHEN e.{f} IS DISTINCT FROM s.{f} THEN jsonb_build_object('{f}', {_audit_text_sql(f, 'e')}) "
                 "ELSE '{}'::jsonb END"

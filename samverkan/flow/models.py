@@ -223,3 +223,58 @@ class ImportRun(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_IMPORT_STATUSES
+
+
+WAITED_DAYS_KEPT = 7  # days ready counted one by one in DailyFlow (0 … 7); grace days up to this
+
+
+class DailyFlow(models.Model):
+    """One home municipality's flow on one local day: what the statistics need when no filter is
+    chosen, kept current by every import (samverkan/flow/daily.py) so that the county statistics
+    read a few thousand rows instead of every episode.
+
+    Admissions and ready notices count on the local day they happened; discharges (with their days
+    ready and destination) on the local day of discharge."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    admissions = models.PositiveIntegerField(default=0)
+    ready_notices = models.PositiveIntegerField(default=0)
+    discharges = models.PositiveIntegerField(default=0)
+    discharged_ready = models.PositiveIntegerField(default=0)  # discharges after a ready notice
+    days_ready = models.PositiveIntegerField(default=0)  # their days ready, summed
+    # Of discharged_ready: how many waited exactly 0, 1, … WAITED_DAYS_KEPT days.
+    waited_0 = models.PositiveIntegerField(default=0)
+    waited_1 = models.PositiveIntegerField(default=0)
+    waited_2 = models.PositiveIntegerField(default=0)
+    waited_3 = models.PositiveIntegerField(default=0)
+    waited_4 = models.PositiveIntegerField(default=0)
+    waited_5 = models.PositiveIntegerField(default=0)
+    waited_6 = models.PositiveIntegerField(default=0)
+    waited_7 = models.PositiveIntegerField(default=0)
+    # Discharges by destination (Destination's values).
+    to_home = models.PositiveIntegerField(default=0)
+    to_home_care = models.PositiveIntegerField(default=0)
+    to_short_term = models.PositiveIntegerField(default=0)
+    to_nursing_home = models.PositiveIntegerField(default=0)
+    to_other_region = models.PositiveIntegerField(default=0)
+    to_deceased = models.PositiveIntegerField(default=0)
+    to_other = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "day"], name="flow_dailyflow_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.day}"
+
+
+class DailyFlowCounty(models.Model):
+    """A county whose DailyFlow rows are complete: built once from all its episodes, then kept
+    current by every import. Without this row the statistics read the episodes themselves."""
+
+    county = models.OneToOneField(County, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    built_at = models.DateTimeField(default=timezone.now)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.county_id} (built {self.built_at:%Y-%m-%d %H:%M})"

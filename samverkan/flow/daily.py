@@ -1,0 +1,125 @@
+"""The daily flow per home municipality (DailyFlow), kept current by every import.
+
+An import that creates or changes episodes tells `refresh_after_import` which home municipalities
+it touched (old and new values) and the earliest admission among those episodes; every event of an
+episode (ready notice, discharge) comes on or after its admission, so the days from there on are
+all that can have changed. For a county without a DailyFlowCounty row yet, the first import builds
+the county's days from all its episodes. The statistics read these rows when no filter is chosen
+(samverkan/flow/statistics.py); `rebuild` (also `manage.py flow_daily_rebuild`) builds a county
+again from scratch."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Count, DurationField, ExpressionWrapper, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from samverkan.capacity.schedule import LOCAL
+from samverkan.flow.models import WAITED_DAYS_KEPT, DailyFlow, DailyFlowCounty, Destination, Episode
+from samverkan.organisations.models import Municipality
+
+WAITED_FIELDS = [f"waited_{k}" for k in range(WAITED_DAYS_KEPT + 1)]
+DESTINATION_FIELDS = {d: f"to_{d}" for d in Destination.values}
+FLOW_FIELDS = [
+    "admissions",
+    "ready_notices",
+    "discharges",
+    "discharged_ready",
+    "days_ready",
+    *WAITED_FIELDS,
+    *DESTINATION_FIELDS.values(),
+]
+
+
+def is_complete(county_code: str) -> bool:
+    return DailyFlowCounty.objects.filter(county_id=county_code).exists()
+
+
+def refresh_after_import(touched: dict[str, datetime.datetime]) -> None:
+    """Bring the daily rows up to date after an import: `touched` maps each home municipality
+    whose episodes the import created or changed (before or after the change) to the earliest
+    admission among them."""
+    if not touched:
+        return
+    counties: dict[str, dict[str, datetime.datetime]] = defaultdict(dict)
+    for code, county in Municipality.objects.filter(code__in=touched).values_list("code", "county_id"):
+        counties[county][code] = touched[code]
+    complete = set(DailyFlowCounty.objects.filter(county_id__in=counties).values_list("county_id", flat=True))
+    now = timezone.now()
+    for county, municipalities in counties.items():
+        if county in complete:
+            since = min(municipalities.values()).astimezone(LOCAL).date()
+            _build(list(municipalities), since)
+            DailyFlowCounty.objects.filter(county_id=county).update(refreshed_at=now)
+        else:
+            rebuild(county)
+
+
+def rebuild(county_code: str) -> None:
+    """The county's daily rows again from all its episodes."""
+    codes = list(Municipality.objects.filter(county_id=county_code).values_list("code", flat=True))
+    _build(codes, None)
+    now = timezone.now()
+    DailyFlowCounty.objects.update_or_create(county_id=county_code, defaults={"built_at": now, "refreshed_at": now})
+
+
+def _build(codes: list[str], since: datetime.date | None) -> None:
+    """Replace the rows of these municipalities from local day `since` on (all days if None) with
+    what their episodes say. Three aggregate queries and one bulk insert."""
+    rows = DailyFlow.objects.filter(municipality_id__in=codes)
+    episodes = Episode.objects.filter(home_municipality_id__in=codes)
+    if since is not None:
+        rows = rows.filter(day__gte=since)
+        moment = datetime.datetime.combine(since, datetime.time(0), tzinfo=LOCAL)
+    rows.delete()
+    days: dict[tuple[str, datetime.date], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FLOW_FIELDS, 0))
+
+    for field, column in (("admissions", "admitted_at"), ("ready_notices", "ready_at")):
+        events = episodes.filter(**{f"{column}__gte": moment}) if since is not None else episodes
+        for code, day, n in (
+            events.filter(**{f"{column}__isnull": False})
+            .values("home_municipality_id", local_day=TruncDate(column, tzinfo=LOCAL))
+            .annotate(n=Count("id"))
+            .values_list("home_municipality_id", "local_day", "n")
+        ):
+            days[(code, day)][field] = n
+
+    discharged = episodes.filter(discharged_at__isnull=False)
+    if since is not None:
+        discharged = discharged.filter(discharged_at__gte=moment)
+    waited = ExpressionWrapper(
+        TruncDate("discharged_at", tzinfo=LOCAL) - TruncDate("ready_at", tzinfo=LOCAL), output_field=DurationField()
+    )
+    has_ready = Q(ready_at__isnull=False)
+    for row in (
+        discharged.annotate(waited=waited)
+        .values("home_municipality_id", local_day=TruncDate("discharged_at", tzinfo=LOCAL))
+        .annotate(
+            discharges=Count("id"),
+            discharged_ready=Count("id", filter=has_ready),
+            days_ready=Sum("waited", filter=has_ready),
+            **{
+                f"waited_{k}": Count("id", filter=has_ready & Q(waited=datetime.timedelta(days=k)))
+                for k in range(WAITED_DAYS_KEPT + 1)
+            },
+            **{field: Count("id", filter=Q(destination=d)) for d, field in DESTINATION_FIELDS.items()},
+        )
+    ):
+        figures = days[(row.pop("home_municipality_id"), row.pop("local_day"))]
+        for field, value in row.items():
+            figures[field] = _days(value) if field == "days_ready" else value
+    DailyFlow.objects.bulk_create(
+        [DailyFlow(municipality_id=code, day=day, **figures) for (code, day), figures in days.items()],
+        batch_size=5000,
+    )
+
+
+def _days(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime.timedelta):
+        return value.days
+    return int(value)
