@@ -12,8 +12,8 @@ size (getrusage ru_maxrss): everything the import needed (Python, Django, psycop
 where tracemalloc would see only Python's own allocations and slow the import down. The child's
 resident size before the import started is printed too, to show what the import itself added.
 
-Needs PostgreSQL: BENCH_DATABASE_URL, else DATABASE_URL (e.g.
-postgres://postgres@127.0.0.1:5432/samverkan_perf); skipped with a message otherwise. The
+Runs in PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/samverkan_bench_flow
+(created if missing). The
 database is migrated and given the reference data; the benchmark's own source, its episodes and
 the plain table are removed at the end (nothing else is touched). BENCH_FLOW_EPISODES=20000 makes
 a quick try (the figures are only meaningful for the million)."""
@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from benchmarks.__main__ import Result
+from benchmarks.database import use_postgres
 
 EPISODES = int(os.environ.get("BENCH_FLOW_EPISODES", "1000000"))  # fewer for a quick try
 SEED = 1
@@ -46,32 +47,6 @@ COPY_COLUMNS = """
     estimated_discharge_date date, ready_at timestamptz, sip_called_at timestamptz,
     discharged_at timestamptz, destination text, covid boolean
 """
-
-
-def _database_url() -> str | None:
-    for name in ("BENCH_DATABASE_URL", "DATABASE_URL"):
-        url = os.environ.get(name, "")
-        if url.startswith(("postgres://", "postgresql://")):
-            return url
-    return None
-
-
-def _use_database(url: str) -> None:
-    """Point Django at `url`, also when another benchmark set Django up first."""
-    import dj_database_url
-    import django
-    from django.db import connection
-
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samverkan.settings")
-    os.environ["DJANGO_DEBUG"] = "1"
-    django.setup()
-    parsed = dj_database_url.parse(url)
-    if connection.settings_dict["NAME"] != parsed["NAME"]:
-        connection.close()
-        connection.settings_dict.update(
-            {key: parsed[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")}
-        )
 
 
 def _remove_benchmark_source() -> None:
@@ -151,7 +126,8 @@ def _child(url: str, path: str) -> None:
     import io
     import resource
 
-    _use_database(url)
+    os.environ["BENCH_DATABASE_URL"] = url
+    use_postgres("samverkan_bench_flow")
     from django.core.management import call_command
     from django.db import connection
 
@@ -184,11 +160,7 @@ def _child(url: str, path: str) -> None:
 
 
 def run() -> dict[str, Result]:
-    url = _database_url()
-    if url is None:
-        print("flow_import: skipped, it needs PostgreSQL (set BENCH_DATABASE_URL or DATABASE_URL=postgres://…).")
-        return {}
-    _use_database(url)
+    url = use_postgres("samverkan_bench_flow")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -8,9 +8,8 @@ test client), `flow_statistics_queries` (its query count) and `flow_daily_rebuil
 the county's daily rows from every episode, which a county's first import does; later imports
 refresh only the days they touch).
 
-Needs PostgreSQL: FLOW_BENCH_DATABASE_URL or DATABASE_URL (e.g.
-postgres://postgres@127.0.0.1:5432/samverkan_stats); without one it is skipped with a message.
-The database is migrated and keeps its other data; the generated episodes belong to their own
+Runs in PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/samverkan_bench_flow
+(created if missing). The database is migrated and keeps its other data; the generated episodes belong to their own
 source ("benchmark"), are loaded with COPY (the generator's rows, no pseudonyms: statistics do not
 need them) and are reused by the next run when they are already there."""
 
@@ -18,13 +17,11 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import os
 import statistics
 import time
 
-import dj_database_url
-
 from benchmarks.__main__ import Result
+from benchmarks.database import use_postgres
 
 EPISODES = 1_000_000
 COUNTY = "20"
@@ -101,20 +98,6 @@ FIGURES = [
     "ready_in_hospital",
 ]
 DESTINATIONS = ["home", "home_care", "short_term", "nursing_home", "other_region", "deceased", "other"]
-
-
-def _use_database(url: str) -> None:
-    """Point Django at `url`, also when another benchmark set Django up first."""
-    import django
-    from django.db import connection
-
-    django.setup()
-    parsed = dj_database_url.parse(url)
-    if connection.settings_dict["NAME"] != parsed["NAME"]:
-        connection.close()
-        connection.settings_dict.update(
-            {key: parsed[key] for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")}
-        )
 
 
 def _load(source) -> float:
@@ -204,15 +187,7 @@ def _compare(stats, rows) -> int:
 
 
 def run() -> dict[str, Result]:
-    url = os.environ.get("FLOW_BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print(
-            "flow_statistics: skipped, it needs PostgreSQL: set DATABASE_URL (or FLOW_BENCH_DATABASE_URL), "
-            "e.g. postgres://postgres@127.0.0.1:5432/samverkan_bench."
-        )
-        return {}
-    os.environ["DJANGO_DEBUG"] = "1"
-    _use_database(url)
+    use_postgres("samverkan_bench_flow")
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
