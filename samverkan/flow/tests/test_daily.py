@@ -125,3 +125,19 @@ def test_from_the_daily_rows_the_query_count_does_not_depend_on_the_data(source,
     _import(source, _generated(1500, seed=11))
     with django_assert_num_queries(4):
         st.statistics(policy.SYSTEM, county_code="20", **period)
+
+
+def test_the_command_rebuilds_a_county(source):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    _import(source, _generated(200))
+    kept = sorted(DailyFlow.objects.values_list("municipality_id", "day", *daily.FLOW_FIELDS))
+    DailyFlow.objects.all().delete()
+    out = io.StringIO()
+    call_command("flow_daily_rebuild", "--county", "20", stdout=out)
+    assert sorted(DailyFlow.objects.values_list("municipality_id", "day", *daily.FLOW_FIELDS)) == kept
+    assert f"County 20: {len(kept)} municipality days built" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("flow_daily_rebuild", "--county", "99")
