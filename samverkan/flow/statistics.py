@@ -59,6 +59,7 @@ from samverkan.organisations.models import Municipality
 
 GRACE_DAYS = 3
 SMALL = 5
+DESTINATIONS = tuple(Destination.values)  # computed once: the enum's property builds a new list each time
 
 
 class Granularity(models.TextChoices):
@@ -110,7 +111,7 @@ class Figures:
     same_day: int = 0
     within_grace: int = 0
     days_beyond_grace: int = 0
-    destinations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Destination.values, 0))
+    destinations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DESTINATIONS, 0))
 
     FLOWS = (
         "admissions",
@@ -367,7 +368,7 @@ def _fill(episodes, since, until, granularity: str, grace_days: int, cell) -> di
         target.same_day = row["same_day"]
         target.within_grace = row["within_grace"]
         target.days_beyond_grace = _days(row["days_beyond_grace"])
-        target.destinations = {d: row[f"dest_{d}"] for d in Destination.values}
+        target.destinations = {d: row[f"dest_{d}"] for d in DESTINATIONS}
 
     in_hospital_at_start = Q(admitted_at__lt=since) & (Q(discharged_at__isnull=True) | Q(discharged_at__gte=since))
     return {
