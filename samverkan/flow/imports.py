@@ -29,6 +29,7 @@ from typing import BinaryIO
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from samverkan.audit.services import audit_record
 from samverkan.capacity.schedule import LOCAL
@@ -119,6 +120,13 @@ def format_error(e: dict) -> str:
     return f"{', '.join(where)}: {e['message']}" if where else e["message"]
 
 
+def _duplicate(number: int, first: int, path: str | None = None) -> dict:
+    """A source id seen before: on an earlier row, or (with the element `path`) an earlier FHIR entry."""
+    if path is None:
+        return error(number, "source_id", _("Duplicate source id: also on row %(row)s.") % {"row": first})
+    return error(number, path, _("Duplicate source id: also on entry %(entry)s.") % {"entry": first}, kind="entry")
+
+
 def _at_paths(errors: list[dict], paths: dict[str, str]) -> list[dict]:
     """Errors named by canonical column, renamed to the reader's element paths (entry kind)."""
     return [{**e, "column": paths.get(e["column"], e["column"]), "kind": "entry"} for e in errors]
@@ -128,12 +136,20 @@ CHUNK_SIZE = 1 << 20  # bytes read and decoded at a time
 
 
 def _not_encoding(encoding: str) -> FileRejected:
-    return FileRejected([error(None, None, f"The file is not valid {encoding}. Save it as UTF-8 and try again.")])
+    return FileRejected(
+        [
+            error(
+                None,
+                None,
+                _("The file is not valid %(encoding)s. Save it as UTF-8 and try again.") % {"encoding": encoding},
+            )
+        ]
+    )
 
 
 def _neither() -> FileRejected:
     return FileRejected(
-        [error(None, None, "The file is neither UTF-8 nor Windows-1252 text. Save it as CSV (UTF-8) and try again.")]
+        [error(None, None, _("The file is neither UTF-8 nor Windows-1252 text. Save it as CSV (UTF-8) and try again."))]
     )
 
 
@@ -166,8 +182,11 @@ def decoded_text(stream: BinaryIO, encoding: str | None) -> Iterator[str]:
                         error(
                             None,
                             None,
-                            f"The file is UTF-8 for its first {offset:,} bytes and then not: it mixes encodings. "
-                            "Save it as CSV (UTF-8) and try again.",
+                            _(
+                                "The file is UTF-8 for its first %(bytes)s bytes and then not: it mixes "
+                                "encodings. Save it as CSV (UTF-8) and try again."
+                            )
+                            % {"bytes": f"{offset:,}"},
                         )
                     ]
                 ) from None
@@ -180,7 +199,7 @@ def decoded_text(stream: BinaryIO, encoding: str | None) -> Iterator[str]:
         if ascii_so_far and not switched:
             ascii_so_far = text.isascii()
         if "\x00" in text:
-            raise FileRejected([error(None, None, "The file contains NUL characters: is it a CSV text file?")])
+            raise FileRejected([error(None, None, _("The file contains NUL characters: is it a CSV text file?"))])
         offset += len(raw)
         if text:
             yield text
@@ -207,13 +226,18 @@ def _check_header(header: list[str]) -> None:
     """Every column once, the required ones present, no unknown ones (row 1 is the header)."""
     repeated = sorted({c for c in header if c and header.count(c) > 1})
     if repeated:
-        raise FileRejected([error(1, c, f"The column {c} appears more than once.") for c in repeated])
+        raise FileRejected(
+            [error(1, c, _("The column %(column)s appears more than once.") % {"column": c}) for c in repeated]
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise FileRejected(
             [
                 error(
-                    1, c, f"The required column {c} is missing. The header must contain {', '.join(REQUIRED_COLUMNS)}."
+                    1,
+                    c,
+                    _("The required column %(column)s is missing. The header must contain %(required)s.")
+                    % {"column": c, "required": ", ".join(REQUIRED_COLUMNS)},
                 )
                 for c in missing
             ]
@@ -221,7 +245,15 @@ def _check_header(header: list[str]) -> None:
     unknown = [c for c in header if c not in CANONICAL_COLUMNS]
     if unknown:
         raise FileRejected(
-            [error(1, c, f"Unknown column {c}. Known columns: {', '.join(CANONICAL_COLUMNS)}.") for c in unknown]
+            [
+                error(
+                    1,
+                    c,
+                    _("Unknown column %(column)s. Known columns: %(known)s.")
+                    % {"column": c, "known": ", ".join(CANONICAL_COLUMNS)},
+                )
+                for c in unknown
+            ]
         )
 
 
@@ -253,7 +285,7 @@ def read_csv(
         if not chunk.isspace():
             break
     if not "".join(head).strip():
-        raise FileRejected([error(None, None, "The file is empty.")])
+        raise FileRejected([error(None, None, _("The file is empty."))])
     lines = _lines(itertools.chain(head, chunks))
     first_line = next(lines)
     if delimiter is None:
@@ -261,7 +293,16 @@ def read_csv(
     reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     if len(header) == 1 and ("," in header[0] or ";" in header[0]):
-        raise FileRejected([error(1, None, f"The header has one column only: is the delimiter '{delimiter}' right?")])
+        raise FileRejected(
+            [
+                error(
+                    1,
+                    None,
+                    _("The header has one column only: is the delimiter '%(delimiter)s' right?")
+                    % {"delimiter": delimiter},
+                )
+            ]
+        )
     header = _apply_layout(header, layout)
     strip = str.strip
     yield from _data_rows(header, (list(map(strip, values)) for values in reader))
@@ -275,16 +316,21 @@ def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
             continue
         count += 1
         if count > MAX_ROWS:
-            raise FileRejected([error(number, None, f"The file has more than {MAX_ROWS:,} rows; split it.")])
+            raise FileRejected(
+                [error(number, None, _("The file has more than %(rows)s rows; split it.") % {"rows": f"{MAX_ROWS:,}"})]
+            )
         if len(values) != len(header):
             yield (
                 number,
-                {"__fields__": f"has {len(values)} fields, the header {len(header)} (a truncated or broken line?)"},
+                {
+                    "__fields__": _("has %(fields)s fields, the header %(header)s (a truncated or broken line?)")
+                    % {"fields": len(values), "header": len(header)}
+                },
             )
             continue
         yield number, dict(zip(header, values, strict=False))  # the lengths were compared above
     if count == 0:
-        raise FileRejected([error(None, None, "The file has a header but no rows.")])
+        raise FileRejected([error(None, None, _("The file has a header but no rows."))])
 
 
 def _cell_text(value) -> str:
@@ -313,15 +359,22 @@ def read_xlsx(
     try:
         workbook = load_workbook(_binary(data), read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError):
-        raise FileRejected([error(None, None, "The file is not an Excel workbook (.xlsx).")]) from None
+        raise FileRejected([error(None, None, _("The file is not an Excel workbook (.xlsx)."))]) from None
     if sheet is not None and sheet not in workbook.sheetnames:
         raise FileRejected(
-            [error(None, None, f"The workbook has no sheet {sheet!r}; it has: {', '.join(workbook.sheetnames)}.")]
+            [
+                error(
+                    None,
+                    None,
+                    _("The workbook has no sheet %(sheet)r; it has: %(sheets)s.")
+                    % {"sheet": sheet, "sheets": ", ".join(workbook.sheetnames)},
+                )
+            ]
         )
     rows = workbook[sheet].iter_rows(values_only=True) if sheet else workbook.worksheets[0].iter_rows(values_only=True)
     first = next(rows, None)
     if first is None:
-        raise FileRejected([error(None, None, "The sheet is empty.")])
+        raise FileRejected([error(None, None, _("The sheet is empty."))])
     header = [_cell_text(c).lower() for c in first]
     while header and not header[-1]:
         header.pop()
@@ -402,7 +455,6 @@ _CARE_TYPES = frozenset(str(v) for v in CareType.values)
 _DESTINATIONS = frozenset(str(v) for v in Destination.values)
 _DESTINATION_LIST = ", ".join(Destination.values)
 _COVID = {"": False, "0": False, "false": False, "1": True, "true": True}
-_TIME_MESSAGE = "{!r} is not an ISO 8601 time (e.g. 2026-03-04T08:15)."
 
 
 def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetime) -> tuple[dict | None, list[dict]]:
@@ -417,34 +469,40 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
 
     source_id = (get("source_id") or "").strip()
     if not source_id:
-        errors.append(error(number, "source_id", "Required."))
+        errors.append(error(number, "source_id", _("Required.")))
     elif len(source_id) > 64:
-        errors.append(error(number, "source_id", "At most 64 characters."))
+        errors.append(error(number, "source_id", _("At most 64 characters.")))
     personnummer = (get("personnummer") or "").strip()
     person = ""
     if personnummer:
         try:
             person = pseudonym(personnummer)
         except InvalidPersonnummer as invalid:
-            errors.append(error(number, "personnummer", f"Not a valid personnummer ({invalid})."))
+            errors.append(
+                error(number, "personnummer", _("Not a valid personnummer (%(reason)s).") % {"reason": invalid})
+            )
     birth_year = (get("birth_year") or "").strip()
     year = None
     if birth_year:
         if not birth_year.isdigit() or not 1890 <= int(birth_year) <= now.year:
-            errors.append(error(number, "birth_year", f"{birth_year!r} is not a plausible birth year."))
+            errors.append(
+                error(number, "birth_year", _("%(value)r is not a plausible birth year.") % {"value": birth_year})
+            )
         else:
             year = int(birth_year)
     sex_text = (get("sex") or "").strip()
     sex = sex_text.upper() or _UNKNOWN_SEX
     if sex not in _SEXES:
-        errors.append(error(number, "sex", f"Use F, M or U, not {sex_text!r}."))
+        errors.append(error(number, "sex", _("Use F, M or U, not %(value)r.") % {"value": sex_text}))
     municipality = (get("home_municipality") or "").strip()
     if municipality.isdigit():
         municipality = municipality.zfill(4)
     if not municipality:
-        errors.append(error(number, "home_municipality", "Required: the four-digit SCB municipality code."))
+        errors.append(error(number, "home_municipality", _("Required: the four-digit SCB municipality code.")))
     elif municipality not in lookups.municipalities:
-        errors.append(error(number, "home_municipality", f"Unknown municipality code {municipality!r}."))
+        errors.append(
+            error(number, "home_municipality", _("Unknown municipality code %(value)r.") % {"value": municipality})
+        )
     unit_code = (get("hospital_unit") or "").strip()
     unit = None
     if unit_code:
@@ -452,17 +510,22 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
         if unit is None:
             errors.append(
                 error(
-                    number, "hospital_unit", f"Unknown unit code {unit_code!r} for {lookups.source.name}; map it first."
+                    number,
+                    "hospital_unit",
+                    _("Unknown unit code %(value)r for %(source)s; map it first.")
+                    % {"value": unit_code, "source": lookups.source.name},
                 )
             )
     care_text = (get("care_type") or "").strip()
     care_type = care_text.lower()
     if care_type not in _CARE_TYPES:
-        errors.append(error(number, "care_type", f"Use somatic or psychiatric, not {care_text!r}."))
+        errors.append(
+            error(number, "care_type", _("Use somatic or psychiatric, not %(value)r.") % {"value": care_text})
+        )
     covid_text = (get("covid") or "").strip()
     covid = _COVID.get(covid_text.lower())
     if covid is None:
-        errors.append(error(number, "covid", f"Use 0, 1, true or false, not {covid_text!r}."))
+        errors.append(error(number, "covid", _("Use 0, 1, true or false, not %(value)r.") % {"value": covid_text}))
     latest = now + FUTURE_TOLERANCE
     times = []
     for column in TIMESTAMPS:
@@ -470,7 +533,7 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
         moment = None
         if not value:
             if column == "admitted_at":
-                errors.append(error(number, column, "Required."))
+                errors.append(error(number, column, _("Required.")))
         else:
             try:
                 moment = _timestamp(value)
@@ -479,12 +542,17 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
                     error(
                         number,
                         column,
-                        _TIME_MESSAGE.format(value) if "ISO" in str(bad) else f"{value!r} is not a valid time.",
+                        (
+                            _("%(value)r is not an ISO 8601 time (e.g. 2026-03-04T08:15).")
+                            if "ISO" in str(bad)
+                            else _("%(value)r is not a valid time.")
+                        )
+                        % {"value": value},
                     )
                 )
             else:
                 if moment > latest:
-                    errors.append(error(number, column, "The time is in the future."))
+                    errors.append(error(number, column, _("The time is in the future.")))
         times.append(moment)
     admitted, notice, ready, sip_called, discharged = times
     estimated_text = (get("estimated_discharge_date") or "").strip()
@@ -495,13 +563,19 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
         except ValueError:  # well formed, but no such day
             estimated = None
         if estimated is None:
-            errors.append(error(number, "estimated_discharge_date", f"{estimated_text!r} is not a date (YYYY-MM-DD)."))
+            errors.append(
+                error(
+                    number,
+                    "estimated_discharge_date",
+                    _("%(value)r is not a date (YYYY-MM-DD).") % {"value": estimated_text},
+                )
+            )
     if admitted and discharged and discharged < admitted:
-        errors.append(error(number, "discharged_at", "Discharge is before admission."))
+        errors.append(error(number, "discharged_at", _("Discharge is before admission.")))
     if admitted and ready and ready < admitted:
-        errors.append(error(number, "ready_at", "The ready-for-discharge notice is before admission."))
+        errors.append(error(number, "ready_at", _("The ready-for-discharge notice is before admission.")))
     if ready and discharged and discharged < ready:
-        errors.append(error(number, "discharged_at", "Discharge is before the ready-for-discharge notice."))
+        errors.append(error(number, "discharged_at", _("Discharge is before the ready-for-discharge notice.")))
     destination_text = (get("destination") or "").strip()
     destination = ""
     if destination_text:
@@ -511,7 +585,8 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
                 error(
                     number,
                     "destination",
-                    f"Unknown destination {destination_text!r}: use {_DESTINATION_LIST} or map the code.",
+                    _("Unknown destination %(value)r: use %(known)s or map the code.")
+                    % {"value": destination_text, "known": _DESTINATION_LIST},
                 )
             )
         destination = mapped or ""
@@ -616,16 +691,8 @@ def import_rows(
             total_errors += len(rejected.errors)
         if progress is not None:
             progress(run.rows)
-        duplicates, duplicate_count = stage.duplicates(MAX_ERRORS_KEPT)
-        if entry_paths:
-            duplicates = [
-                error(
-                    e["row"], entry_paths[e["row"]], e["message"].replace("also on row", "also on entry"), kind="entry"
-                )
-                if e["row"] in entry_paths
-                else e
-                for e in duplicates
-            ]
+        pairs, duplicate_count = stage.duplicates(MAX_ERRORS_KEPT)
+        duplicates = [_duplicate(number, first, entry_paths.get(number)) for number, first in pairs]
         if duplicate_count:
             # In row order, each after the row's other errors, as if found row by row.
             tagged = sorted(
@@ -679,7 +746,7 @@ class _BatchStage:
         self.run, self.source, self.by, self.region = run, source, by, region
         self.seen: dict[str, int] = {}
         self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import
-        self.duplicates_found: list[dict] = []
+        self.duplicates_found: list[tuple[int, int]] = []  # (row, the row it repeats)
         self.duplicate_count = 0
 
     def add(self, batch: list[tuple[int, str, dict | None]], *, ok: bool) -> None:
@@ -691,15 +758,13 @@ class _BatchStage:
             if first != number:
                 self.duplicate_count += 1
                 if len(self.duplicates_found) < MAX_ERRORS_KEPT:
-                    self.duplicates_found.append(
-                        error(number, "source_id", f"Duplicate source id: also on row {first}.")
-                    )
+                    self.duplicates_found.append((number, first))
             elif data is not None:
                 valid[record] = data
         if ok and not self.duplicate_count and valid:
             self._upsert(valid)
 
-    def duplicates(self, limit: int) -> tuple[list[dict], int]:
+    def duplicates(self, limit: int) -> tuple[list[tuple[int, int]], int]:
         return self.duplicates_found[:limit], self.duplicate_count
 
     def _touch(self, municipality: str, admitted: datetime.datetime) -> None:
@@ -833,7 +898,7 @@ class _PostgresStage:
                     write((number, record, *(values(data) if data is not None else empty)))
         self.staged += len(batch)
 
-    def duplicates(self, limit: int) -> tuple[list[dict], int]:
+    def duplicates(self, limit: int) -> tuple[list[tuple[int, int]], int]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -846,9 +911,7 @@ class _PostgresStage:
                 [limit],
             )
             found = cursor.fetchall()
-        return [
-            error(number, "source_id", f"Duplicate source id: also on row {first}.") for number, first, _n in found
-        ], (found[0][2] if found else 0)
+        return [(number, first) for number, first, _n in found], (found[0][2] if found else 0)
 
     def _distinct(self, old: str, new: str) -> str:
         return f"({', '.join(f'{old}.{f}' for f in self.fields)}) IS DISTINCT FROM ({', '.join(f'{new}.{f}' for f in self.fields)})"

@@ -20,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from samverkan.audit.services import audit_record
 from samverkan.flow import imports
@@ -146,7 +147,7 @@ def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: 
         head = head[: head.rindex(b"\n") + 1]
     text = "".join(imports.decoded_text(io.BytesIO(head), encoding))
     if not text.strip():
-        raise imports.FileRejected([imports.error(None, None, "The file is empty.")])
+        raise imports.FileRejected([imports.error(None, None, _("The file is empty."))])
     first_line = text.splitlines()[0]
     if delimiter is None:
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -169,14 +170,18 @@ def _xlsx_lines(data: bytes, sheet: str | None, count: int):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError):
-        raise imports.FileRejected([imports.error(None, None, "The file is not an Excel workbook (.xlsx).")]) from None
+        raise imports.FileRejected(
+            [imports.error(None, None, _("The file is not an Excel workbook (.xlsx)."))]
+        ) from None
     if sheet is not None and sheet not in workbook.sheetnames:
-        raise imports.FileRejected([imports.error(None, None, f"The workbook has no sheet {sheet!r}.")])
+        raise imports.FileRejected(
+            [imports.error(None, None, _("The workbook has no sheet %(sheet)r.") % {"sheet": sheet})]
+        )
     worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
     cells = worksheet.iter_rows(values_only=True)
     first = next(cells, None)
     if first is None:
-        raise imports.FileRejected([imports.error(None, None, "The sheet is empty.")])
+        raise imports.FileRejected([imports.error(None, None, _("The sheet is empty."))])
     header = [imports._cell_text(c).lower() for c in first]
     while header and not header[-1]:
         header.pop()
@@ -299,7 +304,7 @@ def import_stored(run: ImportRun) -> ImportRun:
         data = read(run)
         if data is None:
             run.status = ImportStatus.REJECTED
-            run.errors = [imports.error(None, None, "The uploaded file is no longer there; upload it again.")]
+            run.errors = [imports.error(None, None, _("The uploaded file is no longer there; upload it again."))]
             run.finished_at = timezone.now()
             run.save()
             return run
@@ -320,7 +325,7 @@ def import_stored(run: ImportRun) -> ImportRun:
     except BaseException:
         ImportRun.objects.filter(pk=run.pk, status__in=OPEN_IMPORT_STATUSES).update(
             status=ImportStatus.REJECTED,
-            errors=[imports.error(None, None, "The import stopped on an unexpected error; nothing was imported.")],
+            errors=[imports.error(None, None, _("The import stopped on an unexpected error; nothing was imported."))],
             finished_at=timezone.now(),
         )
         raise

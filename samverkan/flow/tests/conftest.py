@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from samverkan.flow.imports import source_for
 from samverkan.flow.models import Source
@@ -8,3 +9,10 @@ from samverkan.flow.models import Source
 def source(db) -> Source:
     """Region Dalarna's hospital system."""
     return source_for("20", "Cosmic")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Import errors are written in the importer's language; these tests read them in English."""
+    with translation.override("en"):
+        yield

@@ -37,8 +37,9 @@ def test_a_bad_episode_rejects_the_whole_call_with_row_and_column(client, world)
     }
     response = _post(client, body, key)
     assert response.status_code == 422
+    # In Swedish, the API's language as everywhere else.
     assert response.json()["errors"] == [
-        {"row": 2, "column": "care_type", "message": "Use somatic or psychiatric, not 'kirurgi'."}
+        {"row": 2, "column": "care_type", "message": "Använd somatic eller psychiatric, inte 'kirurgi'."}
     ]
     assert not Episode.objects.exists()
 
