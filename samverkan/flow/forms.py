@@ -153,11 +153,13 @@ class StatisticsForm(forms.Form):
     )
     hospital_unit = forms.ChoiceField(label=_("Hospital unit"), required=False)
 
-    def __init__(self, *args, county_name: str, municipalities, hospital_units, **kwargs):
+    def __init__(self, data=None, *args, county_name: str, municipalities, hospital_units, **kwargs):
         from samverkan.flow.models import CareType
         from samverkan.flow.statistics import AGE_BANDS, Granularity
 
-        super().__init__(*args, **kwargs)
+        if data is not None:
+            data = self._with_defaults(data)
+        super().__init__(data, *args, **kwargs)
         # "from" and "to" as in the API (and the page's earlier links); not valid attribute names.
         dates = {
             "from": forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
@@ -171,6 +173,30 @@ class StatisticsForm(forms.Form):
             (key, label) for key, (label, _l, _h) in AGE_BANDS.items()
         ]
         self.fields["hospital_unit"].choices = [("", _("All"))] + [(str(pk), name) for pk, name in hospital_units]
+
+    @staticmethod
+    def _with_defaults(data):
+        """The query with what is left out filled in (weeks, the last twelve full weeks and this
+        one), so that the form shows what the page shows."""
+        import datetime
+
+        from django.utils import timezone
+
+        from samverkan.flow.statistics import Granularity
+
+        data = data.copy()
+        today = timezone.localdate()
+        if not data.get("granularity"):
+            data["granularity"] = Granularity.WEEK
+        if not data.get("to"):
+            data["to"] = today.isoformat()
+        if not data.get("from"):
+            try:
+                end = datetime.date.fromisoformat(data["to"])
+            except ValueError:
+                end = today
+            data["from"] = (end - datetime.timedelta(days=end.weekday() + 7 * 12)).isoformat()
+        return data
 
     def clean(self):
         import datetime
