@@ -147,3 +147,16 @@ def test_the_home_page_tells_municipal_coordinators_who_waits_for_discharge(clie
     assert not AccessLogEntry.objects.exists()  # no list until a reason is given
     client.logout()
     assert "ready for discharge and still" not in login(client, world.viewer).get("/").content.decode()
+
+
+def test_the_statistics_form_shows_the_period_and_granularity_it_uses(client, world):
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    monday_twelve_weeks_ago = today - datetime.timedelta(days=today.weekday() + 84)
+    body = login(client, world.viewer).get("/flode/?county=20").content.decode()
+    assert f'name="to" value="{today.isoformat()}"' in body
+    assert f'name="from" value="{monday_twelve_weeks_ago.isoformat()}"' in body
+    assert '<option value="week" selected>' in body
