@@ -16,6 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -56,9 +57,10 @@ def store(chunks) -> str:
     return token
 
 
-def keep(content: bytes, *, source: Source, by, filename: str, file_format: str, **fields) -> ImportRun:
-    """Store an upload for a later step and record its import (status and the rest in `fields`)."""
-    token = store([content])
+def keep(chunks, *, size: int, source: Source, by, filename: str, file_format: str, **fields) -> ImportRun:
+    """Store an upload (an iterable of bytes, e.g. an uploaded file's chunks) for a later step and
+    record its import (status and the rest in `fields`)."""
+    token = store(chunks)
     try:
         return ImportRun.objects.create(
             source=source,
@@ -66,7 +68,7 @@ def keep(content: bytes, *, source: Source, by, filename: str, file_format: str,
             filename=filename[:255],
             file_format=file_format,
             stored_file=token,
-            file_size=len(content),
+            file_size=size,
             **fields,
         )
     except BaseException:
@@ -74,13 +76,12 @@ def keep(content: bytes, *, source: Source, by, filename: str, file_format: str,
         raise
 
 
-def read(run: ImportRun) -> bytes | None:
+def stored_path(run: ImportRun) -> Path | None:
+    """Where the run's upload is kept, if it still is."""
     if not run.stored_file:
         return None
-    try:
-        return _path(run.stored_file).read_bytes()
-    except FileNotFoundError:
-        return None
+    path = _path(run.stored_file)
+    return path if path.is_file() else None
 
 
 def discard(run: ImportRun) -> None:
@@ -122,8 +123,21 @@ class Preview:
     rows: list[list[str]]  # the first few data rows, identity numbers masked
 
 
-def preview(data: bytes, file_format: str, options: dict, *, rows: int = PREVIEW_ROWS) -> Preview:
-    """The file's header and its first rows. Raises imports.FileRejected if it cannot be read."""
+PREVIEW_BYTES = 256 * 1024  # of a CSV file: enough for its header and a few rows
+
+
+def head_of(source: BinaryIO) -> bytes:
+    """The start of an open CSV file for `preview`: PREVIEW_BYTES and one more byte, which tells
+    that the file goes on. The file is left where it was."""
+    position = source.tell()
+    head = source.read(PREVIEW_BYTES + 1)
+    source.seek(position)
+    return head
+
+
+def preview(data: bytes | BinaryIO, file_format: str, options: dict, *, rows: int = PREVIEW_ROWS) -> Preview:
+    """The file's header and its first rows (`data`: the whole file or, for CSV, its `head_of`; an
+    Excel workbook also as an open file). Raises imports.FileRejected if it cannot be read."""
     if file_format == "xlsx":
         header, lines = _xlsx_lines(data, options.get("sheet") or None, rows)
     else:
@@ -142,7 +156,7 @@ def preview(data: bytes, file_format: str, options: dict, *, rows: int = PREVIEW
 def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: int):
     # Only the start of the file, cut after a line (a newline byte never lies inside a character):
     # enough for a header and a few rows.
-    head = data[: 256 * 1024]
+    head = data[:PREVIEW_BYTES]
     if len(head) < len(data) and b"\n" in head:
         head = head[: head.rindex(b"\n") + 1]
     text = "".join(imports.decoded_text(io.BytesIO(head), encoding))
@@ -162,13 +176,13 @@ def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: 
     return header, lines
 
 
-def _xlsx_lines(data: bytes, sheet: str | None, count: int):
+def _xlsx_lines(data: bytes | BinaryIO, sheet: str | None, count: int):
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data, read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError):
         raise imports.FileRejected(
             [imports.error(None, None, _("The file is not an Excel workbook (.xlsx)."))]
@@ -255,21 +269,29 @@ def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], b
 # --- Importing a stored file ------------------------------------------------------------------
 
 
-def estimate_rows(data: bytes, file_format: str, options: dict) -> int | None:
-    """About how many data rows the file has: its lines (CSV), the sheet's dimension (Excel)."""
-    if file_format == "fhir":
-        return data.count(b'"Encounter"') or None
+def estimate_rows(path: Path, file_format: str, options: dict) -> int | None:
+    """About how many data rows the stored file has: its lines (CSV), the sheet's dimension
+    (Excel), its Encounters (FHIR). Read a chunk at a time."""
     if file_format == "xlsx":
         from openpyxl import load_workbook
 
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = options.get("sheet") or None
-            worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-            return max((worksheet.max_row or 1) - 1, 0) or None
+            with path.open("rb") as handle:  # a file, not a path: openpyxl judges a path by its suffix
+                workbook = load_workbook(handle, read_only=True, data_only=True)
+                sheet = options.get("sheet") or None
+                worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+                return max((worksheet.max_row or 1) - 1, 0) or None
         except Exception:  # noqa: BLE001 - an estimate only; the import reports what is wrong
             return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    wanted = b'"Encounter"' if file_format == "fhir" else b"\n"
+    count, last = 0, b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(wanted)
+            last = chunk
+    if file_format == "fhir":
+        return count or None
+    lines = count + (0 if last.endswith(b"\n") else 1)
     return max(lines - 1, 0) or None
 
 
@@ -279,12 +301,13 @@ def format_of(filename: str) -> str:
     return "xlsx" if name.endswith(".xlsx") else "fhir" if name.endswith(".json") else "csv"
 
 
-def read_rows(data: bytes, file_format: str, options: dict, *, layout: dict[str, str] | None = None):
-    """The file's rows through the reader of its format (with the column layout, for CSV and Excel)."""
+def read_rows(data: bytes | BinaryIO, file_format: str, options: dict, *, layout: dict[str, str] | None = None):
+    """The file's rows (from its bytes, or streamed from a binary file) through the reader of its
+    format, with the column layout for CSV and Excel."""
     if file_format == "fhir":
         from samverkan.flow.fhir import read_fhir
 
-        return read_fhir(data)
+        return read_fhir(data if isinstance(data, bytes) else data.read())  # one JSON document
     if file_format == "xlsx":
         return imports.read_xlsx(data, sheet=options.get("sheet") or None, layout=layout)
     return imports.read_csv(
@@ -292,23 +315,19 @@ def read_rows(data: bytes, file_format: str, options: dict, *, layout: dict[str,
     )
 
 
-def rows_of(data: bytes, run: ImportRun):
-    return read_rows(data, run.file_format, run.read_options, layout=run.layout.mapping if run.layout_id else None)
-
-
 def import_stored(run: ImportRun) -> ImportRun:
     """Import the run's stored file (after the mapping step, or in the background), recording
     progress on the run; the file is deleted however it ends."""
     by = run.imported_by or policy.SYSTEM
     try:
-        data = read(run)
-        if data is None:
+        path = stored_path(run)
+        if path is None:
             run.status = ImportStatus.REJECTED
             run.errors = [imports.error(None, None, _("The uploaded file is no longer there; upload it again."))]
             run.finished_at = timezone.now()
             run.save()
             return run
-        run.rows_estimate = estimate_rows(data, run.file_format, run.read_options)
+        run.rows_estimate = estimate_rows(path, run.file_format, run.read_options)
         run.status = ImportStatus.RUNNING
         run.rows = 0
         run.save(update_fields=["rows_estimate", "status", "rows"])
@@ -316,9 +335,10 @@ def import_stored(run: ImportRun) -> ImportRun:
         def progress(rows: int) -> None:
             ImportRun.objects.filter(pk=run.pk).update(rows=rows)
 
-        imports.import_rows(
-            source=run.source, rows=rows_of(data, run), by=by, dry_run=run.dry_run, progress=progress, run=run
-        )
+        layout = run.layout.mapping if run.layout_id else None
+        with path.open("rb") as handle:  # streamed: a large file is never read whole into memory
+            rows = read_rows(handle, run.file_format, run.read_options, layout=layout)
+            imports.import_rows(source=run.source, rows=rows, by=by, dry_run=run.dry_run, progress=progress, run=run)
         if run.dry_run:
             run.save()  # a check changes nothing else, but its run shows what it found
         return run

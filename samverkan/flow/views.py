@@ -36,9 +36,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         file = data["file"]
         file_format = uploads.format_of(file.name)
         options = {"encoding": data["encoding"], "delimiter": data["delimiter"], "sheet": data["sheet"]}
-        content = file.read()
         try:
-            header = None if file_format == "fhir" else uploads.preview(content, file_format, options, rows=0).header
+            if file_format == "fhir":
+                header = None
+            else:
+                start = file if file_format == "xlsx" else uploads.head_of(file)
+                header = uploads.preview(start, file_format, options, rows=0).header
         except imports.FileRejected:
             header = None  # the import below reports why
         source_name = data["source"].strip()
@@ -55,10 +58,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         if needs_mapping and known_source is not None:
             layout = uploads.layout_for(known_source, header)
             needs_mapping = layout is None
-        if needs_mapping or len(content) > settings.IMPORT_BACKGROUND_BYTES:
-            # Kept for the next step: the mapping page, or the task worker.
+        file.seek(0)
+        if needs_mapping or file.size > settings.IMPORT_BACKGROUND_BYTES:
+            # Kept for the next step, the mapping page or the task worker, a chunk at a time.
             run = uploads.keep(
-                content,
+                file.chunks(),
+                size=file.size,
                 source=imports.source_for(county, source_name),
                 by=request.user,
                 filename=file.name,
@@ -74,7 +79,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             return redirect("flow:import_detail", run_id=run.pk)
         with transaction.atomic():
             source = imports.source_for(county, source_name)
-            rows = uploads.read_rows(content, file_format, options, layout=layout.mapping if layout else None)
+            rows = uploads.read_rows(file.read(), file_format, options, layout=layout.mapping if layout else None)
             result = imports.import_rows(
                 source=source,
                 rows=rows,
@@ -195,8 +200,8 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_for(request, run_id)
     if run.status != ImportStatus.MAPPING:
         return redirect("flow:import_detail", run_id=run.pk)
-    data = uploads.read(run)
-    if data is None:
+    path = uploads.stored_path(run)
+    if path is None:
         ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CANCELLED, finished_at=timezone.now())
         messages.error(request, _("The uploaded file is no longer kept; upload it again."))
         return redirect(f"{reverse('flow:upload')}?county={run.source.county_id}")
@@ -205,7 +210,9 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
         ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CANCELLED, finished_at=timezone.now())
         messages.info(request, _("The import was cancelled and the uploaded file deleted."))
         return redirect(f"{reverse('flow:upload')}?county={run.source.county_id}")
-    preview = uploads.preview(data, run.file_format, run.read_options)
+    with path.open("rb") as handle:
+        start = handle if run.file_format == "xlsx" else uploads.head_of(handle)
+        preview = uploads.preview(start, run.file_format, run.read_options)
     form = ColumnMappingForm(
         request.POST or None, header=preview.header, initial=uploads.suggested_mapping(run.source, preview.header)
     )

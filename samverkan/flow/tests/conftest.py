@@ -12,7 +12,7 @@ def source(db) -> Source:
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english_messages():
     """Import errors are written in the importer's language; these tests read them in English."""
     with translation.override("en"):
         yield

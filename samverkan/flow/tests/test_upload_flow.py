@@ -523,3 +523,19 @@ def test_a_file_without_a_header_row_is_rejected_without_quoting_or_keeping_the_
     assert run.status == ImportStatus.REJECTED and ColumnLayout.objects.count() == 0
     assert _stored_files(settings) == []
     assert not leaks(PNR, body) and not leaks(PNR, database_text())
+
+
+def test_a_background_import_streams_the_stored_file(client, world, settings, queued_tasks, monkeypatch):
+    settings.IMPORT_BACKGROUND_BYTES = 100
+    _upload(login(client, world.region_coordinator), _big_canonical(4), name="stor.csv")
+    run = ImportRun.objects.get()
+    given = []
+    read_csv = imports.read_csv
+
+    def spy(data, **options):
+        given.append(type(data))
+        return read_csv(data, **options)
+
+    monkeypatch.setattr(imports, "read_csv", spy)
+    assert tasks.import_upload.call(run_id=run.pk) == ImportStatus.DONE
+    assert len(given) == 1 and not issubclass(given[0], bytes)  # an open file, read a chunk at a time
