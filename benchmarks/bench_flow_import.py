@@ -8,7 +8,7 @@ Reports `flow_import` and `flow_reimport` (seconds, reference: the COPY's second
 `flow_import_peak_memory` (MiB).
 
 Each import runs in a child process of its own and the figure is that process's peak resident set
-size (getrusage ru_maxrss): everything the import needed (Python, Django, psycopg, the buffers),
+size (VmHWM): everything the import needed (Python, Django, psycopg, the buffers),
 where tracemalloc would see only Python's own allocations and slow the import down. The child's
 resident size before the import started is printed too, to show what the import itself added.
 
@@ -121,10 +121,20 @@ def _import_in_child(url: str, path: Path) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+def _high_water_kib() -> int:
+    """This process's peak resident set size (VmHWM, KiB). Not getrusage's ru_maxrss: Linux
+    carries that over from the parent across fork and exec, so it would count the benchmark's own
+    memory."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def _child(url: str, path: str) -> None:
-    """In the child: the import_episodes command, timed; then ru_maxrss (KiB on Linux)."""
+    """In the child: the import_episodes command, timed; then the peak resident set size."""
     import io
-    import resource
 
     os.environ["BENCH_DATABASE_URL"] = url
     use_postgres("samverkan_bench_flow")
@@ -136,12 +146,12 @@ def _child(url: str, path: str) -> None:
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("CHECKPOINT")
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _high_water_kib()
     out = io.StringIO()
     started = time.perf_counter()
     call_command("import_episodes", path, "--source", SOURCE, "--county", COUNTY, stdout=out)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _high_water_kib()
     run = ImportRun.objects.filter(source__name=SOURCE).latest("pk")
     print(
         json.dumps(

@@ -15,6 +15,7 @@ need them) and are reused by the next run when they are already there."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import statistics
@@ -242,8 +243,10 @@ def run() -> dict[str, Result]:
     selector_ms = _median_ms(selector)
     sql_ms = _median_ms(sql)
 
-    settings.ALLOWED_HOSTS.append("testserver")
-    setup_test_environment()
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS.append("testserver")
+    with contextlib.suppress(RuntimeError):  # another benchmark of this run set it up already
+        setup_test_environment()
     client = login(Client(), build_world().region_coordinator)
     page_url = f"/flode/?county={COUNTY}&from={START}&to={END}&granularity=week"
 
