@@ -738,7 +738,18 @@ def _text(value) -> str | None:
     return str(value) if value is not None else None
 
 
-class _BatchStage:
+class _Touches:
+    """What a stage tells daily.refresh_after_import: home municipality → earliest admission
+    among the episodes it created or changed (before and after the change)."""
+
+    touched: dict[str, datetime.datetime]
+
+    def _touch(self, municipality: str, admitted: datetime.datetime) -> None:
+        if municipality not in self.touched or admitted < self.touched[municipality]:
+            self.touched[municipality] = admitted
+
+
+class _BatchStage(_Touches):
     """Any database: upserts each batch of valid rows as it comes, inside import_rows' transaction
     (rolled back if a later row fails); duplicate source ids found with the ids seen so far."""
 
@@ -766,10 +777,6 @@ class _BatchStage:
 
     def duplicates(self, limit: int) -> tuple[list[tuple[int, int]], int]:
         return self.duplicates_found[:limit], self.duplicate_count
-
-    def _touch(self, municipality: str, admitted: datetime.datetime) -> None:
-        if municipality not in self.touched or admitted < self.touched[municipality]:
-            self.touched[municipality] = admitted
 
     def finish(self, *, write: bool) -> None:
         """Everything was upserted batch by batch (a dry run too: import_rows rolls it back)."""
@@ -857,7 +864,7 @@ def _audit_text_sql(column: str, table: str) -> str:
     return f"{value}::text"
 
 
-class _PostgresStage:
+class _PostgresStage(_Touches):
     """PostgreSQL: each batch is copied (COPY, psycopg 3) into a temporary table; at the end the
     duplicates are found there and the upsert, its counts and the audit rows of the updated
     episodes are a few set-based statements."""
@@ -935,23 +942,6 @@ class _PostgresStage:
                 run.created, run.updated = cursor.fetchone()
                 run.unchanged = valid - run.created - run.updated
                 return
-            # Which home municipalities the new and changed episodes belong to (before and after),
-            # from their earliest admission: the days daily.refresh_after_import brings up to date.
-            cursor.execute(
-                f"""
-                SELECT m, min(t) FROM (
-                    SELECT s.home_municipality_id AS m, s.admitted_at AS t
-                    FROM {_STAGING} s LEFT JOIN flow_episode e ON {matches}
-                    WHERE e.id IS NULL OR {self._distinct("e", "s")}
-                    UNION ALL
-                    SELECT e.home_municipality_id, e.admitted_at
-                    FROM {_STAGING} s JOIN flow_episode e ON {matches}
-                    WHERE {self._distinct("e", "s")}
-                ) touched GROUP BY m
-                """,  # noqa: S608 - constant table and column names
-                {"source": self.source.pk},
-            )
-            self.touched = dict(cursor.fetchall())
             before = " || ".join(
                 f"CASE WHEN e.{f} IS DISTINCT FROM s.{f} THEN jsonb_build_object('{f}', {_audit_text_sql(f, 'e')}) "
                 "ELSE '{}'::jsonb END"
@@ -964,30 +954,50 @@ class _PostgresStage:
                 for f in self.fields
                 if f != "pseudonym"
             )
+            # The changed episodes' audit rows; and, for daily.refresh_after_import, the home
+            # municipalities they belonged to before the change, from their earliest admission.
             cursor.execute(
                 f"""
-                INSERT INTO audit_auditevent (occurred_at, actor_id, actor_label, api_key_id, organisation_id,
-                    event_type, object_type, object_id, before, after, request_id)
-                SELECT %(now)s, %(actor)s, %(label)s, %(api_key)s, %(organisation)s,
-                    'flow.episode_updated', 'flow.episode', e.id::text, {before}, {after}, %(request_id)s
-                FROM {_STAGING} s JOIN flow_episode e ON {matches}
-                WHERE {self._distinct("e", "s")}
+                WITH audited AS (
+                    INSERT INTO audit_auditevent (occurred_at, actor_id, actor_label, api_key_id, organisation_id,
+                        event_type, object_type, object_id, before, after, request_id)
+                    SELECT %(now)s, %(actor)s, %(label)s, %(api_key)s, %(organisation)s,
+                        'flow.episode_updated', 'flow.episode', e.id::text, {before}, {after}, %(request_id)s
+                    FROM {_STAGING} s JOIN flow_episode e ON {matches}
+                    WHERE {self._distinct("e", "s")}
+                    RETURNING object_id
+                )
+                SELECT e.home_municipality_id, min(e.admitted_at), count(*)
+                FROM audited a JOIN flow_episode e ON e.id = a.object_id::bigint
+                GROUP BY 1
                 """,  # noqa: S608 - constant table and column names
                 {"now": timezone.now(), "source": self.source.pk, **self.audit_values},
             )
-            run.updated = cursor.rowcount
+            run.updated = 0
+            for municipality, admitted, count in cursor.fetchall():
+                self._touch(municipality, admitted)
+                run.updated += count
             columns = ", ".join(self.fields)
+            # New and changed episodes, and (their new values) where they belong now.
             cursor.execute(
                 f"""
-                INSERT INTO flow_episode (source_id, record_id, {columns}, updated_at)
-                SELECT %(source)s, record_id, {columns}, %(now)s FROM {_STAGING}
-                ON CONFLICT (source_id, record_id) DO UPDATE
-                SET {", ".join(f"{f} = EXCLUDED.{f}" for f in self.fields)}, updated_at = EXCLUDED.updated_at
-                WHERE {self._distinct("flow_episode", "EXCLUDED")}
+                WITH written AS (
+                    INSERT INTO flow_episode (source_id, record_id, {columns}, updated_at)
+                    SELECT %(source)s, record_id, {columns}, %(now)s FROM {_STAGING}
+                    ON CONFLICT (source_id, record_id) DO UPDATE
+                    SET {", ".join(f"{f} = EXCLUDED.{f}" for f in self.fields)}, updated_at = EXCLUDED.updated_at
+                    WHERE {self._distinct("flow_episode", "EXCLUDED")}
+                    RETURNING home_municipality_id, admitted_at
+                )
+                SELECT home_municipality_id, min(admitted_at), count(*) FROM written GROUP BY 1
                 """,  # noqa: S608 - constant table and column names
                 {"source": self.source.pk, "now": timezone.now()},
             )
-            run.created = cursor.rowcount - run.updated
+            written = 0
+            for municipality, admitted, count in cursor.fetchall():
+                self._touch(municipality, admitted)
+                written += count
+            run.created = written - run.updated
             run.unchanged = valid - run.created - run.updated
 
     def close(self) -> None:
