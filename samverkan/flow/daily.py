@@ -48,14 +48,17 @@ def refresh_after_import(touched: dict[str, datetime.datetime]) -> None:
     for code, county in Municipality.objects.filter(code__in=touched).values_list("code", "county_id"):
         counties[county][code] = touched[code]
     complete = set(DailyFlowCounty.objects.filter(county_id__in=counties).values_list("county_id", flat=True))
-    now = timezone.now()
-    for county, municipalities in counties.items():
-        if county in complete:
-            since = min(municipalities.values()).astimezone(LOCAL).date()
-            _build(list(municipalities), since)
-            DailyFlowCounty.objects.filter(county_id=county).update(refreshed_at=now)
-        else:
-            rebuild(county)
+    # One pass for all the counties seen for the first time, one for the days touched in the
+    # others: an import from one region can touch residents of every county.
+    new = sorted(set(counties) - complete)
+    if new:
+        _build(list(Municipality.objects.filter(county_id__in=new).values_list("code", flat=True)), None)
+        now = timezone.now()
+        DailyFlowCounty.objects.bulk_create([DailyFlowCounty(county_id=c, built_at=now, refreshed_at=now) for c in new])
+    refreshed = {code: moment for county in complete for code, moment in counties[county].items()}
+    if refreshed:
+        _build(list(refreshed), min(refreshed.values()).astimezone(LOCAL).date())
+        DailyFlowCounty.objects.filter(county_id__in=complete).update(refreshed_at=timezone.now())
 
 
 def rebuild(county_code: str) -> None:

@@ -34,12 +34,12 @@ def _import(source, rows: list[dict]):
     return result
 
 
-def _both(**options) -> tuple[dict, dict]:
+def _both(county: str = "20", **options) -> tuple[dict, dict]:
     """The statistics from the daily rows and (with the county's daily rows set aside) from the episodes."""
-    from_daily = asdict(st.statistics(policy.SYSTEM, county_code="20", **options))
-    DailyFlowCounty.objects.filter(county_id="20").delete()
-    from_episodes = asdict(st.statistics(policy.SYSTEM, county_code="20", **options))
-    DailyFlowCounty.objects.create(county_id="20")
+    from_daily = asdict(st.statistics(policy.SYSTEM, county_code=county, **options))
+    DailyFlowCounty.objects.filter(county_id=county).delete()
+    from_episodes = asdict(st.statistics(policy.SYSTEM, county_code=county, **options))
+    DailyFlowCounty.objects.create(county_id=county)
     return from_daily, from_episodes
 
 
@@ -141,3 +141,20 @@ def test_the_command_rebuilds_a_county(source):
     assert f"County 20: {len(kept)} municipality days built" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("flow_daily_rebuild", "--county", "99")
+
+
+def test_residents_of_other_counties_get_their_counties_days_too(source):
+    rows = generator.episodes(
+        [("2080", 59000), ("1880", 156000), ("0180", 980000)],
+        start=datetime.date(2026, 1, 1),
+        days=120,
+        seed=3,
+        count=900,
+        now=NOW,
+    )
+    _import(source, list(rows))
+    assert set(DailyFlowCounty.objects.values_list("county_id", flat=True)) == {"20", "18", "01"}
+    for county in ("18", "01"):
+        from_daily, from_episodes = _both(county, **PERIODS[0])
+        assert from_daily["county"]["total"]["admissions"] > 50
+        assert from_daily == from_episodes
