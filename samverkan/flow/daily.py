@@ -78,17 +78,28 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
         rows = rows.filter(day__gte=since)
         moment = datetime.datetime.combine(since, datetime.time(0), tzinfo=LOCAL)
     rows.delete()
-    days: dict[tuple[str, datetime.date], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FLOW_FIELDS, 0))
+    # Per (municipality, day) the figures in FLOW_FIELDS order; query results streamed, rows
+    # written in batches, so that a first import touching every county stays small in memory.
+    days: dict[tuple[str, datetime.date], list[int]] = {}
+    width = len(FLOW_FIELDS)
+
+    def figures(code: str, day: datetime.date) -> list[int]:
+        found = days.get((code, day))
+        if found is None:
+            found = days[(code, day)] = [0] * width
+        return found
 
     for field, column in (("admissions", "admitted_at"), ("ready_notices", "ready_at")):
+        position = FLOW_FIELDS.index(field)
         events = episodes.filter(**{f"{column}__gte": moment}) if since is not None else episodes
         for code, day, n in (
             events.filter(**{f"{column}__isnull": False})
             .values("home_municipality_id", local_day=TruncDate(column, tzinfo=LOCAL))
             .annotate(n=Count("id"))
             .values_list("home_municipality_id", "local_day", "n")
+            .iterator(chunk_size=5000)
         ):
-            days[(code, day)][field] = n
+            figures(code, day)[position] = n
 
     discharged = episodes.filter(discharged_at__isnull=False)
     if since is not None:
@@ -97,7 +108,10 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
         TruncDate("discharged_at", tzinfo=LOCAL) - TruncDate("ready_at", tzinfo=LOCAL), output_field=DurationField()
     )
     has_ready = Q(ready_at__isnull=False)
-    for row in (
+    discharge_fields = FLOW_FIELDS[2:]  # discharges … destinations
+    first = FLOW_FIELDS.index("discharges")
+    days_ready = FLOW_FIELDS.index("days_ready")
+    for code, day, *values in (
         discharged.annotate(waited=waited)
         .values("home_municipality_id", local_day=TruncDate("discharged_at", tzinfo=LOCAL))
         .annotate(
@@ -110,14 +124,19 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
             },
             **{field: Count("id", filter=Q(destination=d)) for d, field in DESTINATION_FIELDS.items()},
         )
+        .values_list("home_municipality_id", "local_day", *discharge_fields)
+        .iterator(chunk_size=5000)
     ):
-        figures = days[(row.pop("home_municipality_id"), row.pop("local_day"))]
-        for field, value in row.items():
-            figures[field] = _days(value) if field == "days_ready" else value
-    DailyFlow.objects.bulk_create(
-        [DailyFlow(municipality_id=code, day=day, **figures) for (code, day), figures in days.items()],
-        batch_size=5000,
-    )
+        target = figures(code, day)
+        target[first:] = values
+        target[days_ready] = _days(target[days_ready])
+    batch = []
+    for (code, day), values in days.items():
+        batch.append(DailyFlow(municipality_id=code, day=day, **dict(zip(FLOW_FIELDS, values, strict=True))))
+        if len(batch) == 5000:
+            DailyFlow.objects.bulk_create(batch)
+            batch = []
+    DailyFlow.objects.bulk_create(batch)
 
 
 def _days(value) -> int:
