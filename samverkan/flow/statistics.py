@@ -46,9 +46,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
-from django.db.models.functions import ExtractYear, Trunc, TruncDate
+from django.db.models.functions import Cast, ExtractYear, Trunc, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.capacity.schedule import LOCAL
@@ -385,13 +385,27 @@ def _fill_daily(codes: list[str], start, end, granularity: str, grace_days: int,
     what went out (every discharge follows its admission, every discharge after a notice its notice)."""
     in_period = (
         DailyFlow.objects.filter(municipality_id__in=codes, day__gte=start, day__lte=end)
-        .values("municipality_id", bucket=Trunc("day", granularity, output_field=models.DateField()))
+        .values(
+            "municipality_id",
+            bucket=Cast(Trunc("day", granularity, output_field=models.DateField()), models.DateField()),
+        )
         .annotate(**{name: Sum(name) for name in daily.FLOW_FIELDS})
+        .values_list("municipality_id", "bucket", *daily.FLOW_FIELDS)
     )
-    for row in in_period:
-        target = cell(row["municipality_id"], row["bucket"])
+    # Run as plain SQL: about 1 500 rows × 22 sums for two years of weeks, where the ORM's per-value
+    # converters would cost more than the query. The dates come back as dates (PostgreSQL) or as
+    # ISO text (SQLite); the sums as integers.
+    sql, params = in_period.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    for code, bucket, *values in found:
+        if isinstance(bucket, str):
+            bucket = datetime.date.fromisoformat(bucket)
+        target = cell(code, bucket)
         if target is None:
             continue
+        row = dict(zip(daily.FLOW_FIELDS, (int(v or 0) for v in values), strict=True))
         for name in ("admissions", "ready_notices", "discharges", "discharged_ready", "days_ready"):
             setattr(target, name, row[name])
         waited = [row[f"waited_{k}"] for k in range(grace_days + 1)]
