@@ -75,7 +75,8 @@ def episode_list(
     if filters.status == EpisodeStatus.IN_HOSPITAL:
         episodes = episodes.filter(discharged_at__isnull=True)
     elif filters.status == EpisodeStatus.WAITING:
-        episodes = episodes.filter(discharged_at__isnull=True, ready_at__isnull=False)
+        # Those who have waited longest first: whom the municipality should take home next.
+        episodes = episodes.filter(discharged_at__isnull=True, ready_at__isnull=False).order_by("ready_at", "id")
     elif filters.status == EpisodeStatus.DISCHARGED:
         episodes = episodes.filter(discharged_at__isnull=False)
     total = episodes.count()

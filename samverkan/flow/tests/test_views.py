@@ -160,3 +160,20 @@ def test_the_statistics_form_shows_the_period_and_granularity_it_uses(client, wo
     assert f'name="to" value="{today.isoformat()}"' in body
     assert f'name="from" value="{monday_twelve_weeks_ago.isoformat()}"' in body
     assert '<option value="week" selected>' in body
+
+
+def test_patients_waiting_for_discharge_are_listed_longest_waiting_first(client, world):
+    run_import(
+        source_for("20", "Cosmic"),
+        csv_bytes(
+            row(source_id="LATE", ready_at="2026-09-05T10:00"),
+            row(source_id="EARLY", ready_at="2026-09-02T10:00"),
+            row(source_id="MIDDLE", ready_at="2026-09-03T10:00"),
+        ),
+    )
+    body = (
+        login(client, world.falun_coordinator)
+        .get("/flode/vardtillfallen/", {"county": "20", "status": "waiting", "reason": "Planering"})
+        .content.decode()
+    )
+    assert body.index(">EARLY<") < body.index(">MIDDLE<") < body.index(">LATE<")
