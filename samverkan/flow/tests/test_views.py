@@ -177,3 +177,10 @@ def test_patients_waiting_for_discharge_are_listed_longest_waiting_first(client,
         .content.decode()
     )
     assert body.index(">EARLY<") < body.index(">MIDDLE<") < body.index(">LATE<")
+
+
+@pytest.mark.parametrize("url", ["/flode/?county=20", "/flode/import/?county=20", "/flode/vardtillfallen/?county=20"])
+def test_flow_pages_have_a_plain_text_title(client, world, url):
+    body = login(client, world.region_coordinator).get(url).content.decode()
+    title = body.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and len(title) < 120, title
