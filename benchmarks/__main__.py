@@ -25,6 +25,20 @@ class Result:
         return round(self.value / self.reference, 3)
 
 
+def median_ms(function, repeats: int) -> float:
+    """The median time of `repeats` calls of `function` in milliseconds, after one call to warm up."""
+    import statistics
+    import time
+
+    function()
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
 def available() -> list[str]:
     return sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime
 import os
 import random
-import statistics
-import time
 
-from benchmarks.__main__ import Result
+from benchmarks.__main__ import Result, median_ms
+from benchmarks.database import recreate_database
 
 UNITS = 1500
 DAYS = 90
@@ -32,16 +31,6 @@ LEFT JOIN capacity_capacityreport r ON r.id = c.latest_report_id
 WHERE u.is_active AND u.kind = 'short_term'
 ORDER BY m.name, u.name
 """
-
-
-def _prepare_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _seed() -> None:
@@ -98,21 +87,11 @@ def _seed() -> None:
     assert UnitCapacity.objects.count() == UNITS
 
 
-def _median_ms(function, repeats: int = REPEATS) -> float:
-    function()  # warm up
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
 def run() -> dict[str, Result]:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_DEBUG"] = "1"
-    _prepare_database(url)
+    recreate_database(url)
     import django
 
     django.setup()
@@ -144,8 +123,8 @@ def run() -> dict[str, Result]:
             return cursor.fetchall()
 
     assert len(sql()) == UNITS
-    view_ms = _median_ms(view)
-    sql_ms = _median_ms(sql)
+    view_ms = median_ms(view, REPEATS)
+    sql_ms = median_ms(sql, REPEATS)
     with CaptureQueriesContext(connection) as queries:
         view()
     print(f"capacity_overview: {rows} units, view {view_ms:.1f} ms, SQL {sql_ms:.1f} ms, {len(queries)} queries")

@@ -18,10 +18,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
-import statistics
 import time
 
-from benchmarks.__main__ import Result
+from benchmarks.__main__ import Result, median_ms
 from benchmarks.database import use_postgres
 
 EPISODES = 1_000_000
@@ -154,16 +153,6 @@ def _load(source) -> float:
     return time.perf_counter() - started
 
 
-def _median_ms(function, repeats: int = REPEATS) -> float:
-    function()  # warm up
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
 def _compare(stats, rows) -> int:
     """Every (municipality, week) of the SQL answer equals the selector's; weeks the SQL leaves out
     (no events) have no flows and the census of the week before. Returns the cells compared."""
@@ -240,8 +229,8 @@ def run() -> dict[str, Result]:
             return cursor.fetchall()
 
     compared = _compare(selector(), sql())
-    selector_ms = _median_ms(selector)
-    sql_ms = _median_ms(sql)
+    selector_ms = median_ms(selector, REPEATS)
+    sql_ms = median_ms(sql, REPEATS)
 
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS.append("testserver")
@@ -255,7 +244,7 @@ def run() -> dict[str, Result]:
         assert response.status_code == 200, response.status_code
         return response
 
-    page_ms = _median_ms(page, 5)
+    page_ms = median_ms(page, 5)
     with CaptureQueriesContext(connection) as queries:
         page()
     print(

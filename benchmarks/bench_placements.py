@@ -17,6 +17,7 @@ import time
 import dj_database_url
 
 from benchmarks.__main__ import Result
+from benchmarks.database import recreate_database
 
 FREE = 10
 CALLS = 200
@@ -24,16 +25,6 @@ SERVERS = 2
 THREADS = 8
 KEYS = 10
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/samverkan_bench_placements"
-
-
-def _prepare_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _use_database(url: str) -> None:
@@ -54,7 +45,7 @@ def run() -> dict[str, Result]:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_DEBUG"] = "1"
-    _prepare_database(url)
+    recreate_database(url)
     _use_database(url)
     from django.core.management import call_command
     from django.db import connection

@@ -1,8 +1,19 @@
-"""The PostgreSQL database a benchmark runs in, shared by the flow benchmarks."""
+"""The PostgreSQL databases the benchmarks run in."""
 
 from __future__ import annotations
 
 import os
+
+
+def recreate_database(url: str) -> None:
+    """Drop the database at `url` (whoever is still connected) and create it empty."""
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def use_postgres(default_name: str) -> str:

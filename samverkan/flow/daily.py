@@ -129,7 +129,7 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
     ):
         target = figures(code, day)
         target[first:] = values
-        target[days_ready] = _days(target[days_ready])
+        target[days_ready] = whole_days(target[days_ready])
     batch = []
     for (code, day), values in days.items():
         batch.append(DailyFlow(municipality_id=code, day=day, **dict(zip(FLOW_FIELDS, values, strict=True))))
@@ -139,7 +139,8 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
     DailyFlow.objects.bulk_create(batch)
 
 
-def _days(value) -> int:
+def whole_days(value) -> int:
+    """A sum of days ready as the database gives it (a timedelta, or days as a number), in days."""
     if value is None:
         return 0
     if isinstance(value, datetime.timedelta):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 
 from samverkan.audit.services import access_log_record
-from samverkan.capacity.schedule import LOCAL
 from samverkan.flow import statistics as flow_statistics
 from samverkan.flow.models import ColumnLayout, Episode, ImportRun
 from samverkan.organisations import policy
@@ -69,9 +68,11 @@ def episode_list(
     if filters.hospital_unit:
         episodes = episodes.filter(hospital_unit_id=filters.hospital_unit)
     if filters.admitted_from:
-        episodes = episodes.filter(admitted_at__gte=_local_midnight(filters.admitted_from))
+        episodes = episodes.filter(admitted_at__gte=flow_statistics.local_midnight(filters.admitted_from))
     if filters.admitted_to:
-        episodes = episodes.filter(admitted_at__lt=_local_midnight(filters.admitted_to + datetime.timedelta(days=1)))
+        episodes = episodes.filter(
+            admitted_at__lt=flow_statistics.local_midnight(filters.admitted_to + datetime.timedelta(days=1))
+        )
     if filters.status == EpisodeStatus.IN_HOSPITAL:
         episodes = episodes.filter(discharged_at__isnull=True)
     elif filters.status == EpisodeStatus.WAITING:
@@ -104,10 +105,6 @@ def waiting_for_discharge(principal) -> dict[str, int]:
         .annotate(count=Count("id"))
     )
     return {row["home_municipality_id"]: row["count"] for row in rows}
-
-
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(0), tzinfo=LOCAL)
 
 
 def statistics(

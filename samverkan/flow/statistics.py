@@ -319,25 +319,16 @@ def _fill(episodes, since, until, granularity: str, grace_days: int, cell) -> di
     """Four aggregate queries (admissions, ready notices, discharges, each by
     municipality and bucket, and the census at the start by municipality). Fills the buckets through
     `cell(code, bucket start)` and returns the census at the start per municipality."""
-    admissions = (
-        episodes.filter(admitted_at__gte=since, admitted_at__lt=until)
-        .values("home_municipality_id", bucket=_bucket("admitted_at", granularity))
-        .annotate(n=Count("id"))
-        .values_list("home_municipality_id", "bucket", "n")
-    )
-    for code, day, n in admissions:
-        if (target := cell(code, day)) is not None:
-            target.admissions = n
-
-    notices = (
-        episodes.filter(ready_at__gte=since, ready_at__lt=until)
-        .values("home_municipality_id", bucket=_bucket("ready_at", granularity))
-        .annotate(n=Count("id"))
-        .values_list("home_municipality_id", "bucket", "n")
-    )
-    for code, day, n in notices:
-        if (target := cell(code, day)) is not None:
-            target.ready_notices = n
+    for name, column in (("admissions", "admitted_at"), ("ready_notices", "ready_at")):
+        counted = (
+            episodes.filter(**{f"{column}__gte": since, f"{column}__lt": until})
+            .values("home_municipality_id", bucket=_bucket(column, granularity))
+            .annotate(n=Count("id"))
+            .values_list("home_municipality_id", "bucket", "n")
+        )
+        for code, day, n in counted:
+            if (target := cell(code, day)) is not None:
+                setattr(target, name, n)
 
     waited = ExpressionWrapper(
         TruncDate("discharged_at", tzinfo=LOCAL) - TruncDate("ready_at", tzinfo=LOCAL), output_field=DurationField()
@@ -364,10 +355,10 @@ def _fill(episodes, since, until, granularity: str, grace_days: int, cell) -> di
             continue
         target.discharges = row["discharges"]
         target.discharged_ready = row["discharged_ready"]
-        target.days_ready = _days(row["days_ready"])
+        target.days_ready = daily.whole_days(row["days_ready"])
         target.same_day = row["same_day"]
         target.within_grace = row["within_grace"]
-        target.days_beyond_grace = _days(row["days_beyond_grace"])
+        target.days_beyond_grace = daily.whole_days(row["days_beyond_grace"])
         target.destinations = {d: row[f"dest_{d}"] for d in DESTINATIONS}
 
     in_hospital_at_start = Q(admitted_at__lt=since) & (Q(discharged_at__isnull=True) | Q(discharged_at__gte=since))
@@ -436,14 +427,6 @@ def _fill_daily(codes: list[str], start, end, granularity: str, grace_days: int,
         }
         for row in before
     }
-
-
-def _days(value) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, datetime.timedelta):
-        return value.days
-    return int(value)
 
 
 def _buckets(
