@@ -42,7 +42,7 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _actor_fields(actor) -> dict[str, Any]:
+def actor_fields(actor) -> dict[str, Any]:
     from samverkan.accounts.models import ApiKey
 
     if isinstance(actor, ApiKey):
@@ -66,7 +66,7 @@ def audit_record(
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(f"audit_record({event_type!r}) must run inside transaction.atomic().")
     return AuditEvent.objects.create(
-        **_actor_fields(actor),
+        **actor_fields(actor),
         organisation=organisation,
         event_type=event_type,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -81,7 +81,7 @@ def access_log_record(*, actor, resource: str, reason: str, object_ids=(), organ
     """Record a read of episode-level data (patient-data law requires who, what, when and why)."""
     with transaction.atomic():
         return AccessLogEntry.objects.create(
-            **_actor_fields(actor),
+            **actor_fields(actor),
             organisation=organisation,
             resource=resource,
             object_ids=[str(i) for i in object_ids],

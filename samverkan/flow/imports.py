@@ -21,7 +21,6 @@ import datetime
 import io
 import itertools
 import operator
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -45,7 +44,7 @@ from samverkan.flow.models import (
     Source,
     UnitMapping,
 )
-from samverkan.flow.pseudonyms import InvalidPersonnummer, pseudonym
+from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, pseudonym
 from samverkan.organisations.models import Municipality, Organisation, OrganisationKind
 
 CANONICAL_COLUMNS = [
@@ -96,14 +95,9 @@ class FileRejected(Exception):
         self.errors = errors
 
 
-# Anything shaped like a personnummer, in a value an error message quotes (e.g. a number in the
-# wrong column): never stored or shown.
-_PERSONNUMMER_LIKE = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
-
-
 def error(row: int | None, column: str | None, message: str, *, kind: str = "row") -> dict:
     """An error at a row and column, or (kind "entry") at a FHIR bundle entry and element path."""
-    found = {"row": row, "column": column, "message": _PERSONNUMMER_LIKE.sub("…", message)}
+    found = {"row": row, "column": column, "message": PERSONNUMMER_LIKE.sub("…", message)}
     if kind != "row":
         found["kind"] = kind
     return found
@@ -333,7 +327,7 @@ def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
         raise FileRejected([error(None, None, _("The file has a header but no rows."))])
 
 
-def _cell_text(value) -> str:
+def cell_text(value) -> str:
     """An Excel cell as the text the CSV would hold (times in ISO 8601, whole numbers without .0)."""
     if value is None:
         return ""
@@ -375,13 +369,13 @@ def read_xlsx(
     first = next(rows, None)
     if first is None:
         raise FileRejected([error(None, None, _("The sheet is empty."))])
-    header = [_cell_text(c).lower() for c in first]
+    header = [cell_text(c).lower() for c in first]
     while header and not header[-1]:
         header.pop()
     header = _apply_layout(header, layout)
     width = len(header)
     yield from _data_rows(
-        header, ([_cell_text(c) for c in row[:width]] + [""] * (width - len(row[:width])) for row in rows)
+        header, ([cell_text(c) for c in row[:width]] + [""] * (width - len(row[:width])) for row in rows)
     )
 
 
@@ -661,7 +655,7 @@ def import_rows(
     errors: list[dict] = []
     total_errors = 0
     entry_paths: dict[int, str] = {}  # FHIR: the element path of each entry's source id
-    region = _region_of(source)
+    region = region_of(source)
     with transaction.atomic():
         stage = (_PostgresStage if connection.vendor == "postgresql" else _BatchStage)(run, source, by, region, now)
         batch: list[tuple[int, str, dict | None]] = []
@@ -872,12 +866,12 @@ class _PostgresStage(_Touches):
     fields = list(_STAGING_TYPES)
 
     def __init__(self, run: ImportRun, source: Source, by, region, now):
-        from samverkan.audit.services import _actor_fields
+        from samverkan.audit.services import actor_fields
         from samverkan.requestcontext import current_request_id
 
         self.run, self.source, self.now = run, source, now
         self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import
-        actor = _actor_fields(by)
+        actor = actor_fields(by)
         self.audit_values = {
             "actor": actor["actor"].pk if actor["actor"] is not None else None,
             "label": actor["actor_label"],
@@ -1005,7 +999,7 @@ class _PostgresStage(_Touches):
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
 
 
-def _region_of(source: Source) -> Organisation | None:
+def region_of(source: Source) -> Organisation | None:
     return Organisation.objects.filter(county_id=source.county_id, kind=OrganisationKind.REGION).first()
 
 

@@ -10,6 +10,9 @@ import re
 from django.conf import settings
 
 _SHAPE = re.compile(r"^(\d{2})?(\d{6})[-+]?(\d{4})$")
+# Anything shaped like a personnummer inside a text (an error message, a free-text note): to be
+# masked or refused, never stored or shown.
+PERSONNUMMER_LIKE = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
 
 
 class InvalidPersonnummer(ValueError):

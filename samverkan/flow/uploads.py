@@ -145,7 +145,7 @@ def preview(data: bytes | BinaryIO, file_format: str, options: dict, *, rows: in
     masked_columns = {i for i, name in enumerate(header) if _IDENTITY_NAME.search(name)}
     masked = [
         [
-            MASK if i in masked_columns or imports._PERSONNUMMER_LIKE.search(value) else value
+            MASK if i in masked_columns or imports.PERSONNUMMER_LIKE.search(value) else value
             for i, value in enumerate(line)
         ]
         for line in lines
@@ -196,14 +196,14 @@ def _xlsx_lines(data: bytes | BinaryIO, sheet: str | None, count: int):
     first = next(cells, None)
     if first is None:
         raise imports.FileRejected([imports.error(None, None, _("The sheet is empty."))])
-    header = [imports._cell_text(c).lower() for c in first]
+    header = [imports.cell_text(c).lower() for c in first]
     while header and not header[-1]:
         header.pop()
     lines = []
     for values in cells:
         if len(lines) >= count:
             break
-        texts = [imports._cell_text(c) for c in values]
+        texts = [imports.cell_text(c) for c in values]
         if any(texts):
             lines.append(_fit(texts, len(header)))
     return header, lines
@@ -221,7 +221,7 @@ def is_canonical(header: list[str]) -> bool:
 def holds_identity_numbers(header: list[str]) -> bool:
     """Whether a "header" holds something shaped like a personnummer: a file without a header
     row, whose first row must not become column names that are shown and saved."""
-    return any(imports._PERSONNUMMER_LIKE.search(column) for column in header)
+    return any(imports.PERSONNUMMER_LIKE.search(column) for column in header)
 
 
 def header_key(header: list[str]) -> str:
@@ -259,7 +259,7 @@ def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], b
             actor=by,
             event_type="flow.column_layout_saved",
             obj=layout,
-            organisation=imports._region_of(source),
+            organisation=imports.region_of(source),
             before=before,
             after={"source": source.name, "header": header, "mapping": mapping},
         )

@@ -8,7 +8,6 @@ free places inside that lock."""
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +20,7 @@ from samverkan.accounts.models import User
 from samverkan.accounts.services import notify
 from samverkan.audit.services import audit_record, snapshot
 from samverkan.capacity.models import UnitCapacity
+from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, OrganisationKind, Role, Unit
 from samverkan.placements import states
@@ -36,8 +36,6 @@ from samverkan.placements.models import (
 )
 
 S = RequestStatus
-# Ten or twelve digits, optionally with a separator: looks like a personal identity number.
-_PERSONNUMMER_LIKE = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
 
 
 class Conflict(Exception):
@@ -126,7 +124,7 @@ def _lock(request: PlaceRequest) -> PlaceRequest:
 
 def _check_note(note: str, field: str = "note") -> None:
     """Free text must not identify a patient: refuse anything that looks like a personnummer."""
-    if _PERSONNUMMER_LIKE.search(note or ""):
+    if PERSONNUMMER_LIKE.search(note or ""):
         raise ValidationError(
             {field: [_("The text looks like it contains a personal identity number. Leave patient identity out.")]}
         )
