@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from samverkan import tables
 from samverkan.capacity.schedule import LOCAL
 from samverkan.capacity.selectors import Overview
 
@@ -76,22 +73,8 @@ def _rows(overview: Overview) -> list[list]:
 
 
 def overview_csv(overview: Overview) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_header())
-    for row in _rows(overview):
-        writer.writerow(["" if v is None else v for v in row])
-    return buffer.getvalue()
+    return tables.csv_text(_header(), _rows(overview))
 
 
 def overview_xlsx(overview: Overview) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Capacity")[:31]
-    sheet.append(_header())
-    for row in _rows(overview):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return tables.xlsx_bytes([tables.Sheet(_header(), _rows(overview), title=_("Capacity"), frozen="A2")])

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from samverkan import tables
 from samverkan.capacity import exports, selectors, services, tasks
 from samverkan.capacity.forms import PlannedChangeForm, QuickReportForm, ScheduleForm
 from samverkan.capacity.models import BedCategory, CapacityReport, PlannedChange
@@ -69,14 +70,8 @@ def overview_export(request: HttpRequest, fmt: str) -> HttpResponse:
     stamp = timezone.localtime(data.generated_at).strftime("%Y%m%d-%H%M")
     name = f"kapacitet-{data.county.code}-{stamp}"
     if fmt == "csv":
-        response = HttpResponse(exports.overview_csv(data), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    response = HttpResponse(
-        exports.overview_xlsx(data), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+        return tables.download(exports.overview_csv(data), f"{name}.csv")
+    return tables.download(exports.overview_xlsx(data), f"{name}.xlsx")
 
 
 def _unit_or_404(request: HttpRequest, unit_id: int) -> Unit:

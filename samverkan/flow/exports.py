@@ -3,12 +3,9 @@ the same way for those without an exact-count role."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from samverkan import tables
 from samverkan.flow.statistics import Area, Statistics, cells, columns
 
 
@@ -38,27 +35,15 @@ def series_rows(stats: Statistics, area: Area, exact: bool) -> list[list]:
 
 def statistics_csv(stats: Statistics, area: Area, *, exact: bool) -> str:
     """The municipalities and the county total over the whole period, then `area` per bucket."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_header(stats))
-    for row in municipality_rows(stats, exact) + series_rows(stats, area, exact):
-        writer.writerow(["" if v is None else v for v in row])
-    return buffer.getvalue()
+    return tables.csv_text(_header(stats), municipality_rows(stats, exact) + series_rows(stats, area, exact))
 
 
 def statistics_xlsx(stats: Statistics, area: Area, *, exact: bool) -> bytes:
     """Two sheets: the municipalities with the county total, and `area` per bucket."""
-    workbook = Workbook()
-    sheets = [
-        (workbook.active, _("Municipalities"), municipality_rows(stats, exact)),
-        (workbook.create_sheet(), _("Over time"), series_rows(stats, area, exact)),
-    ]
-    for sheet, title, rows in sheets:
-        sheet.title = title[:31]
-        sheet.append(_header(stats))
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "C2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    header = _header(stats)
+    return tables.xlsx_bytes(
+        [
+            tables.Sheet(header, municipality_rows(stats, exact), title=_("Municipalities"), frozen="C2"),
+            tables.Sheet(header, series_rows(stats, area, exact), title=_("Over time"), frozen="C2"),
+        ]
+    )

@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from samverkan import tables
 from samverkan.charts import Series, line_chart
 from samverkan.flow import exports, imports, selectors, tasks, uploads
 from samverkan.flow import statistics as flow_statistics
@@ -381,14 +382,5 @@ def statistics_export(request: HttpRequest, fmt: str) -> HttpResponse:
     exact = selectors.shows_exact_counts(request.user)
     name = f"flode-{county}-{stats.start:%Y%m%d}-{stats.end:%Y%m%d}-{stats.granularity}"
     if fmt == "csv":
-        response = HttpResponse(
-            exports.statistics_csv(stats, area, exact=exact), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    response = HttpResponse(
-        exports.statistics_xlsx(stats, area, exact=exact),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+        return tables.download(exports.statistics_csv(stats, area, exact=exact), f"{name}.csv")
+    return tables.download(exports.statistics_xlsx(stats, area, exact=exact), f"{name}.xlsx")

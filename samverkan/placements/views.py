@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
+from samverkan import tables
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Organisation
 from samverkan.placements import escalation, selectors, services, states
@@ -307,27 +305,11 @@ def settlement(request: HttpRequest) -> HttpResponse:
         _("Place-days"),
         _("Amount (SEK)"),
     ]
+    name = f"avrakning-{county}-{year}-{month:02d}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(_statement_rows(statements))
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="avrakning-{county}-{year}-{month:02d}.csv"'
-        return response
+        return tables.download(tables.csv_text(header, _statement_rows(statements)), f"{name}.csv")
     if fmt == "xlsx":
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.append(header)
-        for row in _statement_rows(statements):
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="avrakning-{county}-{year}-{month:02d}.xlsx"'
-        return response
+        return tables.download(tables.xlsx_bytes([tables.Sheet(header, _statement_rows(statements))]), f"{name}.xlsx")
     return render(
         request,
         "placements/settlement.html",
