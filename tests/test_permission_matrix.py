@@ -14,11 +14,12 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLResolver
 
 from samverkan.accounts import services as account_services
+from samverkan.accounts.models import ApiKey, ApiKeyRole
 from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import PlannedChange
 from samverkan.flow import uploads
 from samverkan.flow.models import ColumnLayout, ImportRun, ImportStatus, Source
-from samverkan.organisations.models import Organisation, Unit
+from samverkan.organisations.models import Organisation, OrganisationKind, Unit
 from samverkan.placements import services as placement_services
 from samverkan.testing import PERSONAS, World, login
 
@@ -400,6 +401,37 @@ def test_route_answers_each_persona_as_the_policy_says(client, world, route, per
     assert response.status_code == expected, f"{persona} {rule.method.upper()} {url} ({which})"
     if response.status_code == 302 and persona == ANONYMOUS and rule.anonymous == 302 and ANONYMOUS not in rule.allowed:
         assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# API-key creation: every persona × a key role × an organisation of each kind (issue 17). A key is
+# made only with a role that fits the organisation's kind and that its creator holds in that very
+# organisation; an administrator may give any fitting role. Written out here, not read from the policy.
+KEY_ROLE_FITTING = {"region": "region_coordinator", "municipality": "municipal_coordinator"}  # providers: none
+KEY_ORGANISATIONS = ["R20", "2080", "2084", "R18", "P-matrix"]
+
+
+def _key_made(persona: str, organisation: Organisation, role: str) -> bool:
+    if persona == "admin":
+        return KEY_ROLE_FITTING.get(organisation.kind) == role
+    if persona not in KEY_MANAGERS:
+        return False
+    _org, held, _unit = PERSONAS[persona]
+    return OWN_ORGANISATION[persona] == organisation.code and held == role
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ApiKeyRole.values)
+@pytest.mark.parametrize("code", KEY_ORGANISATIONS)
+@pytest.mark.parametrize("persona", ALL_PERSONAS)
+def test_api_key_creation_per_role_and_organisation_kind(client, world, persona, code, role):
+    organisation = Organisation.objects.filter(code=code).first() or Organisation.objects.create(
+        code=code, name="Matrix vård", kind=OrganisationKind.PROVIDER, county_id="20"
+    )
+    login(client, world.users.get(persona))
+    response = client.post(reverse("accounts:api_keys"), {"organisation": organisation.pk, "name": "m", "role": role})
+    made = ApiKey.objects.filter(organisation=organisation, name="m", role=role).exists()
+    expected = {ANONYMOUS: 302}.get(persona, 200 if persona in KEY_MANAGERS else 403)
+    assert (response.status_code, made) == (expected, _key_made(persona, organisation, role))
 
 
 # Audit rows are never added by hand; API keys are created by command or on the API-key page.
