@@ -263,6 +263,22 @@ def can_report_for_unit(principal, unit) -> bool:
     return False
 
 
+def gives_the_places(principal, *, unit_ids: Iterable[int], organisation_ids: Iterable[int]) -> bool:
+    """Is the principal on the side that gives the places of a placement once an offer is accepted:
+    staff of one of the accepted offers' units, or a municipal coordinator of an organisation that
+    owns one (or an administrator)? Together with the requesting side, only they mark the patients'
+    arrival and the end of the stay; the county's other municipalities are bystanders."""
+    scope = scope_of(principal)
+    if scope.is_admin:
+        return True
+    units, organisations = set(unit_ids), set(organisation_ids)
+    return any(
+        (grant.role == Role.UNIT_STAFF and grant.unit_id in units)
+        or (grant.role == Role.MUNICIPAL_COORDINATOR and grant.organisation_id in organisations)
+        for grant in scope.grants
+    )
+
+
 def reportable_unit_ids(principal) -> frozenset[int] | None:
     """Units the principal may report for as a filter: None means every unit (an administrator)."""
     from samverkan.organisations.models import Unit
