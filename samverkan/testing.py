@@ -2,7 +2,8 @@
 
 The personas follow STYLE.md: a region coordinator in Dalarna, municipal coordinators of Falun
 and Avesta, unit staff at Falun's short-term unit Lunden, a forum secretary, a viewer, an
-administrator, and an outsider: the region coordinator of Örebro county."""
+administrator, and an outsider: the region coordinator of Örebro county. Ludvika's coordinator
+is the bystander of Dalarna's requests between the others."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class World:
     region: Organisation
     falun: Organisation
     avesta: Organisation
+    ludvika: Organisation
     orebro_region: Organisation
     lunden: Unit
     avesta_unit: Unit
@@ -61,6 +63,7 @@ PERSONAS: dict[str, tuple[str, str, str | None]] = {
     "region_coordinator": ("region", Role.REGION_COORDINATOR, None),
     "falun_coordinator": ("falun", Role.MUNICIPAL_COORDINATOR, None),
     "avesta_coordinator": ("avesta", Role.MUNICIPAL_COORDINATOR, None),
+    "ludvika_coordinator": ("ludvika", Role.MUNICIPAL_COORDINATOR, None),
     "lunden_staff": ("falun", Role.UNIT_STAFF, "lunden"),
     "forum_secretary": ("region", Role.FORUM_SECRETARY, None),
     "viewer": ("region", Role.VIEWER, None),
@@ -79,6 +82,7 @@ def build_world() -> World:
     region = Organisation.objects.get(code="R20")
     falun = Organisation.objects.get(code="2080")
     avesta = Organisation.objects.get(code="2084")
+    ludvika = Organisation.objects.get(code="2085")
     orebro_region = Organisation.objects.get(code="R18")
 
     def unit(code: str, name: str, kind: str, organisation: Organisation, municipality: str) -> Unit:
@@ -91,6 +95,7 @@ def build_world() -> World:
         region=region,
         falun=falun,
         avesta=avesta,
+        ludvika=ludvika,
         orebro_region=orebro_region,
         lunden=unit("t-lunden", "Lunden korttidsboende", UnitKind.SHORT_TERM, falun, "2080"),
         avesta_unit=unit("t-avesta", "Avesta korttidsboende", UnitKind.SHORT_TERM, avesta, "2084"),

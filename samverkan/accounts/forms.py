@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import ApiKeyRole
+from samverkan.organisations import policy
 
 
 class LoginForm(forms.Form):
@@ -35,8 +36,14 @@ class TokenForm(forms.Form):
 class ApiKeyForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
     name = forms.CharField(label=_("Label"), max_length=100, help_text=_("Which system uses the key."))
-    role = forms.ChoiceField(label=_("Acts as"), choices=ApiKeyRole.choices)
+    role = forms.ChoiceField(
+        label=_("Acts as"),
+        help_text=_("A role you hold in the organisation yourself, and one its kind can hold."),
+    )
 
-    def __init__(self, *args, organisations, **kwargs):
+    def __init__(self, *args, organisations, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        # Only the roles a key of one of these organisations may act with, made by this user.
+        offered = set().union(*(policy.api_key_roles(user, organisation) for organisation in organisations))
+        self.fields["role"].choices = [(value, label) for value, label in ApiKeyRole.choices if value in offered]

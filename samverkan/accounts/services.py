@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from samverkan.accounts.models import ApiKey, ApiKeyRole, User
+from samverkan.accounts.models import ApiKey, User
 from samverkan.audit.services import audit_record, snapshot
+from samverkan.organisations import policy
 
 API_KEY_PREFIX = "sv"
 
@@ -21,9 +22,10 @@ def hash_api_key(raw_key: str) -> str:
 
 
 def api_key_create(*, organisation, name: str, role: str, by_user: User | None) -> tuple[ApiKey, str]:
-    """Create a key for `organisation` and return it with its raw value, which is never stored."""
-    if role not in ApiKeyRole.values:
-        raise ValueError(f"An API key acts as one of {', '.join(ApiKeyRole.values)}.")
+    """Create a key for `organisation` and return it with its raw value, which is never stored.
+    The role must fit the organisation's kind and be one `by_user` holds there (any fitting role
+    for an administrator, or for the system when `by_user` is None); ValidationError on `role` if not."""
+    policy.require_api_key_role(by_user if by_user is not None else policy.SYSTEM, organisation, role)
     prefix = secrets.token_hex(4)
     raw_key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():

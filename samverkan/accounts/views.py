@@ -10,6 +10,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -145,7 +146,8 @@ def _key_organisations(user) -> object:
 @login_required
 def api_keys_view(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "accounts.manage_api_keys")
-    form = ApiKeyForm(request.POST or None, organisations=_key_organisations(request.user))
+    organisations = _key_organisations(request.user)
+    form = ApiKeyForm(request.POST or None, organisations=organisations, user=request.user)
     new_key = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,10 +157,10 @@ def api_keys_view(request: HttpRequest) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 by_user=request.user,
             )
-        except ValueError as error:
-            form.add_error("role", str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            form = ApiKeyForm(organisations=_key_organisations(request.user))
+            form = ApiKeyForm(organisations=organisations, user=request.user)
     keys = ApiKey.objects.visible_to(request.user).select_related("organisation", "created_by")
     return render(request, "accounts/api_keys.html", {"form": form, "keys": keys, "new_key": new_key})
 

@@ -219,3 +219,19 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.organisation}"
+
+    def save(self, *args, **kwargs) -> None:
+        # However a membership is written (services, admin pages, fixtures), its role fits its
+        # organisation's kind; the policy ignores any that does not (README, "Authorisation").
+        self._require_role_fits()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.organisation_id is not None and self.role:
+            self._require_role_fits()
+
+    def _require_role_fits(self) -> None:
+        from samverkan.organisations import policy
+
+        policy.require_role_fits(self.organisation, self.role)

@@ -2,7 +2,9 @@
 
 Everything a user (or an API key acting for an organisation) may do follows from their
 memberships. Views and API handlers ask this module; querysets narrow themselves with
-`visible_to(principal)`, which calls `scope_of` here.
+`visible_to(principal)`, which calls `scope_of` here. A membership or key counts only with a role
+its organisation's kind can hold (`ROLES_BY_KIND`), and a key never acts with a role its creator
+does not hold in that organisation (`api_key_roles`).
 """
 
 from __future__ import annotations
@@ -11,9 +13,23 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
-from samverkan.organisations.models import Role
+from samverkan.organisations.models import OrganisationKind, Role
+
+# Which roles an organisation of each kind can hold: a municipality holds no region role, a
+# region no municipal one, a private provider neither. A grant whose role does not fit its
+# organisation's kind gives no rights, whatever the database holds.
+ROLES_BY_KIND: dict[str, frozenset[str]] = {
+    OrganisationKind.REGION: frozenset(
+        {Role.ADMIN, Role.REGION_COORDINATOR, Role.UNIT_STAFF, Role.FORUM_SECRETARY, Role.VIEWER}
+    ),
+    OrganisationKind.MUNICIPALITY: frozenset(
+        {Role.MUNICIPAL_COORDINATOR, Role.UNIT_STAFF, Role.FORUM_SECRETARY, Role.VIEWER}
+    ),
+    OrganisationKind.PROVIDER: frozenset({Role.UNIT_STAFF, Role.VIEWER}),
+}
 
 # Roles that must log in with a second factor.
 SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
@@ -104,15 +120,41 @@ class SystemPrincipal:
 SYSTEM = SystemPrincipal()
 
 
-def _grant_from_membership(membership) -> Grant:
-    organisation = membership.organisation
-    return Grant(
-        organisation_id=organisation.id,
-        organisation_kind=organisation.kind,
-        county_code=organisation.county_id,
-        municipality_code=organisation.municipality_id,
-        role=membership.role,
-        unit_id=membership.unit_id,
+def role_fits(kind: str, role: str) -> bool:
+    """Can an organisation of this kind hold this role?"""
+    return role in ROLES_BY_KIND.get(kind, frozenset())
+
+
+def require_role_fits(organisation, role: str) -> None:
+    """Raise ValidationError (on `role`) unless `organisation`'s kind can hold `role`."""
+    if not role_fits(organisation.kind, role):
+        raise ValidationError(
+            {
+                "role": [
+                    _("%(organisation)s is of the kind %(kind)s, which cannot hold the role %(role)s.")
+                    % {
+                        "organisation": organisation.name,
+                        "kind": OrganisationKind(organisation.kind).label.lower(),
+                        "role": Role(role).label.lower(),
+                    }
+                ]
+            }
+        )
+
+
+def _grants(holdings) -> tuple[Grant, ...]:
+    """Grants for (organisation, role, unit id) triples; a role the organisation's kind cannot hold gives none."""
+    return tuple(
+        Grant(
+            organisation_id=organisation.id,
+            organisation_kind=organisation.kind,
+            county_code=organisation.county_id,
+            municipality_code=organisation.municipality_id,
+            role=role,
+            unit_id=unit_id,
+        )
+        for organisation, role, unit_id in holdings
+        if role_fits(organisation.kind, role)
     )
 
 
@@ -136,21 +178,14 @@ def _compute_scope(principal) -> Scope:
     if isinstance(principal, ApiKey):
         if not principal.is_usable:
             return ANONYMOUS
-        organisation = principal.organisation
-        grant = Grant(
-            organisation_id=organisation.id,
-            organisation_kind=organisation.kind,
-            county_code=organisation.county_id,
-            municipality_code=organisation.municipality_id,
-            role=principal.role,
-        )
-        return Scope(user_id=None, grants=(grant,), api_key_id=principal.id)
+        grants = _grants([(principal.organisation, principal.role, None)])
+        return Scope(user_id=None, grants=grants, api_key_id=principal.id)
     if not getattr(principal, "is_authenticated", False) or not principal.is_active:
         return ANONYMOUS
     memberships = Membership.objects.filter(user_id=principal.pk, organisation__is_active=True).select_related(
         "organisation"
     )
-    grants = tuple(_grant_from_membership(m) for m in memberships)
+    grants = _grants((m.organisation, m.role, m.unit_id) for m in memberships)
     return Scope(user_id=principal.pk, grants=grants, superuser=principal.is_superuser)
 
 
@@ -228,6 +263,22 @@ def can_report_for_unit(principal, unit) -> bool:
     return False
 
 
+def gives_the_places(principal, *, unit_ids: Iterable[int], organisation_ids: Iterable[int]) -> bool:
+    """Is the principal on the side that gives the places of a placement once an offer is accepted:
+    staff of one of the accepted offers' units, or a municipal coordinator of an organisation that
+    owns one (or an administrator)? Together with the requesting side, only they mark the patients'
+    arrival and the end of the stay; the county's other municipalities are bystanders."""
+    scope = scope_of(principal)
+    if scope.is_admin:
+        return True
+    units, organisations = set(unit_ids), set(organisation_ids)
+    return any(
+        (grant.role == Role.UNIT_STAFF and grant.unit_id in units)
+        or (grant.role == Role.MUNICIPAL_COORDINATOR and grant.organisation_id in organisations)
+        for grant in scope.grants
+    )
+
+
 def reportable_unit_ids(principal) -> frozenset[int] | None:
     """Units the principal may report for as a filter: None means every unit (an administrator)."""
     from samverkan.organisations.models import Unit
@@ -240,3 +291,36 @@ def reportable_unit_ids(principal) -> frozenset[int] | None:
     if organisations:
         units |= set(Unit.objects.filter(organisation_id__in=organisations).values_list("pk", flat=True))
     return frozenset(units)
+
+
+def api_key_roles(principal, organisation) -> frozenset[str]:
+    """The roles a key for `organisation` made by `principal` may act with: key roles that the
+    organisation's kind can hold and, unless the principal is an administrator (or the system),
+    that the principal holds in that very organisation with the right to manage its keys. So no
+    key carries more rights than its creator."""
+    from samverkan.accounts.models import ApiKeyRole
+
+    fitting = ROLES_BY_KIND.get(organisation.kind, frozenset()) & frozenset(ApiKeyRole.values)
+    scope = scope_of(principal)
+    if scope.is_admin:
+        return fitting
+    managing = PERMISSIONS["accounts.manage_api_keys"]
+    return fitting & {g.role for g in scope.grants if g.organisation_id == organisation.id and g.role in managing}
+
+
+def require_api_key_role(principal, organisation, role: str) -> None:
+    """Raise ValidationError (on `role`) unless `principal` may make a key for `organisation` acting as `role`."""
+    from samverkan.accounts.models import ApiKeyRole
+
+    if role not in ApiKeyRole.values:
+        raise ValidationError({"role": [_("A key acts as region or municipal coordinator.")]})
+    require_role_fits(organisation, role)
+    if role not in api_key_roles(principal, organisation):
+        raise ValidationError(
+            {
+                "role": [
+                    _("A key for %(organisation)s can act only with a role you hold there yourself.")
+                    % {"organisation": organisation.name}
+                ]
+            }
+        )

@@ -96,16 +96,31 @@ def _requester_users(request: PlaceRequest) -> list[User]:
     return list(users.distinct())
 
 
+def _unit_people(unit_ids, organisation_ids) -> list[User]:
+    """The staff of these units and the municipal coordinators of these organisations."""
+    staff = User.objects.filter(memberships__unit_id__in=unit_ids, is_active=True)
+    return list({*staff, *_coordinators_of(organisation_ids)})
+
+
 def _receiver_users(request: PlaceRequest) -> list[User]:
     if request.to_unit_id:
-        staff = User.objects.filter(memberships__unit_id=request.to_unit_id, is_active=True)
-        return list({*staff, *_coordinators_of([request.to_unit.organisation_id])})
+        return _unit_people([request.to_unit_id], [request.to_unit.organisation_id])
     if request.to_municipality_id:
         return _coordinators_of([request.to_municipality_id])
     others = Organisation.objects.filter(county_id=request.county_id, kind=OrganisationKind.MUNICIPALITY).exclude(
         pk=request.from_organisation_id
     )
     return _coordinators_of(others.values_list("pk", flat=True))
+
+
+def _provider_users(request: PlaceRequest) -> list[User]:
+    units = states.providing_units(request)
+    return _unit_people([unit for unit, _ in units], [organisation for _, organisation in units])
+
+
+def _side_users(request: PlaceRequest, side: str) -> list[User]:
+    users = {states.REQUESTER: _requester_users, states.RECEIVER: _receiver_users, states.PROVIDER: _provider_users}
+    return users[side](request)
 
 
 def _url(request: PlaceRequest) -> str:
@@ -261,9 +276,8 @@ def _transition(request: PlaceRequest, action: str, by, *, text: str = "", notif
         after={"status": request.status, **({"text": text} if text else {})},
     )
     if notify_side:
-        users = _requester_users(request) if notify_side == states.REQUESTER else _receiver_users(request)
         notify(
-            users=users,
+            users=_side_users(request, notify_side),
             text=_("Request #%(id)d from %(org)s: %(status)s.")
             % {"id": request.pk, "org": request.from_organisation.name, "status": request.get_status_display().lower()},
             url=_url(request),
@@ -398,10 +412,7 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
             after={"unit": offer.unit_id, "places": offer.places, "reserved_after": state.reserved},
         )
         notify(
-            users=[
-                *User.objects.filter(memberships__unit_id=offer.unit_id, is_active=True),
-                *_coordinators_of([offer.unit.organisation_id]),
-            ],
+            users=_unit_people([offer.unit_id], [offer.unit.organisation_id]),
             text=ngettext(
                 "Request #%(id)d: %(org)s accepted %(n)d place at %(unit)s.",
                 "Request #%(id)d: %(org)s accepted %(n)d places at %(unit)s.",
@@ -464,7 +475,7 @@ def request_arrive(*, request: PlaceRequest, by, on: datetime.date | None = None
             request,
             "arrive",
             by,
-            notify_side=states.RECEIVER if states.REQUESTER in states.sides_of(by, request) else states.REQUESTER,
+            notify_side=states.PROVIDER if states.REQUESTER in states.sides_of(by, request) else states.REQUESTER,
         )
     return request
 
@@ -482,7 +493,7 @@ def request_end(*, request: PlaceRequest, by, on: datetime.date | None = None) -
             request,
             "end",
             by,
-            notify_side=states.RECEIVER if states.REQUESTER in states.sides_of(by, request) else states.REQUESTER,
+            notify_side=states.PROVIDER if states.REQUESTER in states.sides_of(by, request) else states.REQUESTER,
         )
     return request
 

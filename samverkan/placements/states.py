@@ -1,7 +1,9 @@
 """The request's state table: which action moves which status to which, for which side.
 
 Everything else (services, views, the API and the tests) reads this table; the tests generate
-every allowed and forbidden case from it."""
+every allowed and forbidden case from it. The sides: the requester's; the receiver's (those the
+request is addressed to, who may offer); once an offer is accepted, the provider's (the side
+giving the places, as the policy's `gives_the_places` says); and the system's."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ from dataclasses import dataclass
 
 from samverkan.organisations import policy
 from samverkan.organisations.models import Role
-from samverkan.placements.models import PlaceRequest, RequestStatus
+from samverkan.placements.models import OfferStatus, PlaceRequest, RequestStatus
 
 S = RequestStatus
-REQUESTER, RECEIVER, SYSTEM = "requester", "receiver", "system"
+REQUESTER, RECEIVER, PROVIDER, SYSTEM = "requester", "receiver", "provider", "system"
 COORDINATORS = {Role.MUNICIPAL_COORDINATOR, Role.REGION_COORDINATOR}
 
 
@@ -31,8 +33,9 @@ TRANSITIONS: dict[str, Transition] = {
     "decline": Transition(frozenset({S.SENT, S.OFFERED}), S.DECLINED, frozenset({RECEIVER})),
     "accept": Transition(frozenset({S.OFFERED, S.ACCEPTED}), S.ACCEPTED, frozenset({REQUESTER})),
     "decline_offer": Transition(frozenset({S.OFFERED, S.ACCEPTED}), None, frozenset({REQUESTER})),
-    "arrive": Transition(frozenset({S.ACCEPTED}), S.IN_PLACE, frozenset({REQUESTER, RECEIVER})),
-    "end": Transition(frozenset({S.IN_PLACE}), S.ENDED, frozenset({REQUESTER, RECEIVER})),
+    # Once places are given, the receivers who did not give them are bystanders.
+    "arrive": Transition(frozenset({S.ACCEPTED}), S.IN_PLACE, frozenset({REQUESTER, PROVIDER})),
+    "end": Transition(frozenset({S.IN_PLACE}), S.ENDED, frozenset({REQUESTER, PROVIDER})),
     "expire": Transition(frozenset({S.SENT, S.OFFERED}), S.EXPIRED, frozenset({SYSTEM})),
 }
 
@@ -46,14 +49,27 @@ def _is_receiving_unit(request: PlaceRequest, unit_id: int | None, organisation_
     return county == request.county_id and organisation_id != request.from_organisation_id
 
 
+def providing_units(request: PlaceRequest) -> list[tuple[int, int]]:
+    """(unit id, organisation id) of each unit whose accepted offer gives places to the request."""
+    if request.pk is None:
+        return []
+    return list(request.offers.filter(status=OfferStatus.ACCEPTED).values_list("unit_id", "unit__organisation_id"))
+
+
 def sides_of(principal, request: PlaceRequest) -> frozenset[str]:
-    """The sides of the request the principal acts for: the requester's, the receiver's, or both."""
+    """The sides of the request the principal acts for: the requester's, the receiver's, the
+    provider's (once an offer is accepted), or several of them."""
     if principal is policy.SYSTEM:
         return frozenset({SYSTEM})
+    units = providing_units(request)
+    sides = set()
+    if units and policy.gives_the_places(
+        principal, unit_ids=[unit for unit, _ in units], organisation_ids=[organisation for _, organisation in units]
+    ):
+        sides.add(PROVIDER)
     scope = policy.scope_of(principal)
     if scope.is_admin:
-        return frozenset({REQUESTER, RECEIVER})
-    sides = set()
+        return frozenset({*sides, REQUESTER, RECEIVER})
     for grant in scope.grants:
         if grant.role in COORDINATORS and grant.organisation_id == request.from_organisation_id:
             sides.add(REQUESTER)
@@ -70,14 +86,16 @@ def sides_of(principal, request: PlaceRequest) -> frozenset[str]:
     return frozenset(sides)
 
 
-def allowed(principal, request: PlaceRequest, action: str) -> bool:
+def allowed(principal, request: PlaceRequest, action: str, *, sides: frozenset[str] | None = None) -> bool:
+    """May the principal take `action` on the request now? `sides`: sides_of(principal, request), if known."""
     transition = TRANSITIONS[action]
     if request.status not in transition.sources:
         return False
     if action == "decline" and request.to_county:
         return False  # a county-wide request is not declined by one municipality; others may still offer
-    return bool(transition.sides & sides_of(principal, request))
+    return bool(transition.sides & (sides if sides is not None else sides_of(principal, request)))
 
 
 def available_actions(principal, request: PlaceRequest) -> list[str]:
-    return [action for action in TRANSITIONS if action != "expire" and allowed(principal, request, action)]
+    sides = sides_of(principal, request)
+    return [action for action in TRANSITIONS if action != "expire" and allowed(principal, request, action, sides=sides)]

@@ -11,7 +11,7 @@ from samverkan.capacity.tests.helpers import at, local, report  # noqa: F401 - r
 from samverkan.organisations.models import Membership
 from samverkan.placements import services
 from samverkan.placements.models import PlaceRequest, RequestStatus
-from samverkan.placements.states import RECEIVER, REQUESTER
+from samverkan.placements.states import PROVIDER, RECEIVER, REQUESTER
 
 S = RequestStatus
 WANTED_FROM = datetime.date(2030, 1, 7)
@@ -31,22 +31,31 @@ _AVESTA_ASKS = {
     "falun_coordinator": frozenset({RECEIVER}),
     "lunden_staff": frozenset({RECEIVER}),
 }
+_AVESTA_ASKS_THE_COUNTY = {**_AVESTA_ASKS, "ludvika_coordinator": frozenset({RECEIVER})}
 EXPECTED_SIDES: dict[str, dict[str, frozenset[str]]] = {
     "unit": _AVESTA_ASKS,
     "municipality": _AVESTA_ASKS,
-    "county": _AVESTA_ASKS,
+    "county": _AVESTA_ASKS_THE_COUNTY,
     "ward": {  # the region's hospital ward asks the whole county
         "admin": BOTH,
         "region_coordinator": frozenset({REQUESTER}),
         "falun_coordinator": frozenset({RECEIVER}),
         "avesta_coordinator": frozenset({RECEIVER}),
+        "ludvika_coordinator": frozenset({RECEIVER}),
         "lunden_staff": frozenset({RECEIVER}),
     },
 }
+# Once an offer at Lunden is accepted (bring_to: accepted, in place, ended), Lunden's staff and
+# Falun's coordinators are also the side giving the places; the other receivers are bystanders.
+PROVIDERS = {"admin", "falun_coordinator", "lunden_staff"}
+WITH_ACCEPTED_OFFER = {S.ACCEPTED, S.IN_PLACE, S.ENDED}
 
 
-def expected_sides(shape: str, persona: str) -> frozenset[str]:
-    return EXPECTED_SIDES[shape].get(persona, frozenset())
+def expected_sides(shape: str, persona: str, status: str = S.DRAFT) -> frozenset[str]:
+    sides = EXPECTED_SIDES[shape].get(persona, frozenset())
+    if status in WITH_ACCEPTED_OFFER and persona in PROVIDERS:
+        return sides | {PROVIDER}
+    return sides
 
 
 def requester(world, shape: str):

@@ -282,7 +282,13 @@ def test_a_changed_suggestion_is_told_once_and_the_step_stays(world, steps):
     assert (state.current_step, state.last_suggested_order) == (steps[1], 3)
     coordinators = {
         getattr(world, p).email
-        for p in ["region_coordinator", "falun_coordinator", "avesta_coordinator", "forum_secretary"]
+        for p in [
+            "region_coordinator",
+            "falun_coordinator",
+            "avesta_coordinator",
+            "ludvika_coordinator",
+            "forum_secretary",
+        ]
     }
     assert set(_suggestion_notes()) == coordinators
     assert Notification.objects.get(user=world.region_coordinator).text == (

@@ -45,7 +45,7 @@ def test_a_county_wide_request_tells_the_coordinators_of_the_other_municipalitie
 ):
     with django_capture_on_commit_callbacks(execute=True):
         request = new_request(world, "county")
-    wanted = {world.falun_coordinator.email, others["mora"].email}
+    wanted = {world.falun_coordinator.email, world.ludvika_coordinator.email, others["mora"].email}
     assert _told(url=f"/platser/{request.pk}/") == wanted
     assert _mailed() == wanted
     message = mail.outbox[0]
@@ -56,7 +56,7 @@ def test_a_county_wide_request_tells_the_coordinators_of_the_other_municipalitie
 def test_e_mail_waits_for_the_commit(world, others, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         new_request(world, "county")
-        assert Notification.objects.count() == 2  # in the app at once, in the same transaction
+        assert Notification.objects.count() == 3  # in the app at once, in the same transaction
     assert callbacks
     assert mail.outbox == []
 
@@ -67,7 +67,7 @@ def test_a_draft_tells_no_one_until_it_is_sent(world, others, django_capture_on_
     assert (Notification.objects.count(), mail.outbox) == (0, [])
     with django_capture_on_commit_callbacks(execute=True):
         services.request_send(request=draft, by=world.avesta_coordinator)
-    assert _mailed() == {world.falun_coordinator.email, others["mora"].email}
+    assert _mailed() == {world.falun_coordinator.email, world.ludvika_coordinator.email, others["mora"].email}
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_a_draft_tells_no_one_until_it_is_sent(world, others, django_capture_on_
     [
         ("unit", {"lunden_staff", "falun_coordinator"}),
         ("municipality", {"falun_coordinator"}),
-        ("ward", {"falun_coordinator", "avesta_coordinator"}),
+        ("ward", {"falun_coordinator", "avesta_coordinator", "ludvika_coordinator"}),
     ],
 )
 def test_a_request_to_a_unit_or_municipality_tells_its_people(world, others, shape, told):

@@ -72,7 +72,7 @@ def test_home_page_tells_an_admin_about_users_without_second_factor(client, worl
     client.cookies["django_language"] = "en"
     body = login(client, world.admin).get("/").content.decode()
     # Of the personas who need a second factor, only the admin has one (login() gave it).
-    assert "4 users who need a second factor have not enrolled one yet." in body
+    assert "5 users who need a second factor have not enrolled one yet." in body
 
 
 def test_home_page_asks_users_without_roles_to_get_access(client, db):

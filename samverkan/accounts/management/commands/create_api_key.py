@@ -1,13 +1,10 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from samverkan.accounts import services
 from samverkan.accounts.models import ApiKeyRole
-from samverkan.organisations.models import Organisation, OrganisationKind
-
-DEFAULT_ROLE = {
-    OrganisationKind.REGION: ApiKeyRole.REGION_COORDINATOR,
-    OrganisationKind.MUNICIPALITY: ApiKeyRole.MUNICIPAL_COORDINATOR,
-}
+from samverkan.organisations import policy
+from samverkan.organisations.models import Organisation
 
 
 class Command(BaseCommand):
@@ -16,7 +13,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--organisation", required=True, help="Organisation code or municipality code.")
         parser.add_argument("--name", required=True, help="A label saying which system uses the key.")
-        parser.add_argument("--role", choices=ApiKeyRole.values, help="Rights the key acts with (default by kind).")
+        parser.add_argument(
+            "--role",
+            choices=ApiKeyRole.values,
+            help="Rights the key acts with; must fit the organisation's kind (default: the one that does).",
+        )
 
     def handle(self, *args, organisation, name, role, **options):
         found = (
@@ -25,10 +26,17 @@ class Command(BaseCommand):
         )
         if found is None:
             raise CommandError(f"No organisation with code or municipality code {organisation!r}.")
-        role = role or DEFAULT_ROLE.get(found.kind)
+        fitting = policy.api_key_roles(policy.SYSTEM, found)
         if role is None:
-            raise CommandError(f"Say with --role which rights a key for {found.name} acts with.")
-        key, raw_key = services.api_key_create(organisation=found, name=name, role=role, by_user=None)
+            if len(fitting) != 1:
+                raise CommandError(
+                    f"No key role fits {found.name} ({found.get_kind_display()}); keys are for regions and municipalities."
+                )
+            (role,) = fitting
+        try:
+            key, raw_key = services.api_key_create(organisation=found, name=name, role=role, by_user=None)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(f"API key {key.prefix} for {found.name} ({key.get_role_display()}), shown only now:")
         self.stdout.write(raw_key)
         self.stdout.write("Send it as: Authorization: Bearer <key>")
