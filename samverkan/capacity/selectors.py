@@ -16,12 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from samverkan.capacity import schedule as sched
+from samverkan.capacity.figures import UnitFigures, free_places, planned_changes, unit_figures
 from samverkan.capacity.models import (
     BedCategory,
     CapacityReport,
     CapacityReportCategory,
     PlannedChange,
     ReportingSchedule,
+    UnitCapacity,
 )
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Unit
@@ -35,9 +37,9 @@ SORT_KEYS = {
 }
 
 
-@dataclass(slots=True)
-class UnitRow:
-    """One unit on the overview. Figures are None when the unit has never reported."""
+@dataclass(slots=True, kw_only=True)
+class UnitRow(UnitFigures):
+    """One unit on the overview: its figures in force (capacity/figures.py) and where it belongs."""
 
     unit_id: int
     unit_name: str
@@ -45,38 +47,7 @@ class UnitRow:
     municipality_code: str
     municipality_name: str
     organisation_name: str
-    physical: int | None
-    staffed: int | None
-    occupied: int | None
-    reserved: int
-    surge: int | None
-    open_for_admission: bool | None
-    closure_reason: str
-    reported_at: datetime.datetime | None
     stale: bool
-    planned_staffed: int = 0  # planned changes in force since the latest report, included in staffed
-    planned_physical: int = 0
-    upcoming: tuple[PlannedChange, ...] = ()
-
-    @property
-    def free(self) -> int | None:
-        if self.staffed is None:
-            return None
-        return max(self.staffed - self.occupied - self.reserved, 0)
-
-    @property
-    def occupancy_rate(self) -> float | None:
-        if not self.staffed:
-            return None
-        return self.occupied / self.staffed
-
-    @property
-    def over_occupied(self) -> bool:
-        return self.staffed is not None and self.occupied > self.staffed
-
-    @property
-    def surge_while_closed(self) -> bool:
-        return bool(self.surge) and self.open_for_admission is False
 
 
 @dataclass
@@ -226,11 +197,7 @@ def county_overview(
             ).values_list("report_id", "staffed", "occupied")
         }
     today = now.astimezone(sched.LOCAL).date()
-    changes: dict[int, list[PlannedChange]] = defaultdict(list)
-    for change in PlannedChange.objects.active().filter(
-        unit__in=units, effective_from__lte=today + datetime.timedelta(days=90)
-    ):
-        changes[change.unit_id].append(change)
+    changes = planned_changes(units.values("pk"), today)
 
     current_since = {code: sched.current_since(now, rule) for code, rule in rules.items()}
     rows = []
@@ -268,7 +235,7 @@ def county_overview(
             row.reserved = 0
             row.surge = 0
         if unit_id in changes:
-            _apply_planned(row, changes[unit_id], reported_at, today, in_force=bed_category is None)
+            row.apply_planned(changes[unit_id], today, in_force=bed_category is None)
         rows.append(row)
     # The query already returns municipality order; other orders sort a copy.
     by_municipality = rows
@@ -333,27 +300,6 @@ def _report_figures(report_ids: list[int]) -> dict[int, tuple]:
         }
 
 
-def _apply_planned(
-    row: UnitRow, changes: list[PlannedChange], reported_at: datetime.datetime | None, today, *, in_force: bool = True
-) -> None:
-    """Changes in force since the latest report are added to its figures; later ones are listed.
-    With `in_force=False` (a bed category's figures; changes concern the whole unit) they are only listed."""
-    report_day = reported_at.astimezone(sched.LOCAL).date() if reported_at else None
-    for change in changes:
-        if change.effective_from > today:
-            row.upcoming = (*row.upcoming, change)
-        elif in_force and (report_day is None or change.effective_from > report_day):
-            row.planned_staffed += change.staffed_change
-            row.planned_physical += change.physical_change
-    if row.planned_staffed or row.planned_physical:
-        row.physical = max((row.physical or 0) + row.planned_physical, 0)
-        row.staffed = min(max((row.staffed or 0) + row.planned_staffed, 0), row.physical)
-        if row.occupied is None:
-            row.occupied = 0
-            row.surge = 0
-            row.open_for_admission = True
-
-
 @dataclass
 class DailyPoint:
     day: datetime.date
@@ -410,7 +356,7 @@ def county_free_places_series(
             units += 1
             staffed += s
             occupied += o
-            free += max(s - o, 0)
+            free += free_places(s, o)  # reservations are not kept per day: the reports' own figures
         points.append(DailyPoint(day, free, staffed, occupied, units))
         day += datetime.timedelta(days=1)
     return points
@@ -420,6 +366,14 @@ def unit_detail(principal, unit_id: int) -> Unit:
     """The unit if the principal may see it; Unit.DoesNotExist otherwise (a 404, not a 403)."""
     policy.require(principal, "capacity.view")
     return Unit.objects.visible_to(principal).select_related("municipality", "organisation").get(pk=unit_id)
+
+
+def unit_free_places(unit: Unit) -> int:
+    """The unit's free places in force now (0 before its first report)."""
+    state = UnitCapacity.objects.select_related("latest_report").filter(unit=unit).first()
+    if state is None:
+        return 0
+    return unit_figures(state).free or 0
 
 
 def unit_history(unit: Unit, *, days: int = 90, now=None) -> list[CapacityReport]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.audit.services import audit_record, snapshot
+from samverkan.capacity.figures import UnitFigures, unit_figures
 from samverkan.capacity.models import (
     BedCategory,
     CapacityReport,
@@ -275,3 +276,59 @@ def reporting_schedule_update(*, schedule: ReportingSchedule, by, **changes) -> 
             after=snapshot(schedule),
         )
     return schedule
+
+
+class NotEnoughPlaces(Exception):
+    """The unit has fewer free places in force than asked for (nothing was reserved)."""
+
+    def __init__(self, unit: Unit, free: int, wanted: int):
+        self.unit, self.free, self.wanted = unit, free, wanted
+        super().__init__(f"{unit}: {free} free, {wanted} wanted")
+
+
+def _locked_state(unit: Unit) -> UnitCapacity:
+    state, _created = UnitCapacity.objects.select_for_update().get_or_create(unit=unit)
+    return state
+
+
+def _reserved_changed(state: UnitCapacity, *, before: int, by, event_type: str, reason: str) -> None:
+    state.save(update_fields=["reserved", "updated_at"])
+    audit_record(
+        actor=by,
+        event_type=event_type,
+        obj=state.unit,
+        organisation=state.unit.organisation,
+        before={"reserved": before},
+        after={"reserved": state.reserved, "reason": reason},
+    )
+    county_code = state.unit.organisation.county_id
+    transaction.on_commit(lambda: capacity_changed.send(sender=UnitCapacity, county_code=county_code))
+
+
+def places_reserve(*, unit: Unit, count: int, by, reason: str) -> UnitFigures:
+    """Hold `count` of the unit's free places (its figures in force, capacity/figures.py) under a
+    row lock, so concurrent reservations never overbook; raises NotEnoughPlaces. Must run inside
+    the caller's transaction, which it joins. Returns the unit's figures after the reservation."""
+    if count < 1:
+        raise ValueError("Reserve at least one place.")
+    with transaction.atomic():
+        state = _locked_state(unit)
+        figures = unit_figures(state)
+        free = figures.free or 0
+        if free < count:
+            raise NotEnoughPlaces(unit, free, count)
+        before = state.reserved
+        state.reserved += count
+        figures.reserved = state.reserved
+        _reserved_changed(state, before=before, by=by, event_type="capacity.places_reserved", reason=reason)
+    return figures
+
+
+def places_release(*, unit: Unit, count: int, by, reason: str) -> None:
+    """Give back `count` held places: the patients did not come (withdrawn) or did come (the
+    places are then the unit's occupied ones, counted by its next report)."""
+    with transaction.atomic():
+        state = _locked_state(unit)
+        before = state.reserved
+        state.reserved = max(state.reserved - count, 0)
+        _reserved_changed(state, before=before, by=by, event_type="capacity.places_released", reason=reason)

@@ -165,9 +165,7 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
         else:
             text = _("Thank you: %(unit)s has reported. Free places: %(free)d.") % {
                 "unit": unit.name,
-                "free": max(
-                    saved.staffed - saved.occupied - getattr(getattr(unit, "capacity", None), "reserved", 0), 0
-                ),
+                "free": selectors.unit_free_places(unit),
             }
             if saved.surge_while_closed:
                 text += " " + _("Note: the unit is closed for admission but reports surge places.")

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from samverkan.capacity import figures as capacity_figures
 from samverkan.capacity import selectors as capacity
 from samverkan.capacity.models import BedCategory, CapacityReportCategory, UnitCapacity
 from samverkan.organisations import policy
@@ -104,7 +105,9 @@ def free_places(
         for report_id, code, staffed, occupied in CapacityReportCategory.objects.filter(
             report_id__in=latest.values(), category__code__in=category_codes
         ).values_list("report_id", "category__code", "staffed", "occupied"):
-            figures[report_id][code] = max(staffed - occupied, 0)
+            figures[report_id][code] = capacity_figures.free_places(
+                staffed, occupied
+            )  # reservations are per unit, not per category
         result = []
         for row in rows:
             per_category = figures.get(latest.get(row.unit_id), {})

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from samverkan.accounts.models import User
 from samverkan.accounts.services import notify
 from samverkan.audit.services import audit_record, snapshot
-from samverkan.capacity.models import UnitCapacity
+from samverkan.capacity import services as capacity
 from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, OrganisationKind, Role, Unit
@@ -284,17 +284,24 @@ def _transition(request: PlaceRequest, action: str, by, *, text: str = "", notif
         )
 
 
-def _release_reservations(request: PlaceRequest) -> None:
-    """Give back the places held for a request whose patients have not arrived."""
+def _release_reservations(request: PlaceRequest, by, *, arrived_on: datetime.date | None = None) -> None:
+    """Give back the places held for the request's patients who have not arrived: on arrival
+    (`arrived_on`) they become the unit's occupied places, otherwise they are free again."""
     now = timezone.now()
-    for reservation in request.reservations.select_related("unit").filter(
+    for reservation in request.reservations.select_related("unit__organisation").filter(
         arrived_on__isnull=True, released_at__isnull=True
     ):
-        state = UnitCapacity.objects.select_for_update().get(unit_id=reservation.unit_id)
-        state.reserved = max(state.reserved - reservation.places, 0)
-        state.save(update_fields=["reserved", "updated_at"])
-        reservation.released_at = now
-        reservation.save(update_fields=["released_at"])
+        capacity.places_release(
+            unit=reservation.unit,
+            count=reservation.places,
+            by=by,
+            reason=f"request {request.pk}: " + ("arrived" if arrived_on else "released"),
+        )
+        if arrived_on:
+            reservation.arrived_on = arrived_on
+        else:
+            reservation.released_at = now
+        reservation.save(update_fields=["arrived_on", "released_at"])
 
 
 def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceRequest:
@@ -302,7 +309,7 @@ def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceReq
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "withdraw")
-        _release_reservations(request)
+        _release_reservations(request, by)
         request.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=timezone.now())
         _transition(request, "withdraw", by, text=reason, notify_side=states.RECEIVER)
     return request
@@ -382,16 +389,15 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
         accepted = sum(o.places for o in request.offers.filter(status=OfferStatus.ACCEPTED))
         if accepted + offer.places > request.places:
             raise Conflict(_("Accepting this offer would give more places than the request asks for."))
-        state, _created = UnitCapacity.objects.select_for_update().get_or_create(unit=offer.unit)
-        report = state.latest_report
-        free = max(report.staffed - report.occupied - state.reserved, 0) if report else 0
-        if free < offer.places:
+        try:
+            figures = capacity.places_reserve(
+                unit=offer.unit, count=offer.places, by=by, reason=f"request {request.pk}, offer {offer.pk}"
+            )
+        except capacity.NotEnoughPlaces as short:
             raise Conflict(
                 _("%(unit)s has %(free)d free places now; the offer of %(n)d can no longer be accepted.")
-                % {"unit": offer.unit.name, "free": free, "n": offer.places}
-            )
-        state.reserved += offer.places
-        state.save(update_fields=["reserved", "updated_at"])
+                % {"unit": offer.unit.name, "free": short.free, "n": offer.places}
+            ) from short
         reservation = Reservation.objects.create(offer=offer, request=request, unit=offer.unit, places=offer.places)
         offer.status, offer.answered_at = OfferStatus.ACCEPTED, timezone.now()
         offer.save(update_fields=["status", "answered_at"])
@@ -409,7 +415,7 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
             event_type="placements.reservation_created",
             obj=reservation,
             organisation=offer.unit.organisation,
-            after={"unit": offer.unit_id, "places": offer.places, "reserved_after": state.reserved},
+            after={"unit": offer.unit_id, "places": offer.places, "reserved_after": figures.reserved},
         )
         notify(
             users=_unit_people([offer.unit_id], [offer.unit.organisation_id]),
@@ -464,12 +470,7 @@ def request_arrive(*, request: PlaceRequest, by, on: datetime.date | None = None
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "arrive")
-        for reservation in request.reservations.filter(released_at__isnull=True, arrived_on__isnull=True):
-            state = UnitCapacity.objects.select_for_update().get(unit_id=reservation.unit_id)
-            state.reserved = max(state.reserved - reservation.places, 0)
-            state.save(update_fields=["reserved", "updated_at"])
-            reservation.arrived_on = on
-            reservation.save(update_fields=["arrived_on"])
+        _release_reservations(request, by, arrived_on=on)
         request.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=timezone.now())
         _transition(
             request,

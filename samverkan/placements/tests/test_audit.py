@@ -35,8 +35,10 @@ def test_a_whole_flow_leaves_one_audit_event_per_step(world):
         "placements.request_created",
         "placements.request_sent",
         "placements.offer_created",
+        "capacity.places_reserved",  # capacity's own service holds the places and audits them
         "placements.request_accept",
         "placements.reservation_created",
+        "capacity.places_released",
         "placements.request_arrive",
         "placements.request_end",
     ]

@@ -103,7 +103,8 @@ def test_an_offer_to_the_hospital_ward_tells_the_region_coordinators(world):
 
 
 def test_accepting_tells_the_unit_side(world, others, django_capture_on_commit_callbacks):
-    report(world.lunden, world.lunden_staff)
+    # Room enough that the reservation does not move the escalation suggestion (which tells others).
+    report(world.lunden, world.lunden_staff, physical=60, staffed=50)
     request = new_request(world, "county")
     offer = services.offer_create(request=request, unit=world.lunden, places=2, by=world.lunden_staff)
     Notification.objects.all().delete()
