@@ -64,7 +64,7 @@ def run() -> dict[str, Result]:
     offers = contended_offers(unit=world.lunden, requester=world.avesta, free=FREE, count=CALLS, by=world.lunden_staff)
     keys = [
         api_key_create(
-            organisation=world.avesta, name=f"Bench {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by_user=None
+            organisation=world.avesta, name=f"Bench {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None
         )[1]
         for i in range(KEYS)
     ]

@@ -27,8 +27,3 @@ class VerifiedSessionAuth(SessionAuth):
         if user is not None:
             request.principal = user
         return user
-
-
-def principal(request):
-    """The user or API key the request acts as."""
-    return getattr(request, "principal", None) or request.user

@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("samverkan.portal.urls")),
     path("konto/", include("samverkan.accounts.urls")),
     path("organisationer/", include("samverkan.organisations.urls")),
-    path("granskning/", include("samverkan.audit.urls")),
+    path("granskning/", include("samverkan.review.urls")),
     path("kapacitet/", include("samverkan.capacity.urls")),
     path("platser/", include("samverkan.placements.urls")),
     path("flode/", include("samverkan.flow.urls")),

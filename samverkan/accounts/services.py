@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from samverkan.accounts.models import ApiKey, User
+from samverkan.accounts.models import ApiKey, Notification, User
 from samverkan.audit.services import audit_record, snapshot
 from samverkan.organisations import policy
 
@@ -21,11 +23,11 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def api_key_create(*, organisation, name: str, role: str, by_user: User | None) -> tuple[ApiKey, str]:
+def api_key_create(*, organisation, name: str, role: str, by: User | None) -> tuple[ApiKey, str]:
     """Create a key for `organisation` and return it with its raw value, which is never stored.
-    The role must fit the organisation's kind and be one `by_user` holds there (any fitting role
-    for an administrator, or for the system when `by_user` is None); ValidationError on `role` if not."""
-    policy.require_api_key_role(by_user if by_user is not None else policy.SYSTEM, organisation, role)
+    The role must fit the organisation's kind and be one `by` holds there (any fitting role
+    for an administrator, or for the system when `by` is None); ValidationError on `role` if not."""
+    policy.require_api_key_role(by if by is not None else policy.SYSTEM, organisation, role)
     prefix = secrets.token_hex(4)
     raw_key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
@@ -35,10 +37,10 @@ def api_key_create(*, organisation, name: str, role: str, by_user: User | None) 
             role=role,
             prefix=prefix,
             key_hash=hash_api_key(raw_key),
-            created_by=by_user,
+            created_by=by,
         )
         audit_record(
-            actor=by_user,
+            by=by,
             event_type="accounts.api_key_created",
             obj=key,
             organisation=organisation,
@@ -47,7 +49,7 @@ def api_key_create(*, organisation, name: str, role: str, by_user: User | None) 
     return key, raw_key
 
 
-def api_key_revoke(*, api_key: ApiKey, by_user: User | None) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, by: User | None) -> ApiKey:
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
         if key.revoked_at is not None:
@@ -55,7 +57,7 @@ def api_key_revoke(*, api_key: ApiKey, by_user: User | None) -> ApiKey:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         audit_record(
-            actor=by_user,
+            by=by,
             event_type="accounts.api_key_revoked",
             obj=key,
             organisation=key.organisation,
@@ -94,20 +96,20 @@ def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
             return False
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit_record(actor=device.user, event_type="accounts.second_factor_enrolled", obj=device.user)
+        audit_record(by=device.user, event_type="accounts.second_factor_enrolled", obj=device.user)
     return True
 
 
 def login_recorded(*, user: User, second_factor: bool) -> None:
     with transaction.atomic():
-        audit_record(actor=user, event_type="accounts.login", obj=user, after={"second_factor": second_factor})
+        audit_record(by=user, event_type="accounts.login", obj=user, after={"second_factor": second_factor})
 
 
-def user_create(*, email: str, password: str | None, full_name: str = "", by_user: User | None = None, **extra) -> User:
+def user_create(*, email: str, password: str | None, full_name: str = "", by: User | None = None, **extra) -> User:
     with transaction.atomic():
         user = User.objects.create_user(email, password, full_name=full_name, **extra)
         audit_record(
-            actor=by_user,
+            by=by,
             event_type="accounts.user_created",
             obj=user,
             after=snapshot(user, ["email", "full_name", "is_staff", "is_superuser", "is_active"]),
@@ -115,16 +117,12 @@ def user_create(*, email: str, password: str | None, full_name: str = "", by_use
     return user
 
 
-def notify(*, users, text: str, url: str = "", email: bool = True, actor=None) -> int:
+def notify(*, users, text: str, url: str = "", email: bool = True, by=None) -> int:
     """Tell each user (but the actor) in the app, and by e-mail unless `email` is false. E-mail
     goes after the current transaction commits, so a rolled-back change mails no one (and its
     in-app notifications roll back with it). Returns the number of users told."""
-    from django.conf import settings
-    from django.core.mail import send_mass_mail
 
-    from samverkan.accounts.models import Notification
-
-    actor_id = getattr(actor, "pk", None) if isinstance(actor, User) else None
+    actor_id = by.pk if isinstance(by, User) else None
     recipients = {u.pk: u for u in users if u.is_active and u.pk != actor_id}
     if not recipients:
         return 0
@@ -140,6 +138,5 @@ def notify(*, users, text: str, url: str = "", email: bool = True, actor=None) -
 
 
 def notifications_mark_read(*, user: User) -> int:
-    from samverkan.accounts.models import Notification
 
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -9,10 +9,10 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from samverkan.apiauth import principal
 from samverkan.capacity import fhir, selectors, services
 from samverkan.capacity.models import CapacityReport
 from samverkan.capacity.schedule import LOCAL
+from samverkan.organisations import policy
 from samverkan.organisations.models import Unit
 
 router = Router(tags=["capacity"])
@@ -138,10 +138,10 @@ def _input(item: ReportIn, units: dict[int, Unit], corrected: dict[int, Capacity
 )
 def post_reports(request, payload: list[ReportIn] | ReportIn):
     items = payload if isinstance(payload, list) else [payload]
-    who = principal(request)
+    who = policy.principal_of(request)
     visible = {
         u.pk: u
-        for u in Unit.objects.visible_to(who)
+        for u in Unit.objects.visible_to(who, "capacity.view")
         .select_related("municipality", "organisation")
         .filter(pk__in={i.unit for i in items})
     }
@@ -225,7 +225,9 @@ def _overview_response(overview: selectors.Overview) -> HttpResponse:
     summary="The county's current places per unit, with totals",
 )
 def overview(request, county: str, category: str | None = None, kind: str | None = None):
-    return _overview_response(selectors.county_overview(principal(request), county, category=category, kind=kind))
+    return _overview_response(
+        selectors.county_overview(policy.principal_of(request), county, category=category, kind=kind)
+    )
 
 
 @router.get(
@@ -234,7 +236,7 @@ def overview(request, county: str, category: str | None = None, kind: str | None
     summary="The county's current capacity as a FHIR R4 MeasureReport (SANER)",
 )
 def overview_fhir(request, county: str):
-    return fhir.overview_measure_report(selectors.county_overview(principal(request), county))
+    return fhir.overview_measure_report(selectors.county_overview(policy.principal_of(request), county))
 
 
 @router.get(
@@ -245,7 +247,7 @@ def overview_fhir(request, county: str):
 )
 def unit_history(request, unit_id: int, days: int = 90):
     try:
-        unit = selectors.unit_detail(principal(request), unit_id)
+        unit = selectors.unit_detail(policy.principal_of(request), unit_id)
     except Unit.DoesNotExist:
         raise Http404 from None
     return selectors.unit_history(unit, days=min(max(days, 1), 366))

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from samverkan.apiauth import principal
 from samverkan.flow import imports, selectors
 from samverkan.flow import statistics as flow_statistics
 from samverkan.organisations import policy
@@ -70,8 +69,8 @@ def _text(value) -> str:
     summary="Import episodes (all or nothing; row N is the Nth episode in the list, from 1)",
 )
 def import_episodes(request, payload: EpisodesIn):
-    who = principal(request)
-    if not policy.can(who, "flow.import", county_code=payload.county):
+    who = policy.principal_of(request)
+    if not policy.can(who, "flow.import", policy.Place(county=payload.county)):
         raise PermissionDenied
     if any("\x00" in _text(v) for e in payload.episodes for v in e.dict().values()):
         return Status(422, {"detail": "A value contains a NUL character; nothing was imported.", "errors": []})
@@ -155,8 +154,8 @@ class StatisticsError(Schema):
 def statistics(request, params: Query[StatisticsQuery]):
     county, start, end, granularity = params.county, params.start, params.end, params.granularity
     municipality = params.municipality
-    who = principal(request)
-    if not policy.can(who, "flow.statistics", county_code=county):
+    who = policy.principal_of(request)
+    if not policy.can(who, "flow.statistics", policy.Place(county=county)):
         raise PermissionDenied
     if end < start:
         return Status(422, {"detail": "'to' is before 'from'."})
@@ -178,7 +177,7 @@ def statistics(request, params: Query[StatisticsQuery]):
         area = stats.area(municipality)
     except KeyError:
         return Status(422, {"detail": f"No municipality {municipality} in county {county}."})
-    exact = selectors.shows_exact_counts(who)
+    exact = selectors.shows_exact_counts(who, county)
     columns = flow_statistics.columns(stats.grace_days)
 
     def figures(f) -> dict:

@@ -1,8 +1,13 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.flow.imports import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from samverkan.flow.models import CareType
 from samverkan.flow.selectors import EpisodeFilters, EpisodeStatus
+from samverkan.flow.statistics import AGE_BANDS, Filters, Granularity, bucket_starts
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -96,7 +101,6 @@ class ColumnMappingForm(forms.Form):
     be mapped, and no file column may be used twice."""
 
     def __init__(self, *args, header: list[str], **kwargs):
-        from samverkan.flow.imports import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 
         super().__init__(*args, **kwargs)
         choices = [("", _("Not in the file"))] + [(c, c) for c in dict.fromkeys(header) if c]
@@ -154,8 +158,6 @@ class StatisticsForm(forms.Form):
     hospital_unit = forms.ChoiceField(label=_("Hospital unit"), required=False)
 
     def __init__(self, data=None, *args, county_name: str, municipalities, hospital_units, **kwargs):
-        from samverkan.flow.models import CareType
-        from samverkan.flow.statistics import AGE_BANDS, Granularity
 
         if data is not None:
             data = self._with_defaults(data)
@@ -178,11 +180,6 @@ class StatisticsForm(forms.Form):
     def _with_defaults(data):
         """The query with what is left out filled in (weeks, the last twelve full weeks and this
         one), so that the form shows what the page shows."""
-        import datetime
-
-        from django.utils import timezone
-
-        from samverkan.flow.statistics import Granularity
 
         data = data.copy()
         today = timezone.localdate()
@@ -199,11 +196,6 @@ class StatisticsForm(forms.Form):
         return data
 
     def clean(self):
-        import datetime
-
-        from django.utils import timezone
-
-        from samverkan.flow.statistics import Granularity, bucket_starts
 
         data = super().clean()
         today = timezone.localdate()
@@ -218,7 +210,6 @@ class StatisticsForm(forms.Form):
         return data
 
     def filters(self):
-        from samverkan.flow.statistics import Filters
 
         data = self.cleaned_data
         return Filters(

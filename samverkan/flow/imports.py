@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from samverkan.audit.services import audit_record
+from samverkan.accounts.models import ApiKey, User
+from samverkan.audit.services import actor_fields, audit_record
 from samverkan.capacity.schedule import LOCAL
 from samverkan.flow import daily
 from samverkan.flow.models import (
@@ -45,7 +46,9 @@ from samverkan.flow.models import (
     UnitMapping,
 )
 from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, pseudonym
-from samverkan.organisations.models import Municipality, Organisation, OrganisationKind
+from samverkan.organisations.models import Municipality, Organisation
+from samverkan.organisations.roles import OrganisationKind
+from samverkan.requestcontext import current_request_id
 
 CANONICAL_COLUMNS = [
     "source_id",
@@ -640,7 +643,6 @@ def import_rows(
     is called with the number of rows read so far after every batch of BATCH_ROWS rows and once
     at the end. `run` is an import already recorded (e.g. queued for the background) to fill in
     and save instead of a new one."""
-    from samverkan.accounts.models import ApiKey, User
 
     if run is None:
         run = ImportRun(
@@ -707,7 +709,7 @@ def import_rows(
             run.finished_at = timezone.now()
             run.save()
             audit_record(
-                actor=by,
+                by=by,
                 event_type="flow.import_done",
                 obj=run,
                 organisation=region,
@@ -806,7 +808,7 @@ class _BatchStage(_Touches):
             episode.updated_at = timezone.now()
             to_update.append(episode)
             audit_record(
-                actor=self.by,
+                by=self.by,
                 event_type="flow.episode_updated",
                 obj=episode,
                 organisation=self.region,
@@ -866,8 +868,6 @@ class _PostgresStage(_Touches):
     fields = list(_STAGING_TYPES)
 
     def __init__(self, run: ImportRun, source: Source, by, region, now):
-        from samverkan.audit.services import actor_fields
-        from samverkan.requestcontext import current_request_id
 
         self.run, self.source, self.now = run, source, now
         self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import

@@ -4,6 +4,7 @@ The raw number is never stored, logged or put in an error message (errors name t
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 
@@ -43,8 +44,6 @@ def normalise(raw: str) -> str:
     if not luhn_valid(ten[:10]):
         raise InvalidPersonnummer("checksum does not match")
     if century is None:
-        import datetime
-
         year_now = datetime.date.today().year  # noqa: DTZ011 - only the century is derived
         two = int(body[:2])
         century_int = (year_now - two) // 100 if "+" not in value else (year_now - two - 100) // 100

@@ -25,7 +25,7 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
   population for the total) times 1 000; not annualised.
 - **Age** = the year of admission minus the birth year; episodes without a birth year fall outside
   every age band (and so are left out when an age band is chosen).
-- **Small counts**: for users without an exact-count role (policy.EXACT_COUNT_ROLES) every count
+- **Small counts**: for users the policy gives no exact counts (its rule flow.exact_counts) every count
   from 1 to 4 is shown as "<5"; a share is not shown when its part, its whole or the rest (whole −
   part) is from 1 to 4; a rate per 1 000 not when its count is; days ready (sum and mean) not when
   they come from 1 to 4 patients, and days beyond grace not when 1 to 4 patients waited beyond the
@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from django.db import connection, models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Cast, ExtractYear, Trunc, TruncDate
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.capacity.schedule import LOCAL
@@ -258,7 +259,7 @@ def statistics(
     local dates `start`..`end` (both included), and the county totals. Everyone with
     "flow.statistics" in the county sees the same exact figures; `columns` and `cells` hide small counts.
     Four or six queries (from the daily rows or the episodes), whatever the data size. The definitions are in this module's docstring."""
-    policy.require(principal, "flow.statistics", county_code=county_code)
+    policy.require(principal, "flow.statistics", policy.Place(county=county_code))
     if granularity not in Granularity.values:
         raise ValueError(f"unknown granularity {granularity!r}")
     if end < start:
@@ -460,7 +461,6 @@ class Cell:
         return self.value
 
     def __str__(self) -> str:
-        from django.utils.formats import number_format
 
         if self.value is None:
             return "–"

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.audit.services import audit_record
 from samverkan.flow import imports
+from samverkan.flow.fhir import read_fhir
 from samverkan.flow.models import OPEN_IMPORT_STATUSES, ColumnLayout, ImportRun, ImportStatus, Source
 from samverkan.organisations import policy
 
@@ -256,7 +257,7 @@ def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], b
         layout.saved_at = timezone.now()
         layout.save()
         audit_record(
-            actor=by,
+            by=by,
             event_type="flow.column_layout_saved",
             obj=layout,
             organisation=imports.region_of(source),
@@ -305,8 +306,6 @@ def read_rows(data: bytes | BinaryIO, file_format: str, options: dict, *, layout
     """The file's rows (from its bytes, or streamed from a binary file) through the reader of its
     format, with the column layout for CSV and Excel."""
     if file_format == "fhir":
-        from samverkan.flow.fhir import read_fhir
-
         return read_fhir(data if isinstance(data, bytes) else data.read())  # one JSON document
     if file_format == "xlsx":
         return imports.read_xlsx(data, sheet=options.get("sheet") or None, layout=layout)

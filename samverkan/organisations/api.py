@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
-from samverkan.apiauth import principal
-from samverkan.organisations import selectors
+from samverkan.organisations import policy, selectors
 
 router = Router(tags=["reference data"])
 
@@ -57,16 +56,18 @@ class UnitOut(Schema):
 
 @router.get("/municipalities", response=list[MunicipalityOut], summary="Municipalities, optionally of one county")
 def municipalities(request, county: str | None = None):
-    return list(selectors.municipality_list(principal(request), county=county))
+    return list(selectors.municipality_list(policy.principal_of(request), county=county))
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations visible to you")
 def organisations(request, county: str | None = None, kind: str | None = None):
-    return list(selectors.organisation_list(principal(request), county=county, kind=kind))
+    return list(selectors.organisation_list(policy.principal_of(request), county=county, kind=kind))
 
 
 @router.get("/units", response=list[UnitOut], summary="Units visible to you, optionally of one municipality")
 def units(request, municipality: str | None = None, organisation: int | None = None, kind: str | None = None):
     return list(
-        selectors.unit_list(principal(request), municipality=municipality, organisation=organisation, kind=kind)
+        selectors.unit_list(
+            policy.principal_of(request), municipality=municipality, organisation=organisation, kind=kind
+        )
     )

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from samverkan.apiauth import principal
+from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.placements import escalation, selectors, services
 from samverkan.placements.models import PlacementNeed, PlaceOffer, PlaceRequest
@@ -138,7 +138,7 @@ class EscalationOut(Schema):
 
 def _visible_request(request, request_id: int) -> PlaceRequest:
     try:
-        return selectors.request_detail(principal(request), request_id)
+        return selectors.request_detail(policy.principal_of(request), request_id)
     except PlaceRequest.DoesNotExist:
         raise Http404 from None
 
@@ -160,15 +160,21 @@ def _conflict_or_invalid(call):
     response={201: RequestOut, 409: Message, 422: Message},
 )
 def create_request(request, payload: RequestIn):
-    who = principal(request)
-    organisation = get_object_or_404(Organisation.objects.visible_to(who), pk=payload.from_organisation)
+    who = policy.principal_of(request)
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(who, "organisations.view"), pk=payload.from_organisation
+    )
     needs = list(PlacementNeed.objects.filter(county_id=organisation.county_id, code__in=payload.needs))
     unknown = sorted(set(payload.needs) - {n.code for n in needs})
     if unknown:
         return Status(422, {"detail": {"needs": [f"Unknown need(s): {', '.join(unknown)}."]}})
-    to_unit = get_object_or_404(Unit.objects.visible_to(who), pk=payload.to_unit) if payload.to_unit else None
+    to_unit = (
+        get_object_or_404(Unit.objects.visible_to(who, "organisations.view"), pk=payload.to_unit)
+        if payload.to_unit
+        else None
+    )
     to_municipality = (
-        get_object_or_404(Organisation.objects.visible_to(who), pk=payload.to_municipality)
+        get_object_or_404(Organisation.objects.visible_to(who, "organisations.view"), pk=payload.to_municipality)
         if payload.to_municipality
         else None
     )
@@ -193,7 +199,7 @@ def create_request(request, payload: RequestIn):
 
 @router.get("/placements/requests", url_name="placements_requests", response=list[RequestOut])
 def list_requests(request, status: str | None = None, county: str | None = None, box: str = "all"):
-    return list(selectors.request_list(principal(request), county_code=county, status=status, box=box)[:500])
+    return list(selectors.request_list(policy.principal_of(request), county_code=county, status=status, box=box)[:500])
 
 
 @router.get("/placements/requests/{request_id}", url_name="placements_request", response=RequestOut)
@@ -207,9 +213,11 @@ def get_request(request, request_id: int):
     response={201: OfferOut, 409: Message, 422: Message},
 )
 def create_offer(request, request_id: int, payload: OfferIn):
-    who = principal(request)
+    who = policy.principal_of(request)
     place_request = _visible_request(request, request_id)
-    unit = get_object_or_404(Unit.objects.visible_to(who).select_related("organisation"), pk=payload.unit)
+    unit = get_object_or_404(
+        Unit.objects.visible_to(who, "organisations.view").select_related("organisation"), pk=payload.unit
+    )
     error, offer = _conflict_or_invalid(
         lambda: services.offer_create(
             request=place_request, unit=unit, places=payload.places, by=who, comment=payload.comment
@@ -231,7 +239,9 @@ def _visible_offer(request, offer_id: int) -> PlaceOffer:
 )
 def accept_offer(request, offer_id: int):
     offer = _visible_offer(request, offer_id)
-    error, reservation = _conflict_or_invalid(lambda: services.offer_accept(offer=offer, by=principal(request)))
+    error, reservation = _conflict_or_invalid(
+        lambda: services.offer_accept(offer=offer, by=policy.principal_of(request))
+    )
     return error or Status(201, reservation)
 
 
@@ -249,7 +259,7 @@ def decline_offer(request, offer_id: int):
     except (ValueError, AttributeError):
         return Status(422, {"detail": {"reason": ['Send a JSON object like {"reason": "…"}, or no body.']}})
     error, declined = _conflict_or_invalid(
-        lambda: services.offer_decline(offer=offer, by=principal(request), reason=reason)
+        lambda: services.offer_decline(offer=offer, by=policy.principal_of(request), reason=reason)
     )
     return error or Status(200, declined)
 
@@ -258,7 +268,7 @@ def decline_offer(request, offer_id: int):
 def free(request, county: str, need: Annotated[list[str] | None, Query()] = None, municipality: str | None = None):
     """`need` may be repeated (?need=syrgas&need=demens). Without Query() django-ninja would
     read a list parameter from the request body, and a GET's filter would be ignored."""
-    _, units = selectors.free_places(principal(request), county, needs=need or [], municipality=municipality)
+    _, units = selectors.free_places(policy.principal_of(request), county, needs=need or [], municipality=municipality)
     return [
         {
             "unit": f.row.unit_id,
@@ -274,7 +284,7 @@ def free(request, county: str, need: Annotated[list[str] | None, Query()] = None
 
 @router.get("/escalation", url_name="escalation", response=EscalationOut)
 def escalation_state(request, county: str):
-    view = escalation.escalation_view(principal(request), county)
+    view = escalation.escalation_view(policy.principal_of(request), county)
     return {
         "county": county,
         "current_step": view.current.order,

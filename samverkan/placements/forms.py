@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.organisations.models import Organisation, OrganisationKind, Unit, UnitKind
+from samverkan.organisations.models import Organisation, Unit, UnitKind
+from samverkan.organisations.roles import OrganisationKind
 from samverkan.placements.models import PlacementNeed, Urgency
 
 
