@@ -142,7 +142,8 @@ def test_readers_get_whole_finished_weeks_or_months_only(client, data, persona):
     body = page.content.decode()
     assert '<option value="day"' not in body
     assert "2025-03-03 – 2025-03-16" in body
-    assert "whole weeks" in body
+    assert "whole weeks that have ended" in body
+    assert "Periods are whole calendar months or whole weeks" in body and "can be partial" not in body
     refused = client.get("/flode/?county=20&from=2025-03-05&to=2025-03-12&granularity=day")
     assert refused.context["stats"] is None
     assert "week or month" in refused.content.decode()
