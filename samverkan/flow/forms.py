@@ -138,7 +138,9 @@ class ColumnMappingForm(forms.Form):
 
 
 class StatisticsForm(forms.Form):
-    """Period, granularity and filters of the statistics page (GET); every field optional."""
+    """Period, granularity and filters of the statistics page (GET); every field optional. For a
+    reader (not `exact`) weeks or months only, and the period widened to whole ones that have
+    ended (`cleaned_data["start"]`, `["end"]`; see flow.statistics.whole_periods)."""
 
     MAX_BUCKETS = 800
 
@@ -153,9 +155,9 @@ class StatisticsForm(forms.Form):
     )
     hospital_unit = forms.ChoiceField(label=_("Hospital unit"), required=False)
 
-    def __init__(self, data=None, *args, county_name: str, municipalities, hospital_units, **kwargs):
+    def __init__(self, data=None, *args, county_name: str, municipalities, hospital_units, exact: bool, **kwargs):
         from samverkan.flow.models import CareType
-        from samverkan.flow.statistics import AGE_BANDS, Granularity
+        from samverkan.flow.statistics import AGE_BANDS, READERS_GET_NO_DAYS, Granularity
 
         if data is not None:
             data = self._with_defaults(data)
@@ -166,7 +168,12 @@ class StatisticsForm(forms.Form):
             "to": forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
         }
         self.fields = {**dates, **self.fields}
-        self.fields["granularity"].choices = Granularity.choices
+        self.exact = exact
+        self.fields["granularity"].choices = [
+            (value, label) for value, label in Granularity.choices if exact or value != Granularity.DAY
+        ]
+        if not exact:
+            self.fields["granularity"].error_messages["invalid_choice"] = READERS_GET_NO_DAYS
         self.fields["municipality"].choices = [("", county_name)] + [(code, name) for code, name in municipalities]
         self.fields["care_type"].choices = [("", _("All"))] + CareType.choices
         self.fields["age_band"].choices = [("", _("All"))] + [
@@ -203,7 +210,7 @@ class StatisticsForm(forms.Form):
 
         from django.utils import timezone
 
-        from samverkan.flow.statistics import Granularity, bucket_starts
+        from samverkan.flow.statistics import Granularity, PeriodRefused, bucket_starts, whole_periods
 
         data = super().clean()
         today = timezone.localdate()
@@ -212,7 +219,14 @@ class StatisticsForm(forms.Form):
         start = data.get("from") or (end - datetime.timedelta(days=end.weekday() + 7 * 12))
         if end < start:
             self.add_error("to", _("The period ends before it starts."))
-        elif len(bucket_starts(start, end, data["granularity"])) > self.MAX_BUCKETS:
+            return data
+        if not self.exact:
+            try:
+                start, end = whole_periods(start, end, data["granularity"], today)
+            except PeriodRefused as refused:
+                self.add_error("to", str(refused))
+                return data
+        if len(bucket_starts(start, end, data["granularity"])) > self.MAX_BUCKETS:
             self.add_error("granularity", _("Too many periods to show; choose a shorter period or weeks or months."))
         data["start"], data["end"] = start, end
         return data

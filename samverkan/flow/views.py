@@ -292,19 +292,25 @@ def episodes(request: HttpRequest) -> HttpResponse:
 
 
 def _statistics(request: HttpRequest):
-    """The statistics of the page or its export: (form, statistics or None, chosen area, exact)."""
+    """The statistics of the page or its export: (county, county name, form, statistics or None,
+    chosen area or None, exact). Exact figures for roles with exact counts, a reader's otherwise."""
     county = _county(request)
     policy.require(request.user, "flow.statistics", county_code=county)
+    exact = selectors.shows_exact_counts(request.user, county)
     county_name = County.objects.filter(code=county).values_list("name", flat=True).get()
     municipalities = list(Municipality.objects.filter(county_id=county).order_by("name").values_list("code", "name"))
     hospital_units = Unit.objects.filter(
         organisation__county_id=county, kind__in=[UnitKind.HOSPITAL_WARD, UnitKind.ICU]
     ).values_list("pk", "name")
     form = StatisticsForm(
-        request.GET, county_name=county_name, municipalities=municipalities, hospital_units=hospital_units
+        request.GET,
+        county_name=county_name,
+        municipalities=municipalities,
+        hospital_units=hospital_units,
+        exact=exact,
     )
     if not form.is_valid():
-        return county, county_name, form, None, None
+        return county, county_name, form, None, None, exact
     data = form.cleaned_data
     stats = selectors.statistics(
         request.user,
@@ -314,13 +320,12 @@ def _statistics(request: HttpRequest):
         granularity=data["granularity"],
         filters=form.filters(),
     )
-    return county, county_name, form, stats, stats.area(data["municipality"] or None)
+    return county, county_name, form, stats, stats.area(data["municipality"] or None), exact
 
 
 @login_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    county, county_name, form, stats, area = _statistics(request)
-    exact = selectors.shows_exact_counts(request.user)
+    county, county_name, form, stats, area, exact = _statistics(request)
     context = {
         "form": form,
         "stats": stats,
@@ -330,6 +335,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "may_import": policy.can(request.user, "flow.import", county_code=county),
         "may_see_episodes": policy.can(request.user, "flow.episodes", county_code=county),
         "export_query": request.GET.urlencode(),
+        "rounding_base": flow_statistics.ROUNDING_BASE,
+        "reader_min_patients": flow_statistics.READER_MIN_PATIENTS,
     }
     if stats is not None:
         main, destinations = flow_statistics.main_columns(stats.grace_days), flow_statistics.destination_columns()
@@ -350,11 +357,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 def _chart(area, exact: bool):
     def points(attribute: str):
-        result = []
-        for bucket in area.buckets:
-            value = flow_statistics.count_cell(getattr(bucket.figures, attribute), exact).value
-            result.append((bucket.start, float(value) if isinstance(value, int) else None))
-        return result
+        return [
+            (bucket.start, float(flow_statistics.count_cell(getattr(bucket.figures, attribute), exact).value))
+            for bucket in area.buckets
+        ]
 
     return line_chart(
         [
@@ -372,14 +378,13 @@ def _chart(area, exact: bool):
 
 @login_required
 def statistics_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    county, _name, form, stats, area = _statistics(request)
+    county, _name, form, stats, area, exact = _statistics(request)
     if stats is None:
         return HttpResponse(
             "; ".join(str(e) for errors in form.errors.values() for e in errors),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    exact = selectors.shows_exact_counts(request.user)
     name = f"flode-{county}-{stats.start:%Y%m%d}-{stats.end:%Y%m%d}-{stats.granularity}"
     if fmt == "csv":
         return tables.download(exports.statistics_csv(stats, area, exact=exact), f"{name}.csv")

@@ -35,6 +35,9 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
 SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
 # Roles that may see who else is a member of their organisation.
 MEMBER_MANAGERS = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
+# Roles that see a county's flow statistics exactly, for any period; everyone else sees whole weeks
+# or months with rounded counts (docs/decisions/small-count-protection.md).
+EXACT_COUNT_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
 
 # Actions and the roles that may perform them within their county. Later apps add theirs here.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -53,10 +56,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "flow.import": frozenset({Role.REGION_COORDINATOR}),
     "flow.episodes": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR}),
     "flow.statistics": frozenset(Role.values),
+    "flow.exact_counts": EXACT_COUNT_ROLES,
 }
-
-# Roles that see exact small counts; everyone else sees 1–4 as "<5".
-EXACT_COUNT_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ VISITS = [
     Visit("placements-escalation", "/platser/beredskap/"),
     Visit("placements-settlement", "/platser/avrakning/"),
     Visit("flow-statistics", "/flode/"),
+    # A reader's page: whole weeks, rounded counts and what that means.
+    Visit("flow-statistics-reader", "/flode/?county=20&from=2026-10-01&to=2026-10-31", persona="viewer"),
     Visit("flow-upload", "/flode/import/"),
     Visit("flow-episodes", "/flode/vardtillfallen/?county=20&reason=Uppf%C3%B6ljning"),
     Visit("404", "/finns-inte/", persona=None, status=404),
