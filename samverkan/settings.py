@@ -139,6 +139,11 @@ AXES_CLIENT_IP_CALLABLE = "samverkan.clientip.client_ip"
 
 OTP_TOTP_ISSUER = "Samverkan"
 
+# Password-reset requests per hour: per e-mail address, and per client address (a whole
+# organisation may share one address through its network). More are answered alike but send nothing.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 30)
+
 # Background tasks (django-tasks with the database backend); `manage.py db_worker` runs them.
 TASKS = {
     "default": {

@@ -135,3 +135,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.text}"
+
+
+class RateLimitHit(models.Model):
+    """One counted request for a rate limit (samverkan/accounts/ratelimits.py), in the database so
+    that every app process counts the same. What is counted (an e-mail address, a client address)
+    is stored only as a keyed hash."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="rate_limit_scope_key_at"),
+            models.Index(fields=["scope", "at"], name="rate_limit_scope_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+import logging
 from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,14 +24,16 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from samverkan.accounts import services
+from samverkan.accounts import ratelimits, services
 from samverkan.accounts.forms import ApiKeyForm, LoginForm, TokenForm
 from samverkan.accounts.models import ApiKey, User
+from samverkan.clientip import client_ip
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation
 
 PENDING = "pending_login"
 MAX_TOKEN_FAILURES = 5
+logger = logging.getLogger(__name__)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -180,3 +185,24 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
         services.notifications_mark_read(user=request.user)
         return redirect("accounts:notifications")
     return render(request, "accounts/notifications.html", {"notifications": notifications})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, rate-limited per client address and per e-mail address. A limited
+    request sends nothing but gets the same answer as any other, so the page tells no one
+    whether an address has an account or was limited."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        allowed = ratelimits.allow(
+            "password_reset_ip", client_ip(self.request), limit=settings.PASSWORD_RESET_LIMIT_PER_IP
+        ) and ratelimits.allow(
+            "password_reset_email", form.cleaned_data["email"], limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+        )
+        if not allowed:
+            logger.warning("Password reset not sent: over the hourly limit (request %s)", self.request.request_id)
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
