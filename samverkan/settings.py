@@ -138,6 +138,11 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "samverkan.clientip.client_ip"
 
 OTP_TOTP_ISSUER = "Samverkan"
+# A user whose role needs a second factor and who has no authenticator yet gets, after the
+# password, an e-mailed link that shows the authenticator's secret (samverkan/accounts/services.py):
+# valid for this many minutes; at most this many such e-mails an hour at the user's own request.
+ENROLMENT_LINK_MINUTES = env_int("ENROLMENT_LINK_MINUTES", 30)
+ENROLMENT_LINKS_PER_HOUR = env_int("ENROLMENT_LINKS_PER_HOUR", 3)
 
 # Password-reset requests per hour: per e-mail address, and per client address (a whole
 # organisation may share one address through its network). More are answered alike but send nothing.
