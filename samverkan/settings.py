@@ -162,8 +162,15 @@ TASKS = {
 # it must be shared storage that every app process and the task worker can reach.
 IMPORT_UPLOAD_DIR = Path(env_str("IMPORT_UPLOAD_DIR", str(BASE_DIR / "var" / "uploads")))
 IMPORT_UPLOAD_MAX_AGE_HOURS = env_int("IMPORT_UPLOAD_MAX_AGE_HOURS", 24)
-# Files larger than this are imported by the task worker, with a progress bar, not in the request.
+# Files larger than this are imported by the task worker, with a progress bar, not in the request
+# (Excel workbooks always are).
 IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024)
+# Excel workbooks are refused before they are opened when over these limits (samverkan/flow/workbooks.py):
+# data rows in the sheet, megabytes all parts unpack to (time), and megabytes of the parts read
+# whole into memory, all but the sheets: the shared texts, styles, ... (memory).
+IMPORT_XLSX_MAX_ROWS = env_int("IMPORT_XLSX_MAX_ROWS", 100_000)
+IMPORT_XLSX_MAX_UNPACKED_MB = env_int("IMPORT_XLSX_MAX_UNPACKED_MB", 150)
+IMPORT_XLSX_MAX_IN_MEMORY_MB = env_int("IMPORT_XLSX_MAX_IN_MEMORY_MB", 30)
 
 # Internationalisation: Swedish first, English second; stored in UTC, shown in Stockholm time.
 LANGUAGE_CODE = "sv"
