@@ -15,7 +15,7 @@ class UploadForm(forms.Form):
         label=_("File (canonical CSV, Excel .xlsx or a FHIR R4 Bundle .json)"),
         help_text=_(
             "Other column names: you choose which column is which in a next step, saved for the source. "
-            "Large files are imported in the background."
+            "Large files and Excel workbooks are imported in the background."
         ),
     )
     sheet = forms.CharField(

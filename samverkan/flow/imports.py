@@ -345,38 +345,12 @@ def read_xlsx(
 ) -> Iterator[tuple[int, dict]]:
     """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in row 1,
     or another layout's header renamed by `layout` (as in `read_csv`). `data` is the workbook's
-    bytes or a binary file open for reading (read-only mode: row by row)."""
-    from zipfile import BadZipFile
+    bytes or a binary file open for reading; it is checked against the workbook limits before it
+    is opened, then read row by row (samverkan/flow/workbooks.py)."""
+    from samverkan.flow import workbooks
 
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(_binary(data), read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError):
-        raise FileRejected([error(None, None, _("The file is not an Excel workbook (.xlsx)."))]) from None
-    if sheet is not None and sheet not in workbook.sheetnames:
-        raise FileRejected(
-            [
-                error(
-                    None,
-                    None,
-                    _("The workbook has no sheet %(sheet)r; it has: %(sheets)s.")
-                    % {"sheet": sheet, "sheets": ", ".join(workbook.sheetnames)},
-                )
-            ]
-        )
-    rows = workbook[sheet].iter_rows(values_only=True) if sheet else workbook.worksheets[0].iter_rows(values_only=True)
-    first = next(rows, None)
-    if first is None:
-        raise FileRejected([error(None, None, _("The sheet is empty."))])
-    header = [cell_text(c).lower() for c in first]
-    while header and not header[-1]:
-        header.pop()
-    header = _apply_layout(header, layout)
-    width = len(header)
-    yield from _data_rows(
-        header, ([cell_text(c) for c in row[:width]] + [""] * (width - len(row[:width])) for row in rows)
-    )
+    header, rows = workbooks.read(_binary(data), sheet)
+    yield from _data_rows(_apply_layout(header, layout), rows)
 
 
 @dataclass

@@ -43,7 +43,11 @@ def upload(request: HttpRequest) -> HttpResponse:
             else:
                 start = file if file_format == "xlsx" else uploads.head_of(file)
                 header = uploads.preview(start, file_format, options, rows=0).header
-        except imports.FileRejected:
+        except imports.FileRejected as rejected:
+            if file_format == "xlsx":  # a workbook that cannot be opened, or over the limits: said at once
+                for e in rejected.errors:
+                    form.add_error("file", e["message"])
+                return _upload_page(request, county, form)
             header = None  # the import below reports why
         source_name = data["source"].strip()
         known_source = Source.objects.filter(county_id=county, name=source_name).first()
@@ -60,8 +64,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             layout = uploads.layout_for(known_source, header)
             needs_mapping = layout is None
         file.seek(0)
-        if needs_mapping or file.size > settings.IMPORT_BACKGROUND_BYTES:
-            # Kept for the next step, the mapping page or the task worker, a chunk at a time.
+        if needs_mapping or file.size > settings.IMPORT_BACKGROUND_BYTES or file_format == "xlsx":
+            # Kept for the next step, the mapping page or the task worker, a chunk at a time. An
+            # Excel workbook, however small, is read by the worker: a few packed bytes can hold
+            # much to unpack (samverkan/flow/workbooks.py).
             run = uploads.keep(
                 file.chunks(),
                 size=file.size,
@@ -103,6 +109,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             if layout is not None:
                 messages.info(request, _layout_message(layout))
             return redirect(f"{request.path}?county={county}")
+    return _upload_page(request, county, form, result=result, layout=layout)
+
+
+def _upload_page(request: HttpRequest, county: str, form: UploadForm, *, result=None, layout=None) -> HttpResponse:
     return render(
         request,
         "flow/upload.html",
@@ -116,6 +126,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             "columns": imports.CANONICAL_COLUMNS,
             "required": imports.REQUIRED_COLUMNS,
             "destinations": Destination.choices,
+            "xlsx_max_rows": settings.IMPORT_XLSX_MAX_ROWS,
         },
     )
 
@@ -226,7 +237,7 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
             source=run.source, header=preview.header, mapping=form.mapping(), by=request.user
         )
         run.save(update_fields=["layout"])
-        if run.file_size > settings.IMPORT_BACKGROUND_BYTES:
+        if run.file_size > settings.IMPORT_BACKGROUND_BYTES or run.file_format == "xlsx":
             tasks.import_upload.enqueue(run_id=run.pk)
         else:
             uploads.import_stored(run)

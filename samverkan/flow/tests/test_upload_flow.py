@@ -282,7 +282,7 @@ def test_a_check_only_upload_in_another_layout_is_checked_after_the_mapping_and_
     assert "Checked: the file is correct; 2 rows would be imported. Nothing was imported." in page
 
 
-def test_an_excel_workbook_in_another_layout_is_mapped_and_imported(client, world, settings):
+def test_an_excel_workbook_in_another_layout_is_mapped_and_imported(client, world, settings, immediate_tasks):
     response = _upload(login(client, world.region_coordinator), _swedish_workbook(), name="vård.xlsx")
     run = ImportRun.objects.get()
     assert run.file_format == "xlsx" and response["Location"] == f"/flode/import/{run.pk}/kolumner/"
