@@ -8,7 +8,7 @@ from samverkan.accounts.services import api_key_authenticate
 
 
 class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer <key>`; the request then acts as the key (see policy.scope_of)."""
+    """`Authorization: Bearer <key>`; the request then acts as the key (see policy.principal_of)."""
 
     openapi_description = "An organisation's API key, created with manage.py create_api_key."
 

@@ -33,7 +33,12 @@ class RequestIdMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Headers Django's SecurityMiddleware does not set."""
+    """Headers Django's SecurityMiddleware does not set.
+
+    Every page and API answer the app makes is kept by no browser or proxy (`no-store`): login
+    and code pages, a new API key, the authenticator's secret and answers to an API key carry
+    secrets or patient data, and telling the few that do not apart would only leave gaps. Static
+    files (WhiteNoise, before this middleware) keep their own caching headers."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -42,8 +47,7 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        if request.user.is_authenticated if hasattr(request, "user") else False:
-            response.setdefault("Cache-Control", "private, no-store")
+        response.setdefault("Cache-Control", "private, no-store")
         return response
 
 

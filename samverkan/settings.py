@@ -135,9 +135,20 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "samverkan.accounts.backends.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
+# The client's address behind TRUSTED_PROXY_COUNT proxies, never the balancer's (samverkan/clientip.py).
+AXES_CLIENT_IP_CALLABLE = "samverkan.clientip.client_ip"
 
 OTP_TOTP_ISSUER = "Samverkan"
+# A user whose role needs a second factor and who has no authenticator yet gets, after the
+# password, an e-mailed link that shows the authenticator's secret (samverkan/accounts/services.py):
+# valid for this many minutes; at most this many such e-mails an hour at the user's own request.
+ENROLMENT_LINK_MINUTES = env_int("ENROLMENT_LINK_MINUTES", 30)
+ENROLMENT_LINKS_PER_HOUR = env_int("ENROLMENT_LINKS_PER_HOUR", 3)
+
+# Password-reset requests per hour: per e-mail address, and per client address (a whole
+# organisation may share one address through its network). More are answered alike but send nothing.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 30)
 
 # Background tasks (django-tasks with the database backend); `manage.py db_worker` runs them.
 TASKS = {
@@ -152,8 +163,15 @@ TASKS = {
 # it must be shared storage that every app process and the task worker can reach.
 IMPORT_UPLOAD_DIR = Path(env_str("IMPORT_UPLOAD_DIR", str(BASE_DIR / "var" / "uploads")))
 IMPORT_UPLOAD_MAX_AGE_HOURS = env_int("IMPORT_UPLOAD_MAX_AGE_HOURS", 24)
-# Files larger than this are imported by the task worker, with a progress bar, not in the request.
+# Files larger than this are imported by the task worker, with a progress bar, not in the request
+# (Excel workbooks always are).
 IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024)
+# Excel workbooks are refused before they are opened when over these limits (samverkan/flow/workbooks.py):
+# data rows in the sheet, megabytes all parts unpack to (time), and megabytes of the parts read
+# whole into memory, all but the sheets: the shared texts, styles, ... (memory).
+IMPORT_XLSX_MAX_ROWS = env_int("IMPORT_XLSX_MAX_ROWS", 100_000)
+IMPORT_XLSX_MAX_UNPACKED_MB = env_int("IMPORT_XLSX_MAX_UNPACKED_MB", 150)
+IMPORT_XLSX_MAX_IN_MEMORY_MB = env_int("IMPORT_XLSX_MAX_IN_MEMORY_MB", 30)
 
 # Internationalisation: Swedish first, English second; stored in UTC, shown in Stockholm time.
 LANGUAGE_CODE = "sv"
@@ -200,7 +218,9 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_int("TRUSTED_PROXY_COUNT", 0):
+# Proxies (load balancer, CDN) in front of the app that add X-Forwarded-For and -Proto.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {

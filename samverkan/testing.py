@@ -12,6 +12,7 @@ import datetime
 import http.client
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -133,6 +135,15 @@ def totp_device(user: User) -> TOTPDevice:
 def current_code(device: TOTPDevice) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
+
+
+_ENROLMENT_LINK = re.compile(r"https?://\S+?(/konto/login/authenticator/[A-Za-z0-9_-]+/)")
+
+
+def enrolment_links(user: User) -> list[str]:
+    """The paths of the authenticator set-up links e-mailed to `user` (the test mail outbox), oldest first."""
+    found = (_ENROLMENT_LINK.search(m.body) for m in mail.outbox if m.to == [user.email])
+    return [match.group(1) for match in found if match]
 
 
 def login(client: Client, user: User | None) -> Client:

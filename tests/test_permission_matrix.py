@@ -227,6 +227,9 @@ RULES: dict[str, Rule] = {
     "portal:accessibility": Rule(PUBLIC),
     "accounts:login": Rule({ANONYMOUS}, denied=302),  # logged-in users are sent on
     "accounts:login_otp": Rule(set(), denied=302, anonymous=302),  # without a pending login: back to step one
+    # The authenticator set-up link: anonymous visitors are asked to log in first; a logged-in
+    # session has nothing left to set up (gone, 410). It works only after the password step.
+    "accounts:enrolment_link": Rule({ANONYMOUS}, denied=410, kwargs=lambda w, p, o: {"token": "bad-token"}),
     "accounts:logout": Rule(LOGGED_IN, ok=302, method="post"),
     "accounts:account": Rule(LOGGED_IN),
     "accounts:api_keys": Rule(KEY_MANAGERS),

@@ -37,6 +37,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("may use the admin pages"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    enrolment_by_admin_only = models.BooleanField(
+        _("authenticator link only from an administrator"),
+        default=False,
+        help_text=_(
+            "Set when the password was reset by e-mail before an authenticator app was set up: the "
+            "link to set one up is then sent only by an administrator, never at login."
+        ),
+    )
 
     objects = UserManager()
 
@@ -126,3 +134,58 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.text}"
+
+
+class EnrolmentLinkQuerySet(models.QuerySet):
+    def open_for(self, user: User) -> EnrolmentLinkQuerySet:
+        """The user's links that can still be opened (not yet used, not expired)."""
+        return self.filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class EnrolmentLink(models.Model):
+    """A link, sent by e-mail, that shows the secret of a new authenticator app once: opened in
+    the browser session that has just passed the password step of the same user, before it
+    expires, while the user has no authenticator. Only the token's hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    sent_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The administrator who sent it; empty when sent at the user's own login."),
+    )
+    used_at = models.DateTimeField(_("opened"), null=True, blank=True)
+
+    objects = EnrolmentLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("authenticator set-up link")
+        verbose_name_plural = _("authenticator set-up links")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RateLimitHit(models.Model):
+    """One counted request for a rate limit (samverkan/accounts/ratelimits.py), in the database so
+    that every app process counts the same. What is counted (an e-mail address, a client address)
+    is stored only as a keyed hash."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="rate_limit_scope_key_at"),
+            models.Index(fields=["scope", "at"], name="rate_limit_scope_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"

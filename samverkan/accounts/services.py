@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from samverkan.accounts.models import ApiKey, Notification, User
+from samverkan.accounts import ratelimits
+from samverkan.accounts.models import ApiKey, EnrolmentLink, Notification, User
 from samverkan.audit.services import audit_record, snapshot
 from samverkan.organisations import policy
 
@@ -81,23 +85,128 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     return key
 
 
-def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
-    """The user's unconfirmed authenticator device, created on first need."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
-    if device is None:
+def hash_token(raw: str) -> str:
+    # Like API keys, enrolment tokens carry 256 bits of randomness: a plain SHA-256 suffices.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def enrolment_link_send(*, user: User, by: User | None = None) -> EnrolmentLink:
+    """E-mail the user a new link to set up an authenticator app (once the link is saved),
+    replacing any unused one. `by`: the administrator who sends it, which also lifts
+    `enrolment_by_admin_only`; None when it is sent at the user's own password login."""
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        EnrolmentLink.objects.filter(user=user, used_at__isnull=True).delete()
+        link = EnrolmentLink.objects.create(
+            user=user,
+            token_hash=hash_token(raw),
+            created_at=now,
+            expires_at=now + datetime.timedelta(minutes=settings.ENROLMENT_LINK_MINUTES),
+            sent_by=by,
+        )
+        if by is not None and user.enrolment_by_admin_only:
+            User.objects.filter(pk=user.pk).update(enrolment_by_admin_only=False)
+            user.enrolment_by_admin_only = False
+        audit_record(
+            by=by or user,
+            event_type="accounts.enrolment_link_sent",
+            obj=user,
+            after={"by_administrator": by is not None, "expires_at": link.expires_at},
+        )
+    url = f"{settings.SITE_URL.rstrip('/')}{reverse('accounts:enrolment_link', args=[raw])}"
+    subject, body = _enrolment_mail(url, link, by_administrator=by is not None)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return link
+
+
+def _enrolment_mail(url: str, link: EnrolmentLink, *, by_administrator: bool) -> tuple[str, str]:
+    values = {
+        "url": url,
+        "minutes": settings.ENROLMENT_LINK_MINUTES,
+        "time": timezone.localtime(link.expires_at).strftime("%H:%M"),
+    }
+    first = (
+        _("An administrator has sent you a link to set up the authenticator app that gives your login codes.")
+        if by_administrator
+        else _("You have logged in to Samverkan with your password. Your role also needs an authenticator app.")
+    )
+    steps = _(
+        "To set it up, log in with your e-mail address and password, then open this link in the same "
+        "browser. It works once, for %(minutes)d minutes (until %(time)s):\n\n%(url)s"
+    )
+    warning = _(
+        "If you did not just log in or ask for this, do not open the link, change your password and "
+        "tell your administrator: someone else may know your password."
+    )
+    return _("Samverkan: set up your authenticator app"), f"{first}\n\n{steps % values}\n\n{warning}\n"
+
+
+def enrolment_link_request(*, user: User) -> bool:
+    """Send the user a link at their own request (their password login, or "send a new link"),
+    unless only an administrator may (see `password_reset_completed`) or they asked for
+    ENROLMENT_LINKS_PER_HOUR already. Whether it was sent."""
+    if user.enrolment_by_admin_only:
+        return False
+    if not ratelimits.allow("enrolment_link", str(user.pk), limit=settings.ENROLMENT_LINKS_PER_HOUR):
+        return False
+    enrolment_link_send(user=user)
+    return True
+
+
+def enrolment_link_open(*, raw_token: str, user: User) -> TOTPDevice | None:
+    """Use the link once, for `user` (who has just given their password in this session): a new
+    authenticator device whose secret may now be shown, or None if the link is unknown, another
+    user's, used, expired, or the user already has an authenticator. Earlier unconfirmed devices
+    are removed, so a secret shown before never becomes valid."""
+    with transaction.atomic():
+        link = EnrolmentLink.objects.select_for_update().filter(token_hash=hash_token(raw_token)).first()
+        if (
+            link is None
+            or link.user_id != user.pk
+            or link.used_at is not None
+            or link.expires_at <= timezone.now()
+            or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        ):
+            return None
+        link.used_at = timezone.now()
+        link.save(update_fields=["used_at"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+        audit_record(by=user, event_type="accounts.enrolment_link_opened", obj=user)
     return device
 
 
 def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
-    """Confirm enrolment when the token matches; returns whether it did."""
+    """Confirm enrolment when the token matches; returns whether it did. The user's remaining
+    links are deleted: none can be used once an authenticator is set up."""
     with transaction.atomic():
         if not device.verify_token(token):
             return False
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        EnrolmentLink.objects.filter(user=device.user).delete()
         audit_record(by=device.user, event_type="accounts.second_factor_enrolled", obj=device.user)
     return True
+
+
+def password_reset_completed(*, user: User) -> None:
+    """A new password chosen through an e-mailed reset link. Whoever reads the user's mailbox can
+    do that, so if the user has no authenticator yet, their open set-up links are deleted and
+    the next one must come from an administrator: a mailbox alone never gives both the password
+    and the authenticator."""
+    with transaction.atomic():
+        enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        if not enrolled:
+            EnrolmentLink.objects.filter(user=user, used_at__isnull=True).delete()
+            User.objects.filter(pk=user.pk).update(enrolment_by_admin_only=True)
+            user.enrolment_by_admin_only = True
+        audit_record(
+            by=user,
+            event_type="accounts.password_reset",
+            obj=user,
+            after={"enrolment_by_admin_only": not enrolled},
+        )
 
 
 def login_recorded(*, user: User, second_factor: bool) -> None:

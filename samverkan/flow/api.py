@@ -106,14 +106,14 @@ def import_episodes(request, payload: EpisodesIn):
 class BucketOut(Schema):
     start: datetime.date
     end: datetime.date
-    figures: dict[str, int | float | str | None]
+    figures: dict[str, int | float | None]
 
 
 class AreaOut(Schema):
     code: str
     name: str
     population: int
-    total: dict[str, int | float | str | None]
+    total: dict[str, int | float | None]
 
 
 class StatisticsOut(Schema):
@@ -122,7 +122,14 @@ class StatisticsOut(Schema):
     end: datetime.date
     granularity: str
     grace_days: int
-    exact: bool = Field(description='False: counts 1–4 are "<5" and what is computed from them is null.')
+    exact: bool = Field(
+        description=(
+            "False (roles without exact counts): whole ISO weeks or calendar months that have ended only "
+            "(`from` and `to` widened, `start` and `end` say to what), every count randomly rounded to a "
+            "multiple of 5 (sums of days too; the same each time), totals, shares, means and rates computed "
+            "from the rounded counts, and shares and means from fewer than 10 patients null."
+        )
+    )
     municipalities: list[AreaOut]
     county_total: AreaOut
     series_for: str = Field(description="The county's or the municipality's code the series is for.")
@@ -133,7 +140,9 @@ class StatisticsQuery(Schema):
     county: str
     start: datetime.date = Field(alias="from", description="First local date, included.")
     end: datetime.date = Field(alias="to", description="Last local date, included.")
-    granularity: flow_statistics.Granularity = flow_statistics.Granularity.WEEK
+    granularity: flow_statistics.Granularity = Field(
+        flow_statistics.Granularity.WEEK, description="day only for roles with exact counts"
+    )
     municipality: str | None = Field(None, description="The series is for this municipality (default: the county).")
     care_type: str = ""
     age_band: str = Field("", description="One of " + ", ".join(flow_statistics.AGE_BANDS) + ".")
@@ -170,14 +179,17 @@ def statistics(request, params: Query[StatisticsQuery]):
         )
     except ValueError as error:
         return Status(422, {"detail": str(error)})
-    stats = selectors.statistics(
-        who, county_code=county, start=start, end=end, granularity=granularity, filters=filters
-    )
+    try:
+        stats = selectors.statistics(
+            who, county_code=county, start=start, end=end, granularity=granularity, filters=filters
+        )
+    except flow_statistics.PeriodRefused as refused:
+        return Status(422, {"detail": str(refused)})
     try:
         area = stats.area(municipality)
     except KeyError:
         return Status(422, {"detail": f"No municipality {municipality} in county {county}."})
-    exact = selectors.shows_exact_counts(who, county)
+    exact = stats.exact
     columns = flow_statistics.columns(stats.grace_days)
 
     def figures(f) -> dict:
@@ -188,8 +200,8 @@ def statistics(request, params: Query[StatisticsQuery]):
 
     return {
         "county": county,
-        "start": start,
-        "end": end,
+        "start": stats.start,
+        "end": stats.end,
         "granularity": granularity,
         "grace_days": stats.grace_days,
         "exact": exact,

@@ -1,5 +1,5 @@
-"""The statistics page's figures as CSV and Excel: the same cells as the page, small counts hidden
-the same way for those without an exact-count role."""
+"""The statistics page's figures as CSV and Excel: the same cells as the page (for those without
+exact counts a reader's rounded figures, see flow.statistics.readers_figures)."""
 
 from __future__ import annotations
 

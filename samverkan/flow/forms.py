@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.flow.imports import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from samverkan.flow.models import CareType
 from samverkan.flow.selectors import EpisodeFilters, EpisodeStatus
-from samverkan.flow.statistics import AGE_BANDS, Filters, Granularity, bucket_starts
+from samverkan.flow.statistics import (
+    AGE_BANDS,
+    READERS_GET_NO_DAYS,
+    Filters,
+    Granularity,
+    PeriodRefused,
+    bucket_starts,
+    whole_periods,
+)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -20,7 +28,7 @@ class UploadForm(forms.Form):
         label=_("File (canonical CSV, Excel .xlsx or a FHIR R4 Bundle .json)"),
         help_text=_(
             "Other column names: you choose which column is which in a next step, saved for the source. "
-            "Large files are imported in the background."
+            "Large files and Excel workbooks are imported in the background."
         ),
     )
     sheet = forms.CharField(
@@ -142,7 +150,9 @@ class ColumnMappingForm(forms.Form):
 
 
 class StatisticsForm(forms.Form):
-    """Period, granularity and filters of the statistics page (GET); every field optional."""
+    """Period, granularity and filters of the statistics page (GET); every field optional. For a
+    reader (not `exact`) weeks or months only, and the period widened to whole ones that have
+    ended (`cleaned_data["start"]`, `["end"]`; see flow.statistics.whole_periods)."""
 
     MAX_BUCKETS = 800
 
@@ -157,7 +167,7 @@ class StatisticsForm(forms.Form):
     )
     hospital_unit = forms.ChoiceField(label=_("Hospital unit"), required=False)
 
-    def __init__(self, data=None, *args, county_name: str, municipalities, hospital_units, **kwargs):
+    def __init__(self, data=None, *args, county_name: str, municipalities, hospital_units, exact: bool, **kwargs):
 
         if data is not None:
             data = self._with_defaults(data)
@@ -168,7 +178,12 @@ class StatisticsForm(forms.Form):
             "to": forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
         }
         self.fields = {**dates, **self.fields}
-        self.fields["granularity"].choices = Granularity.choices
+        self.exact = exact
+        self.fields["granularity"].choices = [
+            (value, label) for value, label in Granularity.choices if exact or value != Granularity.DAY
+        ]
+        if not exact:
+            self.fields["granularity"].error_messages["invalid_choice"] = READERS_GET_NO_DAYS
         self.fields["municipality"].choices = [("", county_name)] + [(code, name) for code, name in municipalities]
         self.fields["care_type"].choices = [("", _("All"))] + CareType.choices
         self.fields["age_band"].choices = [("", _("All"))] + [
@@ -204,7 +219,14 @@ class StatisticsForm(forms.Form):
         start = data.get("from") or (end - datetime.timedelta(days=end.weekday() + 7 * 12))
         if end < start:
             self.add_error("to", _("The period ends before it starts."))
-        elif len(bucket_starts(start, end, data["granularity"])) > self.MAX_BUCKETS:
+            return data
+        if not self.exact:
+            try:
+                start, end = whole_periods(start, end, data["granularity"], today)
+            except PeriodRefused as refused:
+                self.add_error("to", str(refused))
+                return data
+        if len(bucket_starts(start, end, data["granularity"])) > self.MAX_BUCKETS:
             self.add_error("granularity", _("Too many periods to show; choose a shorter period or weeks or months."))
         data["start"], data["end"] = start, end
         return data

@@ -215,7 +215,7 @@ def _lines(chunks: Iterable[str]) -> Iterator[str]:
         yield carry
 
 
-def _binary(data: bytes | BinaryIO) -> BinaryIO:
+def binary(data: bytes | BinaryIO) -> BinaryIO:
     return io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
 
 
@@ -254,7 +254,7 @@ def _check_header(header: list[str]) -> None:
         )
 
 
-def _apply_layout(header: list[str], layout: dict[str, str] | None) -> list[str]:
+def apply_layout(header: list[str], layout: dict[str, str] | None) -> list[str]:
     """The header in canonical columns: with a layout (file column → canonical column), each
     file column renamed, and the ones it does not map ignored (""); then checked."""
     if layout is None:
@@ -275,7 +275,7 @@ def read_csv(
     """Rows of the canonical CSV as (row number, {column: text}); the header is row 1. `data` is the
     file's bytes or a binary file open for reading, read as it goes (never whole into memory).
     Another layout's columns are renamed by `layout` (file column, lower case → canonical column)."""
-    chunks = decoded_text(_binary(data), encoding)
+    chunks = decoded_text(binary(data), encoding)
     head = []  # the text up to the first that is not white space
     for chunk in chunks:
         head.append(chunk)
@@ -300,12 +300,12 @@ def read_csv(
                 )
             ]
         )
-    header = _apply_layout(header, layout)
+    header = apply_layout(header, layout)
     strip = str.strip
-    yield from _data_rows(header, (list(map(strip, values)) for values in reader))
+    yield from data_rows(header, (list(map(strip, values)) for values in reader))
 
 
-def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
+def data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
     """(row number, {column: text}) for each non-empty line after the header (row 1)."""
     count = 0
     for number, values in enumerate(lines, start=2):
@@ -341,45 +341,6 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def read_xlsx(
-    data: bytes | BinaryIO, *, sheet: str | None = None, layout: dict[str, str] | None = None
-) -> Iterator[tuple[int, dict]]:
-    """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in row 1,
-    or another layout's header renamed by `layout` (as in `read_csv`). `data` is the workbook's
-    bytes or a binary file open for reading (read-only mode: row by row)."""
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(_binary(data), read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError):
-        raise FileRejected([error(None, None, _("The file is not an Excel workbook (.xlsx)."))]) from None
-    if sheet is not None and sheet not in workbook.sheetnames:
-        raise FileRejected(
-            [
-                error(
-                    None,
-                    None,
-                    _("The workbook has no sheet %(sheet)r; it has: %(sheets)s.")
-                    % {"sheet": sheet, "sheets": ", ".join(workbook.sheetnames)},
-                )
-            ]
-        )
-    rows = workbook[sheet].iter_rows(values_only=True) if sheet else workbook.worksheets[0].iter_rows(values_only=True)
-    first = next(rows, None)
-    if first is None:
-        raise FileRejected([error(None, None, _("The sheet is empty."))])
-    header = [cell_text(c).lower() for c in first]
-    while header and not header[-1]:
-        header.pop()
-    header = _apply_layout(header, layout)
-    width = len(header)
-    yield from _data_rows(
-        header, ([cell_text(c) for c in row[:width]] + [""] * (width - len(row[:width])) for row in rows)
-    )
 
 
 @dataclass

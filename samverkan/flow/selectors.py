@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from samverkan.audit.services import access_log_record
 from samverkan.flow import statistics as flow_statistics
@@ -123,11 +124,15 @@ def statistics(
     grace_days: int = flow_statistics.GRACE_DAYS,
 ) -> flow_statistics.Statistics:
     """Patient-flow statistics of a county per home municipality and per day, ISO week or month
-    over the local dates `start`..`end` (both included), with county totals. Exact figures; hide
-    small counts with the cells of `samverkan.flow.statistics` when not `shows_exact_counts`.
-    A fixed number of queries (five); the definitions are in
-    `samverkan.flow.statistics`."""
-    return flow_statistics.statistics(
+    over the local dates `start`..`end` (both included), with county totals. Exact for those who
+    `shows_exact_counts`; for everyone else whole weeks or months that have ended, with rounded
+    counts (`flow_statistics.whole_periods`, raising PeriodRefused, and `readers_figures`;
+    docs/decisions/small-count-protection.md). A fixed number of queries (five); the definitions
+    are in `samverkan.flow.statistics`."""
+    exact = shows_exact_counts(principal, county_code)
+    if not exact:
+        start, end = flow_statistics.whole_periods(start, end, granularity, timezone.localdate())
+    stats = flow_statistics.statistics(
         principal,
         county_code=county_code,
         start=start,
@@ -136,9 +141,12 @@ def statistics(
         filters=filters,
         grace_days=grace_days,
     )
+    return stats if exact else flow_statistics.readers_figures(stats, flow_statistics.Rounding.from_settings())
 
 
 def shows_exact_counts(principal, county_code: str) -> bool:
+    """Whether the principal sees the county's flow statistics exactly (a role with exact counts
+    in that county), or as a reader."""
     return policy.can(principal, "flow.exact_counts", policy.Place(county=county_code))
 
 

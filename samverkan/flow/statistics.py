@@ -25,13 +25,17 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
   population for the total) times 1 000; not annualised.
 - **Age** = the year of admission minus the birth year; episodes without a birth year fall outside
   every age band (and so are left out when an age band is chosen).
-- **Small counts**: for users the policy gives no exact counts (its rule flow.exact_counts) every count
-  from 1 to 4 is shown as "<5"; a share is not shown when its part, its whole or the rest (whole −
-  part) is from 1 to 4; a rate per 1 000 not when its count is; days ready (sum and mean) not when
-  they come from 1 to 4 patients, and days beyond grace not when 1 to 4 patients waited beyond the
-  grace days or 1 to 4 were discharged after a notice at all. See `Cell` and `columns` below.
-  Counts shown separately can still be added up and subtracted (the county total minus the other
-  municipalities); there is no secondary suppression.
+- **Small counts** (docs/decisions/small-count-protection.md): roles with exact counts
+  (policy "flow.exact_counts", in the county shown) get the figures above for any period. Everyone
+  else ("readers") gets what `readers_figures` makes of them, so that no count can be recovered by
+  subtracting figures from each other (periods one day apart, the county minus the other
+  municipalities, a month minus its weeks, the census minus the flows, a total minus the other
+  age bands): only whole ISO weeks or calendar months that have ended (`whole_periods`); every
+  count of a municipality and period randomly rounded to a multiple of ROUNDING_BASE (`Rounding`:
+  unbiased, and the same count in the same place and period always rounded the same way); the
+  period totals, the county and every share, mean and rate computed from the rounded counts (sums
+  of days are rounded like counts); and shares and means not shown when they come from fewer than
+  READER_MIN_PATIENTS patients (rounded). See `Cell` and `columns` below.
 
 All figures come from a fixed number of aggregate queries, whatever the data size, grouped by
 municipality and period bucket in the database; the county totals, the whole-period rows and the
@@ -43,9 +47,13 @@ filters they come from the episodes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Cast, ExtractYear, Trunc, TruncDate
@@ -59,7 +67,8 @@ from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality
 
 GRACE_DAYS = 3
-SMALL = 5
+ROUNDING_BASE = 5  # readers see every count as a multiple of this
+READER_MIN_PATIENTS = 10  # readers see shares and means only from this many patients (rounded)
 DESTINATIONS = tuple(Destination.values)  # computed once: the enum's property builds a new list each time
 
 
@@ -131,6 +140,10 @@ class Figures:
         for key, value in other.destinations.items():
             self.destinations[key] += value
 
+    def add_census(self, other: Figures) -> None:
+        self.in_hospital += other.in_hospital
+        self.ready_in_hospital += other.ready_in_hospital
+
     @property
     def known_destinations(self) -> int:
         return sum(self.destinations.values())
@@ -181,6 +194,7 @@ class Statistics:
     grace_days: int
     municipalities: list[Area]
     county: Area
+    exact: bool = True  # False: a reader's figures (`readers_figures`)
 
     def area(self, code: str | None) -> Area:
         """The county (code None or the county's code) or one of its municipalities."""
@@ -256,8 +270,8 @@ def statistics(
     grace_days: int = GRACE_DAYS,
 ) -> Statistics:
     """Patient-flow figures of `county_code` per home municipality and per period bucket over the
-    local dates `start`..`end` (both included), and the county totals. Everyone with
-    "flow.statistics" in the county sees the same exact figures; `columns` and `cells` hide small counts.
+    local dates `start`..`end` (both included), and the county totals. Exact figures, for roles with
+    exact counts; `readers_figures` turns them into what everyone else sees.
     Four or six queries (from the daily rows or the episodes), whatever the data size. The definitions are in this module's docstring."""
     policy.require(principal, "flow.statistics", policy.Place(county=county_code))
     if granularity not in Granularity.values:
@@ -283,37 +297,46 @@ def statistics(
     else:
         census = _fill(_filtered(county_code, filters), since, until, granularity, grace_days, cell)
 
-    areas = []
-    county_buckets = [Figures() for _ in starts]
-    county_total = Figures(population=sum(p for _, _, p in municipalities))
-    for code, name, population in municipalities:
+    for code, _name, population in municipalities:
         start_census = census.get(code, {})
         in_hospital, ready = start_census.get("in_hospital", 0), start_census.get("ready", 0)
-        total = Figures(population=population)
-        for i, figures in enumerate(cells[code]):
+        for figures in cells[code]:
             figures.population = population
             in_hospital += figures.admissions - figures.discharges
             ready += figures.ready_notices - figures.discharged_ready
             figures.in_hospital, figures.ready_in_hospital = in_hospital, ready
-            total.add_flows(figures)
-            county_buckets[i].add_flows(figures)
-            county_buckets[i].in_hospital += in_hospital
-            county_buckets[i].ready_in_hospital += ready
-        total.in_hospital, total.ready_in_hospital = in_hospital, ready
-        county_total.add_flows(total)
-        county_total.in_hospital += in_hospital
-        county_total.ready_in_hospital += ready
-        areas.append(Area(code, name, population, total, _buckets(starts, cells[code], start, end, granularity)))
-    for figures in county_buckets:
-        figures.population = county_total.population
-    county = Area(
-        county_code,
-        str(_("County total")),
-        county_total.population,
-        county_total,
-        _buckets(starts, county_buckets, start, end, granularity),
-    )
+    areas, county = _areas(county_code, municipalities, cells, _bounds(starts, start, end, granularity))
     return Statistics(county_code, start, end, granularity, filters, grace_days, areas, county)
+
+
+def _areas(
+    county_code: str,
+    municipalities: list[tuple[str, str, int]],
+    cells: dict[str, list[Figures]],
+    periods: list[tuple[datetime.date, datetime.date]],
+) -> tuple[list[Area], Area]:
+    """The municipalities (code, name, population) with their figures per period (`cells`, census
+    included) and their totals over the whole period, and the county: every total a sum."""
+    population = sum(p for _, _, p in municipalities)
+    county_cells = [Figures(population=population) for _ in periods]
+    county_total = Figures(population=population)
+    areas = []
+    for code, name, area_population in municipalities:
+        total = Figures(population=area_population)
+        for figures, county_figures in zip(cells[code], county_cells, strict=True):
+            total.add_flows(figures)
+            county_figures.add_flows(figures)
+            county_figures.add_census(figures)
+        total.add_census(cells[code][-1])  # in hospital at the end of the last period
+        county_total.add_flows(total)
+        county_total.add_census(total)
+        areas.append(Area(code, name, area_population, total, _periods(periods, cells[code])))
+    county = Area(county_code, str(_("County total")), population, county_total, _periods(periods, county_cells))
+    return areas, county
+
+
+def _periods(periods: list[tuple[datetime.date, datetime.date]], figures: list[Figures]) -> list[Bucket]:
+    return [Bucket(start, end, f) for (start, end), f in zip(periods, figures, strict=True)]
 
 
 def _fill(episodes, since, until, granularity: str, grace_days: int, cell) -> dict[str, dict]:
@@ -430,28 +453,108 @@ def _fill_daily(codes: list[str], start, end, granularity: str, grace_days: int,
     }
 
 
-def _buckets(
-    starts: list[datetime.date], figures: list[Figures], start: datetime.date, end: datetime.date, granularity: str
-) -> list[Bucket]:
-    return [
-        Bucket(max(day, start), min(_next(day, granularity) - datetime.timedelta(days=1), end), f)
-        for day, f in zip(starts, figures, strict=True)
-    ]
+def _bounds(
+    starts: list[datetime.date], start: datetime.date, end: datetime.date, granularity: str
+) -> list[tuple[datetime.date, datetime.date]]:
+    """The first and last day counted of every bucket (clipped to the period)."""
+    return [(max(day, start), min(_next(day, granularity) - datetime.timedelta(days=1), end)) for day in starts]
 
 
-# --- Display: the same cells for the page and the exports, with small counts hidden -------------
+# --- Readers' figures: whole periods, rounded counts (docs/decisions/small-count-protection.md) ---
 
 
-def _small(value: int) -> bool:
-    return 0 < value < SMALL
+READERS_GET_NO_DAYS = _("Figures per day are shown only to roles with exact counts; choose week or month.")
+
+
+class PeriodRefused(ValueError):
+    """A period a reader cannot get; the message says why (translated)."""
+
+
+def whole_periods(
+    start: datetime.date, end: datetime.date, granularity: str, today: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """The period a reader gets for `start`..`end`: widened to whole ISO weeks or calendar months,
+    and ending with the last one that ended before `today` (one under way would change day by day).
+    PeriodRefused for days, or when no whole period in it has ended yet."""
+    if granularity not in (Granularity.WEEK, Granularity.MONTH):
+        raise PeriodRefused(READERS_GET_NO_DAYS)
+    first = _truncate(start, granularity)
+    last = min(
+        _next(_truncate(end, granularity), granularity) - datetime.timedelta(days=1),
+        _truncate(today, granularity) - datetime.timedelta(days=1),
+    )
+    if last < first:
+        raise PeriodRefused(
+            _("No whole week has ended in the chosen period yet.")
+            if granularity == Granularity.WEEK
+            else _("No whole month has ended in the chosen period yet.")
+        )
+    return first, last
+
+
+class Rounding:
+    """Random rounding to a multiple of ROUNDING_BASE. A count 5q + r (0 < r < 5) becomes 5q + 5
+    with probability r / 5 and 5q otherwise, so that sums of rounded counts are unbiased. The draw
+    is a keyed hash of the place and time the count is for (`context`) and the count: asking again
+    gives the same answer, and the same patients counted under another filter or as another figure
+    of that place and time are rounded alike, so asking in other words tells nothing new either."""
+
+    def __init__(self, key: bytes):
+        self._key = key
+
+    @classmethod
+    def from_settings(cls) -> Rounding:
+        """Keyed from PSEUDONYM_KEY (which never changes: a new key would round every count anew)."""
+        return cls(hmac.digest(settings.PSEUDONYM_KEY.encode(), b"samverkan flow statistics rounding", "sha256"))
+
+    def __call__(self, value: int, context: str) -> int:
+        remainder = value % ROUNDING_BASE
+        if not remainder:
+            return value
+        digest = hashlib.blake2b(f"{context}|{value}".encode(), key=self._key, digest_size=8).digest()
+        up = int.from_bytes(digest, "big") % ROUNDING_BASE < remainder
+        return value - remainder + (ROUNDING_BASE if up else 0)
+
+
+def readers_figures(stats: Statistics, rounding: Rounding) -> Statistics:
+    """What a reader sees of `stats` (whole periods, see `whole_periods`): every count of each
+    municipality and period rounded, the census by the moment it is counted at (the end of a week
+    and of a month can be the same moment), the flows by their period; the municipalities' totals
+    and the county summed from the rounded counts."""
+    municipalities = [(area.code, area.name, area.population) for area in stats.municipalities]
+    cells = {}
+    for area in stats.municipalities:
+        rounded = []
+        for bucket in area.buckets:
+            f, period, moment = (
+                bucket.figures,
+                f"{area.code}|{bucket.start}|{bucket.end}",
+                f"{area.code}|end of {bucket.end}",
+            )
+            rounded.append(
+                Figures(
+                    population=f.population,
+                    in_hospital=rounding(f.in_hospital, moment),
+                    ready_in_hospital=rounding(f.ready_in_hospital, moment),
+                    destinations={d: rounding(n, period) for d, n in f.destinations.items()},
+                    **{name: rounding(getattr(f, name), period) for name in Figures.FLOWS},
+                )
+            )
+        cells[area.code] = rounded
+    periods = [(bucket.start, bucket.end) for bucket in stats.county.buckets]
+    areas, county = _areas(stats.county_code, municipalities, cells, periods)
+    return dataclasses.replace(stats, municipalities=areas, county=county, exact=False)
+
+
+# --- Display: the same cells for the page and the exports -------------------------------------
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One figure as shown: `value` is an int or float, "<5" for a hidden small count, or None when
-    it cannot be shown (nothing to divide by, or computed from a hidden small count)."""
+    """One figure as shown: `value` is an int or float, or None when it cannot be shown (nothing
+    to divide by, or for a reader too few patients for a share or mean)."""
 
-    value: int | float | str | None
+    value: int | float | None
     kind: str  # count, rate, share, mean
 
     def export(self):
@@ -464,8 +567,6 @@ class Cell:
 
         if self.value is None:
             return "–"
-        if isinstance(self.value, str):
-            return self.value
         if self.kind == "share":
             return f"{number_format(self.value * 100, 0)} %"
         if self.kind == "rate":
@@ -475,34 +576,35 @@ class Cell:
         return str(self.value)
 
 
+def _too_few(patients: int, exact: bool) -> bool:
+    return not exact and patients < READER_MIN_PATIENTS
+
+
 def count_cell(value: int, exact: bool) -> Cell:
-    return Cell("<5" if not exact and _small(value) else value, "count")
+    """A count; for a reader (not `exact`) it must have been rounded (`readers_figures`)."""
+    if not exact and value % ROUNDING_BASE:
+        raise ValueError("a count not rounded for a reader")
+    return Cell(value, "count")
 
 
 def share_cell(part: int, whole: int, exact: bool) -> Cell:
-    """part / whole; for others than exact-count roles hidden when the part, the whole or the rest
-    (whole − part, itself a count of patients) is from 1 to 4."""
-    if not whole:
+    """part / whole; for a reader from the rounded counts (at most 100 %: the part and the whole
+    are rounded each on its own), and not from fewer than READER_MIN_PATIENTS."""
+    if not whole or _too_few(whole, exact):
         return Cell(None, "share")
-    if not exact and (_small(part) or _small(whole) or _small(whole - part)):
-        return Cell(None, "share")
-    return Cell(part / whole, "share")
+    return Cell(min(part / whole, 1.0), "share")
 
 
 def rate_cell(count: int, population: int, exact: bool) -> Cell:
-    if not population or (not exact and _small(count)):
-        return Cell(None, "rate")
-    return Cell(count * 1000 / population, "rate")
+    return Cell(count * 1000 / population if population else None, "rate")
 
 
-def per_patient_cell(total: int, patients: int, exact: bool, *, kind: str = "mean") -> Cell:
-    """A sum of days (kind "count") or its mean per patient (kind "mean"), hidden when it comes from
-    1–4 patients."""
-    if not exact and _small(patients):
-        return Cell(None, kind)
-    if kind == "mean":
-        return Cell(total / patients if patients else None, "mean")
-    return Cell(total, "count")
+def mean_cell(total: int, patients: int, exact: bool) -> Cell:
+    """A sum of days per patient; for a reader not from fewer than READER_MIN_PATIENTS (the
+    mean of a few rounded figures would be noise, and read as one patient's days)."""
+    if not patients or _too_few(patients, exact):
+        return Cell(None, "mean")
+    return Cell(total / patients, "mean")
 
 
 @dataclass(frozen=True)
@@ -510,10 +612,6 @@ class Column:
     key: str
     label: str
     cell: object  # (Figures, exact) -> Cell
-
-
-def _beyond(f: Figures) -> int:
-    return f.discharged_ready - f.within_grace
 
 
 def columns(grace_days: int) -> list[Column]:
@@ -541,12 +639,12 @@ def main_columns(grace_days: int) -> list[Column]:
         Column(
             "days_ready",
             _("Days ready"),
-            lambda f, x: per_patient_cell(f.days_ready, f.discharged_ready, x, kind="count"),
+            lambda f, x: count_cell(f.days_ready, x),
         ),
         Column(
             "mean_days_ready",
             _("Mean days ready"),
-            lambda f, x: per_patient_cell(f.days_ready, f.discharged_ready, x),
+            lambda f, x: mean_cell(f.days_ready, f.discharged_ready, x),
         ),
         Column(
             "same_day_share",
@@ -561,12 +659,7 @@ def main_columns(grace_days: int) -> list[Column]:
         Column(
             "days_beyond_grace",
             _("Days beyond grace"),
-            # hidden also when all of 1–4 patients were within grace (0 would tell)
-            lambda f, x: (
-                per_patient_cell(f.days_beyond_grace, _beyond(f), x, kind="count")
-                if x or not _small(f.discharged_ready)
-                else Cell(None, "count")
-            ),
+            lambda f, x: count_cell(f.days_beyond_grace, x),
         ),
     ]
 

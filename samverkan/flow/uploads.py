@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.audit.services import audit_record
-from samverkan.flow import imports
+from samverkan.flow import imports, workbooks
 from samverkan.flow.fhir import read_fhir
 from samverkan.flow.models import OPEN_IMPORT_STATUSES, ColumnLayout, ImportRun, ImportStatus, Source
 from samverkan.organisations import policy
@@ -178,35 +178,14 @@ def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: 
 
 
 def _xlsx_lines(data: bytes | BinaryIO, sheet: str | None, count: int):
-    from zipfile import BadZipFile
 
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError):
-        raise imports.FileRejected(
-            [imports.error(None, None, _("The file is not an Excel workbook (.xlsx)."))]
-        ) from None
-    if sheet is not None and sheet not in workbook.sheetnames:
-        raise imports.FileRejected(
-            [imports.error(None, None, _("The workbook has no sheet %(sheet)r.") % {"sheet": sheet})]
-        )
-    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-    cells = worksheet.iter_rows(values_only=True)
-    first = next(cells, None)
-    if first is None:
-        raise imports.FileRejected([imports.error(None, None, _("The sheet is empty."))])
-    header = [imports.cell_text(c).lower() for c in first]
-    while header and not header[-1]:
-        header.pop()
+    header, rows = workbooks.read(io.BytesIO(data) if isinstance(data, bytes) else data, sheet)
     lines = []
-    for values in cells:
+    for texts in rows:
         if len(lines) >= count:
             break
-        texts = [imports.cell_text(c) for c in values]
         if any(texts):
-            lines.append(_fit(texts, len(header)))
+            lines.append(texts)
     return header, lines
 
 
@@ -274,15 +253,11 @@ def estimate_rows(path: Path, file_format: str, options: dict) -> int | None:
     """About how many data rows the stored file has: its lines (CSV), the sheet's dimension
     (Excel), its Encounters (FHIR). Read a chunk at a time."""
     if file_format == "xlsx":
-        from openpyxl import load_workbook
-
         try:
             with path.open("rb") as handle:  # a file, not a path: openpyxl judges a path by its suffix
-                workbook = load_workbook(handle, read_only=True, data_only=True)
-                sheet = options.get("sheet") or None
-                worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+                worksheet = workbooks.open_sheet(handle, options.get("sheet") or None)
                 return max((worksheet.max_row or 1) - 1, 0) or None
-        except Exception:  # noqa: BLE001 - an estimate only; the import reports what is wrong
+        except imports.FileRejected:  # an estimate only; the import reports what is wrong
             return None
     wanted = b'"Encounter"' if file_format == "fhir" else b"\n"
     count, last = 0, b""
@@ -308,7 +283,7 @@ def read_rows(data: bytes | BinaryIO, file_format: str, options: dict, *, layout
     if file_format == "fhir":
         return read_fhir(data if isinstance(data, bytes) else data.read())  # one JSON document
     if file_format == "xlsx":
-        return imports.read_xlsx(data, sheet=options.get("sheet") or None, layout=layout)
+        return workbooks.read_xlsx(data, sheet=options.get("sheet") or None, layout=layout)
     return imports.read_csv(
         data, encoding=options.get("encoding") or None, delimiter=options.get("delimiter") or None, layout=layout
     )

@@ -44,7 +44,11 @@ def upload(request: HttpRequest) -> HttpResponse:
             else:
                 start = file if file_format == "xlsx" else uploads.head_of(file)
                 header = uploads.preview(start, file_format, options, rows=0).header
-        except imports.FileRejected:
+        except imports.FileRejected as rejected:
+            if file_format == "xlsx":  # a workbook that cannot be opened, or over the limits: said at once
+                for e in rejected.errors:
+                    form.add_error("file", e["message"])
+                return _upload_page(request, county, form)
             header = None  # the import below reports why
         source_name = data["source"].strip()
         known_source = Source.objects.filter(county_id=county, name=source_name).first()
@@ -61,8 +65,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             layout = uploads.layout_for(known_source, header)
             needs_mapping = layout is None
         file.seek(0)
-        if needs_mapping or file.size > settings.IMPORT_BACKGROUND_BYTES:
-            # Kept for the next step, the mapping page or the task worker, a chunk at a time.
+        if needs_mapping or file.size > settings.IMPORT_BACKGROUND_BYTES or file_format == "xlsx":
+            # Kept for the next step, the mapping page or the task worker, a chunk at a time. An
+            # Excel workbook, however small, is read by the worker: a few packed bytes can hold
+            # much to unpack (samverkan/flow/workbooks.py).
             run = uploads.keep(
                 file.chunks(),
                 size=file.size,
@@ -104,6 +110,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             if layout is not None:
                 messages.info(request, _layout_message(layout))
             return redirect(f"{request.path}?county={county}")
+    return _upload_page(request, county, form, result=result, layout=layout)
+
+
+def _upload_page(request: HttpRequest, county: str, form: UploadForm, *, result=None, layout=None) -> HttpResponse:
     return render(
         request,
         "flow/upload.html",
@@ -117,6 +127,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             "columns": imports.CANONICAL_COLUMNS,
             "required": imports.REQUIRED_COLUMNS,
             "destinations": Destination.choices,
+            "xlsx_max_rows": settings.IMPORT_XLSX_MAX_ROWS,
         },
     )
 
@@ -227,7 +238,7 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
             source=run.source, header=preview.header, mapping=form.mapping(), by=request.user
         )
         run.save(update_fields=["layout"])
-        if run.file_size > settings.IMPORT_BACKGROUND_BYTES:
+        if run.file_size > settings.IMPORT_BACKGROUND_BYTES or run.file_format == "xlsx":
             tasks.import_upload.enqueue(run_id=run.pk)
         else:
             uploads.import_stored(run)
@@ -293,19 +304,25 @@ def episodes(request: HttpRequest) -> HttpResponse:
 
 
 def _statistics(request: HttpRequest):
-    """The statistics of the page or its export: (form, statistics or None, chosen area, exact)."""
+    """The statistics of the page or its export: (county, county name, form, statistics or None,
+    chosen area or None, exact). Exact figures for roles with exact counts, a reader's otherwise."""
     county = _county(request)
     policy.require(request.user, "flow.statistics", policy.Place(county=county))
+    exact = selectors.shows_exact_counts(request.user, county)
     county_name = County.objects.filter(code=county).values_list("name", flat=True).get()
     municipalities = list(Municipality.objects.filter(county_id=county).order_by("name").values_list("code", "name"))
     hospital_units = Unit.objects.filter(
         organisation__county_id=county, kind__in=[UnitKind.HOSPITAL_WARD, UnitKind.ICU]
     ).values_list("pk", "name")
     form = StatisticsForm(
-        request.GET, county_name=county_name, municipalities=municipalities, hospital_units=hospital_units
+        request.GET,
+        county_name=county_name,
+        municipalities=municipalities,
+        hospital_units=hospital_units,
+        exact=exact,
     )
     if not form.is_valid():
-        return county, county_name, form, None, None
+        return county, county_name, form, None, None, exact
     data = form.cleaned_data
     stats = selectors.statistics(
         request.user,
@@ -315,13 +332,12 @@ def _statistics(request: HttpRequest):
         granularity=data["granularity"],
         filters=form.filters(),
     )
-    return county, county_name, form, stats, stats.area(data["municipality"] or None)
+    return county, county_name, form, stats, stats.area(data["municipality"] or None), exact
 
 
 @login_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    county, county_name, form, stats, area = _statistics(request)
-    exact = selectors.shows_exact_counts(request.user, county)
+    county, county_name, form, stats, area, exact = _statistics(request)
     context = {
         "form": form,
         "stats": stats,
@@ -331,6 +347,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "may_import": policy.can(request.user, "flow.import", policy.Place(county=county)),
         "may_see_episodes": policy.can(request.user, "flow.view_episodes", policy.Place(county=county)),
         "export_query": request.GET.urlencode(),
+        "rounding_base": flow_statistics.ROUNDING_BASE,
+        "reader_min_patients": flow_statistics.READER_MIN_PATIENTS,
     }
     if stats is not None:
         main, destinations = flow_statistics.main_columns(stats.grace_days), flow_statistics.destination_columns()
@@ -351,11 +369,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 def _chart(area, exact: bool):
     def points(attribute: str):
-        result = []
-        for bucket in area.buckets:
-            value = flow_statistics.count_cell(getattr(bucket.figures, attribute), exact).value
-            result.append((bucket.start, float(value) if isinstance(value, int) else None))
-        return result
+        return [
+            (bucket.start, float(flow_statistics.count_cell(getattr(bucket.figures, attribute), exact).value))
+            for bucket in area.buckets
+        ]
 
     return line_chart(
         [
@@ -373,14 +390,13 @@ def _chart(area, exact: bool):
 
 @login_required
 def statistics_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    county, _name, form, stats, area = _statistics(request)
+    county, _name, form, stats, area, exact = _statistics(request)
     if stats is None:
         return HttpResponse(
             "; ".join(str(e) for errors in form.errors.values() for e in errors),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    exact = selectors.shows_exact_counts(request.user, county)
     name = f"flode-{county}-{stats.start:%Y%m%d}-{stats.end:%Y%m%d}-{stats.granularity}"
     if fmt == "csv":
         return tables.download(exports.statistics_csv(stats, area, exact=exact), f"{name}.csv")

@@ -27,7 +27,7 @@ from samverkan.flow.imports import import_rows, source_for
 from samverkan.placements import escalation
 from samverkan.placements import services as placements
 from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus
-from samverkan.testing import World, totp_device
+from samverkan.testing import World, enrolment_links, totp_device
 
 pytestmark = pytest.mark.browser
 
@@ -61,8 +61,14 @@ def _code_page(page: Page, world: World, enter_password: Callable) -> None:
     expect(page.locator("#id_token")).to_be_visible()
 
 
-def _enrolment_page(page: Page, world: World, enter_password: Callable) -> None:
+def _enrolment_waiting_page(page: Page, world: World, enter_password: Callable) -> None:
     enter_password(page, world.avesta_coordinator.email)  # a coordinator without an authenticator yet
+    expect(page.locator("button[name=send_link]")).to_be_visible()
+
+
+def _enrolment_page(page: Page, world: World, enter_password: Callable) -> None:
+    _enrolment_waiting_page(page, world, enter_password)
+    page.goto(enrolment_links(world.avesta_coordinator)[-1])
     expect(page.locator(".qr svg")).to_be_visible()
 
 
@@ -75,7 +81,9 @@ VISITS = [
     Visit("login", "/konto/login/", persona=None),
     Visit("login-error", "/konto/login/", persona=None, arrive=_login_error_page),
     Visit("code", "/konto/login/code/", persona=None, arrive=_code_page),
+    Visit("code-enrolment-waiting", "/konto/login/code/", persona=None, arrive=_enrolment_waiting_page),
     Visit("code-enrolment", "/konto/login/code/", persona=None, arrive=_enrolment_page),
+    Visit("enrolment-link-login-first", "/konto/login/authenticator/not-a-real-token-0000/", persona=None),
     Visit("home", "/"),
     Visit("accessibility", "/tillganglighet/", persona=None),
     Visit("account", "/konto/"),
@@ -101,6 +109,8 @@ VISITS = [
     Visit("placements-escalation", "/platser/beredskap/"),
     Visit("placements-settlement", "/platser/avrakning/"),
     Visit("flow-statistics", "/flode/"),
+    # A reader's page: whole weeks, rounded counts and what that means.
+    Visit("flow-statistics-reader", "/flode/?county=20&from=2026-10-01&to=2026-10-31", persona="viewer"),
     Visit("flow-upload", "/flode/import/"),
     Visit("flow-episodes", "/flode/vardtillfallen/?county=20&reason=Uppf%C3%B6ljning"),
     Visit("404", "/finns-inte/", persona=None, status=404),

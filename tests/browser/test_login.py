@@ -6,9 +6,10 @@ import re
 
 import pytest
 from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from samverkan.testing import current_code, totp_device
+from samverkan.testing import current_code, enrolment_links, totp_device
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +43,32 @@ def test_municipal_coordinator_logs_in_with_password_and_code_by_keyboard(
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("h1")).to_have_text(swedish("Welcome, %(name)s", name=user.get_short_name()))
     expect(page.locator(".main-nav a[aria-current='page']")).to_have_attribute("href", "/")
+    assert csp_errors == []
+
+
+def test_first_login_sets_up_the_authenticator_through_the_e_mailed_link(
+    world, open_page, enter_password, live_server, csp_errors
+):
+    user = world.avesta_coordinator  # a coordinator without an authenticator yet
+    page = open_page()
+    enter_password(page, user.email)
+
+    expect(page).to_have_url(re.compile(r"/konto/login/code/"))
+    expect(page.locator("h1")).to_have_text(swedish("Set up your authenticator app"))
+    expect(page.locator(".qr svg")).to_have_count(0)  # the password alone shows no secret
+    expect(page.locator("main")).to_contain_text(user.email)
+
+    page.goto(enrolment_links(user)[-1])  # the link from the e-mail, in the same browser
+    expect(page).to_have_url(re.compile(r"/konto/login/code/$"))
+    expect(page.locator(".qr svg")).to_be_visible()
+    expect(page.locator("#id_token")).to_be_focused()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    page.keyboard.type(current_code(device))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.locator("h1")).to_have_text(swedish("Welcome, %(name)s", name=user.get_short_name()))
     assert csp_errors == []
 
 

@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from samverkan.audit.models import AuditEvent
 from samverkan.testing import PASSWORD, current_code, login, totp_device
@@ -45,20 +44,6 @@ def test_a_wrong_code_is_refused_with_a_message(client, world):
     assert response.status_code == 200
     assert "code" in response.content.decode().lower()
     assert client.get("/").status_code == 302
-
-
-def test_first_login_enrols_an_authenticator(client, world):
-    user = world.avesta_coordinator
-    assert not TOTPDevice.objects.filter(user=user).exists()
-    _password_step(client, user)
-    page = client.get("/konto/login/code/")
-    assert b"<svg" in page.content
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    client.post("/konto/login/code/", {"token": current_code(device)})
-    device.refresh_from_db()
-    assert device.confirmed
-    assert client.get("/").status_code == 200
-    assert AuditEvent.objects.filter(event_type="accounts.second_factor_enrolled", actor=user).exists()
 
 
 def test_a_session_without_second_factor_is_ended(client, world):

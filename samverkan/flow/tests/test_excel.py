@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from samverkan.flow.imports import CANONICAL_COLUMNS, FileRejected, import_rows, read_xlsx, source_for
-from samverkan.flow.models import Episode
+from samverkan.flow.imports import CANONICAL_COLUMNS, FileRejected, import_rows, source_for
+from samverkan.flow.models import Episode, ImportRun, ImportStatus
+from samverkan.flow.workbooks import read_xlsx
 from samverkan.organisations import policy
 from samverkan.testing import login
 
@@ -93,10 +94,13 @@ def test_the_command_reads_xlsx_by_its_name(tmp_path, world):
         )
 
 
-def test_the_upload_page_takes_a_workbook(client, world):
+def test_the_upload_page_takes_a_workbook_and_the_task_worker_imports_it(client, world, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     client.cookies["django_language"] = "en"
     login(client, world.region_coordinator)
     upload = SimpleUploadedFile("episoder.xlsx", _workbook(GOOD))
     response = client.post("/flode/import/", {"county": "20", "source": "Excel", "file": upload})
-    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert response["Location"] == f"/flode/import/{run.pk}/"  # the import's page, with its progress
+    assert run.status == ImportStatus.DONE
     assert Episode.objects.count() == 2

@@ -243,50 +243,66 @@ def test_grace_days_can_be_chosen(fixture):
     assert _waits(stats.county.total) == (5, 15, 1, 1, 15)
 
 
-def test_cells_hide_small_counts_and_what_is_computed_from_them():
+def test_cells_show_readers_rounded_counts_and_nothing_from_fewer_than_ten_patients():
     assert st.count_cell(0, False).value == 0
-    assert st.count_cell(4, False).value == "<5"
-    assert st.count_cell(5, False).value == 5
+    assert st.count_cell(15, False).value == 15
     assert st.count_cell(3, True).value == 3
-    assert st.share_cell(12, 20, False).value == 0.6
-    assert st.share_cell(3, 20, False).value is None  # the part is small
-    assert st.share_cell(6, 8, False).value is None  # the rest (2) is small
+    with pytest.raises(ValueError):
+        st.count_cell(4, False)  # an unrounded count never reaches a reader
+    assert st.share_cell(10, 20, False).value == 0.5
+    assert st.share_cell(5, 5, False).value is None  # fewer than 10
+    assert st.share_cell(15, 10, False).value == 1.0  # part and whole are rounded each on its own
     assert st.share_cell(6, 8, True).value == 0.75
     assert st.share_cell(0, 0, True).value is None
-    assert st.rate_cell(4, 1000, False).value is None
-    assert st.rate_cell(4, 1000, True).value == 4.0
-    assert st.per_patient_cell(12, 4, False).value is None
-    assert st.per_patient_cell(12, 4, True).value == 3.0
+    assert st.rate_cell(5, 1000, False).value == 5.0
+    assert st.mean_cell(30, 5, False).value is None
+    assert st.mean_cell(30, 10, False).value == 3.0
+    assert st.mean_cell(12, 4, True).value == 3.0
+    assert st.mean_cell(0, 0, True).value is None
 
 
-def test_viewer_sees_small_counts_hidden_and_coordinators_exact(client, fixture):
+COUNTS = ("admissions", "discharges", "ready_notices", "in_hospital", "ready_in_hospital", "destination_home_care")
+
+
+def test_readers_see_rounded_counts_and_coordinators_exact(client, fixture):
+    reader_stats = selectors.statistics(fixture.viewer, county_code="20", start=START, end=END, granularity="week")
+    assert reader_stats.exact is False and (reader_stats.start, reader_stats.end) == (START, END)
     with translation.override("en"):
         exact = _cells(_stats(fixture).area("2080").total, True)
-        hidden = _cells(_stats(fixture).area("2080").total, False)
-    assert exact["admissions"] == 6 and hidden["admissions"] == 6
-    assert exact["discharges"] == 5 and hidden["discharges"] == 5
-    assert exact["ready_notices"] == 4 and hidden["ready_notices"] == "<5"
-    assert exact["in_hospital"] == 2 and hidden["in_hospital"] == "<5"
-    assert exact["same_day_share"] == 0.25 and hidden["same_day_share"] is None
-    assert exact["mean_days_ready"] == 3.0 and hidden["mean_days_ready"] is None
-    assert exact["destination_home_care"] == 2 and hidden["destination_home_care"] == "<5"
-    assert exact["destination_home_care_share"] == 0.4 and hidden["destination_home_care_share"] is None
-    assert hidden["admissions_per_1000"] == pytest.approx(6000 / Municipality.objects.get(code="2080").population)
-    assert hidden["ready_in_hospital_per_1000"] is None
-    avesta = _cells(_stats(fixture).area("2084").total, False)  # E11: 1 patient, within grace
-    assert avesta["discharged_ready"] == "<5"
-    assert avesta["days_beyond_grace"] is None and avesta["within_grace_share"] is None
+        reader = _cells(reader_stats.area("2080").total, False)
+    assert [exact[key] for key in COUNTS] == [6, 5, 4, 2, 1, 2]
+    assert exact["same_day_share"] == 0.25 and exact["mean_days_ready"] == 3.0
+    assert exact["destination_home_care_share"] == 0.4
+    exact_weeks = [_cells(b.figures, True) for b in _stats(fixture).area("2080").buckets]
+    reader_weeks = [_cells(b.figures, False) for b in reader_stats.area("2080").buckets]
+    for key in COUNTS:
+        for week, exact_week in zip(reader_weeks, exact_weeks, strict=True):
+            assert week[key] % 5 == 0 and abs(week[key] - exact_week[key]) < 5, key
+        # The whole period's flows are the sums of the rounded weeks, the census that of the last.
+        if key.startswith(("in_hospital", "ready_in")):
+            assert reader[key] == reader_weeks[-1][key], key
+        else:
+            assert reader[key] == sum(week[key] for week in reader_weeks), key
+    # From fewer than 10 patients (rounded): not shown.
+    assert reader["same_day_share"] is None and reader["mean_days_ready"] is None
+    assert reader["days_ready"] % 5 == 0 and reader["days_beyond_grace"] % 5 == 0  # rounded sums of days
+    assert reader["admissions_per_1000"] == pytest.approx(
+        reader["admissions"] * 1000 / Municipality.objects.get(code="2080").population
+    )
 
     url = "/flode/?county=20&from=2025-03-24&to=2025-04-13&granularity=week&municipality=2080"
     for persona in ("region_coordinator", "falun_coordinator", "admin"):
         page = login(client, getattr(fixture, persona)).get(url).content.decode()
-        assert "&lt;5" not in page, persona
+        assert '<td class="num">4</td>' in page and "Every count, days included" not in page, persona
         client.logout()
+        client.cookies["django_language"] = "en"  # logging out forgets the language too
     for persona in ("viewer", "lunden_staff", "forum_secretary"):
         page = login(client, getattr(fixture, persona)).get(url).content.decode()
-        assert '<td class="num">&lt;5</td>' in page, persona
-        assert '<td class="num">4</td>' not in page and '<td class="num">2</td>' not in page, persona
+        assert "Every count, days included, is rounded to a multiple of 5" in page, persona
+        for small in range(1, 5):
+            assert f'<td class="num">{small}</td>' not in page, (persona, small)
         client.logout()
+        client.cookies["django_language"] = "en"
 
 
 def _cells(figures, exact):
@@ -321,7 +337,7 @@ def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, fixture
 
     viewer_csv = login(client, fixture.viewer).get("/flode/statistik.csv" + query).content.decode()
     falun = next(r for r in csv.reader(io.StringIO(viewer_csv)) if r[0] == "2080" and r[3] == "2025-04-13")
-    assert falun[index["ready_notices"]] == "<5"
+    assert int(falun[index["ready_notices"]]) % 5 == 0
     assert falun[index["mean_days_ready"]] == ""
     assert falun[index["same_day_share"]] == ""
 
@@ -329,14 +345,15 @@ def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, fixture
     sheet, series = workbook.worksheets
     assert [cell.value for cell in sheet[1]] == header
     values = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert values["2080"][index["admissions"]] == 6
-    assert values["2080"][index["ready_notices"]] == "<5"
-    assert values["20"][index["admissions"]] == 8
-    assert [row[index["admissions"]] for row in series.iter_rows(min_row=2, values_only=True)] == [
-        "<5",
-        "<5",
-        "<5",
-    ]
+    assert values["2080"][index["admissions"]] == sum(
+        row[index["admissions"]] for row in series.iter_rows(min_row=2, values_only=True)
+    )
+    assert values["2080"][index["ready_notices"]] % 5 == 0
+    # The county is the sum of the municipalities' rounded figures.
+    assert values["20"][index["admissions"]] == sum(
+        row[index["admissions"]] for code, row in values.items() if code != "20"
+    )
+    assert [row[index["admissions"]] % 5 for row in series.iter_rows(min_row=2, values_only=True)] == [0, 0, 0]
 
 
 def test_export_rejects_a_bad_period(client, fixture):
@@ -371,7 +388,7 @@ def test_query_count_does_not_depend_on_the_data(client, fixture, source, django
     # an import), admissions, ready notices, discharges and the census at the start.
     with django_assert_num_queries(6):
         _stats(fixture)
-    url = "/flode/?county=20&from=2025-03-01&to=2025-06-30&granularity=day&age_band=75-84"
+    url = "/flode/?county=20&from=2025-03-01&to=2025-06-30&granularity=week&age_band=75-84"
     login(client, fixture.viewer)
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
@@ -436,8 +453,10 @@ def test_api_gives_the_same_figures_with_small_counts_hidden_for_viewers(client,
     viewer = login(client, fixture.viewer).get(url + "&care_type=somatic").json()
     assert viewer["exact"] is False
     falun = next(m for m in viewer["municipalities"] if m["code"] == "2080")
-    assert falun["total"]["admissions"] == 5  # E4 is psychiatric
-    assert falun["total"]["ready_notices"] == "<5"
+    # Falun's 5 somatic admissions (E4 is psychiatric), rounded week by week and added up
+    assert falun["total"]["admissions"] == sum(w["figures"]["admissions"] for w in viewer["series"])
+    assert all(abs(w["figures"]["admissions"] - n) < 5 for w, n in zip(viewer["series"], [2, 2, 1], strict=True))
+    assert falun["total"]["ready_notices"] % 5 == 0
     assert falun["total"]["same_day_share"] is None
 
 
