@@ -44,7 +44,7 @@ from samverkan.flow.models import (
     Source,
     UnitMapping,
 )
-from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, pseudonym
+from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, contains_personnummer, pseudonym
 from samverkan.organisations.models import Municipality, Organisation, OrganisationKind
 
 CANONICAL_COLUMNS = [
@@ -451,9 +451,25 @@ _DESTINATION_LIST = ", ".join(Destination.values)
 _COVID = {"": False, "0": False, "false": False, "1": True, "true": True}
 
 
+def _personnummer_elsewhere(number: int, column: str) -> dict:
+    return error(
+        number,
+        column,
+        _(
+            "Holds a personnummer (or samordningsnummer). Personal identity numbers belong only in the "
+            "personnummer column, which is replaced by a pseudonym; remove it from this column."
+        ),
+    )
+
+
 def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetime) -> tuple[dict | None, list[dict]]:
     """The episode's fields, or the row's errors (every one of them). The hot path of a large
-    import: plain lookups in prebuilt sets, no per-row Django helpers."""
+    import: plain lookups in prebuilt sets, no per-row Django helpers.
+
+    A personnummer in any other column is refused. The columns of free text (source_id, which is
+    stored and shown, and the source's codes hospital_unit and destination) are searched for one;
+    every other column takes only a fixed form (a code, a number, a time) that a personnummer
+    cannot pass, and error messages mask anything shaped like one (see `error`)."""
     if "__fields__" in row:
         return None, [error(number, None, row["__fields__"])]
     if "__errors__" in row:
@@ -466,6 +482,8 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
         errors.append(error(number, "source_id", _("Required.")))
     elif len(source_id) > 64:
         errors.append(error(number, "source_id", _("At most 64 characters.")))
+    elif contains_personnummer(source_id):
+        errors.append(_personnummer_elsewhere(number, "source_id"))
     personnummer = (get("personnummer") or "").strip()
     person = ""
     if personnummer:
@@ -501,7 +519,9 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
     unit = None
     if unit_code:
         unit = lookups.units.get(unit_code)
-        if unit is None:
+        if contains_personnummer(unit_code):
+            errors.append(_personnummer_elsewhere(number, "hospital_unit"))
+        elif unit is None:
             errors.append(
                 error(
                     number,
@@ -574,7 +594,9 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
     destination = ""
     if destination_text:
         mapped = destination_text if destination_text in _DESTINATIONS else lookups.destinations.get(destination_text)
-        if mapped is None:
+        if contains_personnummer(destination_text):
+            errors.append(_personnummer_elsewhere(number, "destination"))
+        elif mapped is None:
             errors.append(
                 error(
                     number,
