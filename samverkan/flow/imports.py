@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from samverkan import limits
 from samverkan.audit.services import audit_record
 from samverkan.capacity.schedule import LOCAL
 from samverkan.flow import daily
@@ -449,6 +450,7 @@ _CARE_TYPES = frozenset(str(v) for v in CareType.values)
 _DESTINATIONS = frozenset(str(v) for v in Destination.values)
 _DESTINATION_LIST = ", ".join(Destination.values)
 _COVID = {"": False, "0": False, "false": False, "1": True, "true": True}
+_EARLIEST_TIME = datetime.datetime.combine(limits.EARLIEST_DATE, datetime.time(0), tzinfo=datetime.UTC)
 
 
 def _personnummer_elsewhere(number: int, column: str) -> dict:
@@ -541,6 +543,7 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
     if covid is None:
         errors.append(error(number, "covid", _("Use 0, 1, true or false, not %(value)r.") % {"value": covid_text}))
     latest = now + FUTURE_TOLERANCE
+    earliest = _EARLIEST_TIME
     times = []
     for column in TIMESTAMPS:
         value = (get(column) or "").strip()
@@ -567,6 +570,8 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
             else:
                 if moment > latest:
                     errors.append(error(number, column, _("The time is in the future.")))
+                elif moment < earliest:
+                    errors.append(error(number, column, limits.date_range_message()))
         times.append(moment)
     admitted, notice, ready, sip_called, discharged = times
     estimated_text = (get("estimated_discharge_date") or "").strip()
@@ -576,7 +581,9 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
             estimated = parse_date(estimated_text) if len(estimated_text) == 10 else None
         except ValueError:  # well formed, but no such day
             estimated = None
-        if estimated is None:
+        if estimated is not None and not limits.date_in_range(estimated):
+            errors.append(error(number, "estimated_discharge_date", limits.date_range_message()))
+        elif estimated is None:
             errors.append(
                 error(
                     number,
