@@ -227,6 +227,12 @@ def test_pages_answer_an_id_above_the_largest_key_with_404(admin, world, path):
     assert admin.get(path.format(lunden=world.lunden.pk)).status_code == 404
 
 
+@pytest.mark.parametrize("page", [str(BEYOND_KEYS), "-5", "abc"])
+@pytest.mark.parametrize("path", ["/flode/vardtillfallen/?county=20&reason=uppfoljning&page=", "/granskning/?page="])
+def test_a_page_number_out_of_range_shows_a_page(admin, path, page):
+    assert admin.get(path + page).status_code == 200
+
+
 # --- A lone surrogate, a NUL character ---------------------------------------------------------
 
 LONE_SURROGATE = "\\ud800"  # as JSON writes it: half of a UTF-16 pair, no text on its own
