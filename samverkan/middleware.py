@@ -4,6 +4,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -30,6 +31,22 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the address (the path, or a query value such as ?county=%00) is refused
+    with 400: PostgreSQL cannot compare text holding one, so a lookup with it was a server error.
+    (Forms refuse it themselves, and samverkan/api.py's parser in JSON bodies.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in name or any("\x00" in value for value in values) for name, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL character in the address")
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

@@ -17,6 +17,7 @@ urlpatterns = [
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),
 ]
 
+handler400 = "samverkan.portal.views.error_400"
 handler403 = "samverkan.portal.views.error_403"
 handler404 = "samverkan.portal.views.error_404"
 handler500 = "samverkan.portal.views.error_500"

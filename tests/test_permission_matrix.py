@@ -344,7 +344,7 @@ RULES: dict[str, Rule] = {
         REQUESTERS, ok=201, anonymous=401, method="post", kwargs=_offer_kwargs, other=404, other_denied=404
     ),
     "api:placements_offer_decline": Rule(
-        REQUESTERS, ok=200, anonymous=401, method="post", kwargs=_offer_kwargs, other=404, other_denied=404
+        REQUESTERS, ok=200, anonymous=401, method="post", json=True, kwargs=_offer_kwargs, other=404, other_denied=404
     ),
     "api:placements_free": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "api:escalation": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),

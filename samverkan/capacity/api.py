@@ -6,35 +6,39 @@ import orjson
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Body, Field, Router, Schema
 from ninja.responses import Status
 
+from samverkan.apischema import BODY, CountyCode, DateTime, Id, choice, count, one_or_many, responses, text
 from samverkan.capacity import fhir, selectors, services
-from samverkan.capacity.models import CapacityReport
+from samverkan.capacity.models import BedCategory, CapacityReport, CapacityReportCategory
 from samverkan.capacity.schedule import LOCAL
 from samverkan.organisations import policy
 from samverkan.organisations.models import Unit
 
 router = Router(tags=["capacity"])
+MAX_REPORTS_PER_CALL = 500  # far more units than an organisation has; a national system sends several calls
 
 
 class CategoryFigures(Schema):
-    staffed: int
-    occupied: int
+    staffed: count(CapacityReportCategory, "staffed")
+    occupied: count(CapacityReportCategory, "occupied")
 
 
 class ReportIn(Schema):
-    unit: int = Field(description="Unit id (GET /api/v1/units).")
-    reported_at: datetime.datetime | None = Field(None, description="Default now; without offset: Swedish local time.")
-    physical: int
-    staffed: int
-    occupied: int
-    surge: int = 0
+    unit: Id = Field(description="Unit id (GET /api/v1/units).")
+    reported_at: DateTime | None = Field(None, description="Default now; without offset: Swedish local time.")
+    physical: count(CapacityReport, "physical")
+    staffed: count(CapacityReport, "staffed")
+    occupied: count(CapacityReport, "occupied")
+    surge: count(CapacityReport, "surge") = 0
     open_for_admission: bool = True
-    closure_reason: str = Field("", description="staff_shortage, outbreak, renovation or other; only when closed.")
-    comment: str = ""
-    categories: dict[str, CategoryFigures] = Field(default_factory=dict, description="Bed category code → figures.")
-    corrects: int | None = Field(None, description="Id of an earlier report of the same unit that this one corrects.")
+    closure_reason: choice(CapacityReport, "closure_reason") = Field("", description="Only when closed.")
+    comment: text(CapacityReport, "comment") = ""
+    categories: dict[text(BedCategory, "code"), CategoryFigures] = Field(
+        default_factory=dict, description="Bed category code → figures."
+    )
+    corrects: Id | None = Field(None, description="Id of an earlier report of the same unit that this one corrects.")
 
 
 class ReportOut(Schema):
@@ -92,7 +96,7 @@ class UnitRowOut(Schema):
     stale: bool
 
 
-class MunicipalityOut(Schema):
+class MunicipalityTotalsOut(Schema):
     code: str
     name: str
     totals: TotalsOut
@@ -103,12 +107,8 @@ class OverviewOut(Schema):
     generated_at: datetime.datetime
     current_since: datetime.datetime | None
     units: list[UnitRowOut]
-    municipalities: list[MunicipalityOut]
+    municipalities: list[MunicipalityTotalsOut]
     totals: TotalsOut
-
-
-class ErrorOut(Schema):
-    detail: dict[str, list[str]] | str
 
 
 def _input(item: ReportIn, units: dict[int, Unit], corrected: dict[int, CapacityReport]) -> services.ReportInput:
@@ -133,10 +133,10 @@ def _input(item: ReportIn, units: dict[int, Unit], corrected: dict[int, Capacity
 @router.post(
     "/capacity/reports",
     url_name="capacity_reports",
-    response={201: list[ReportOut], 422: ErrorOut},
-    summary="Send one report or a list of them (all or nothing)",
+    response=responses({201: list[ReportOut]}, *BODY),
+    summary=f"Send one report or a list of at most {MAX_REPORTS_PER_CALL} (all or nothing)",
 )
-def post_reports(request, payload: list[ReportIn] | ReportIn):
+def post_reports(request, payload: Body[one_or_many(ReportIn, MAX_REPORTS_PER_CALL)]):
     items = payload if isinstance(payload, list) else [payload]
     who = policy.principal_of(request)
     visible = {
@@ -221,10 +221,15 @@ def _overview_response(overview: selectors.Overview) -> HttpResponse:
 @router.get(
     "/capacity/overview",
     url_name="capacity_overview",
-    response=OverviewOut,
+    response=responses({200: OverviewOut}),
     summary="The county's current places per unit, with totals",
 )
-def overview(request, county: str, category: str | None = None, kind: str | None = None):
+def overview(
+    request,
+    county: CountyCode,
+    category: text(BedCategory, "code") | None = None,
+    kind: choice(Unit, "kind") | None = None,
+):
     return _overview_response(
         selectors.county_overview(policy.principal_of(request), county, category=category, kind=kind)
     )
@@ -233,19 +238,20 @@ def overview(request, county: str, category: str | None = None, kind: str | None
 @router.get(
     "/capacity/overview.fhir",
     url_name="capacity_overview_fhir",
+    response=responses({200: dict}),
     summary="The county's current capacity as a FHIR R4 MeasureReport (SANER)",
 )
-def overview_fhir(request, county: str):
+def overview_fhir(request, county: CountyCode):
     return fhir.overview_measure_report(selectors.county_overview(policy.principal_of(request), county))
 
 
 @router.get(
     "/capacity/units/{unit_id}/history",
     url_name="capacity_unit_history",
-    response=list[ReportOut],
+    response=responses({200: list[ReportOut]}, 404),
     summary="A unit's reports, newest first",
 )
-def unit_history(request, unit_id: int, days: int = 90):
+def unit_history(request, unit_id: Id, days: int = 90):
     try:
         unit = selectors.unit_detail(policy.principal_of(request), unit_id)
     except Unit.DoesNotExist:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samverkan import limits
 from samverkan.capacity.models import ClosureReason, PlannedChange, ReportingSchedule
 from samverkan.organisations.models import UnitKind
 
@@ -69,6 +70,7 @@ class PlannedChangeForm(forms.ModelForm):
         model = PlannedChange
         fields = ["effective_from", "staffed_change", "physical_change", "description"]
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {"effective_from": limits.DateField}
         help_texts = {
             "staffed_change": _("E.g. 10 for ten more staffed places, −4 for four fewer."),
             "description": _("E.g. 'Ten new places open' or 'New unit opens'."),

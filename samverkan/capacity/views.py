@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samverkan import tables
+from samverkan import limits, tables
 from samverkan.capacity import exports, selectors, services, tasks
 from samverkan.capacity.forms import PlannedChangeForm, QuickReportForm, ScheduleForm
 from samverkan.capacity.models import BedCategory, CapacityReport, PlannedChange
@@ -138,9 +138,9 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
         raise PermissionDenied
     categories = BedCategory.objects.filter(county_id=unit.municipality.county_id)
     reports = unit.capacity_reports.prefetch_related("categories__category")
-    corrects_id = request.POST.get("corrects") or request.GET.get("corrects")
+    corrects_text = request.POST.get("corrects") or request.GET.get("corrects")
     # A correction is a new report for the moment of the report it corrects, prefilled from it.
-    corrects = get_object_or_404(reports, pk=corrects_id) if corrects_id else None
+    corrects = get_object_or_404(reports, pk=limits.key(corrects_text)) if corrects_text else None
     shown = corrects or reports.order_by("-reported_at", "-id").first()
     form = QuickReportForm(request.POST or None, initial=_report_initial(unit, shown), categories=categories)
     if request.method == "POST" and form.is_valid():

@@ -1,43 +1,69 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import BeforeValidator
 
+from samverkan.apischema import BODY, CountyCode, Date, Id, MunicipalityCode, max_length, responses, text
 from samverkan.flow import imports, selectors
 from samverkan.flow import statistics as flow_statistics
+from samverkan.flow.models import CareType, DestinationMapping, Episode, Source, UnitMapping
 from samverkan.organisations import policy
+from samverkan.organisations.models import Municipality
 
 router = Router(tags=["patient flow"])
-MAX_EPISODES_PER_CALL = 10_000
+# One import batch (imports.BATCH_ROWS), and well within the body size the server reads (2.5 MB).
+MAX_EPISODES_PER_CALL = 5_000
+
+
+def _as_written(value):
+    """A JSON number or boolean as the CSV writes it: 1947 → "1947", true → "1"."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _column(length: int) -> Any:
+    """A canonical column's value: text (numbers and booleans taken as the CSV writes them) of at
+    most `length` characters; the import checks the rest (see the README)."""
+    return Annotated[str, BeforeValidator(_as_written), Field(max_length=length)]
+
+
+# The longest correct forms of the columns no model field holds as they are written.
+PERSONNUMMER = _column(len("YYYYMMDD-NNNN"))
+TIME = _column(len("YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM"))
 
 
 class EpisodeIn(Schema):
     """The canonical CSV's fields, as JSON strings (or null); see the README for the rules."""
 
-    source_id: str
-    personnummer: str | None = None
-    birth_year: int | str | None = None
-    sex: str | None = None
-    home_municipality: str
-    hospital_unit: str | None = None
-    care_type: str
-    admitted_at: str
-    admission_notice_at: str | None = None
-    estimated_discharge_date: str | None = None
-    ready_at: str | None = None
-    sip_called_at: str | None = None
-    discharged_at: str | None = None
-    destination: str | None = None
-    covid: bool | str | None = None
+    source_id: _column(max_length(Episode, "record_id"))
+    personnummer: PERSONNUMMER | None = None
+    birth_year: _column(len("YYYY")) | None = None
+    sex: _column(max_length(Episode, "sex")) | None = None
+    home_municipality: _column(max_length(Municipality, "code"))
+    hospital_unit: _column(max_length(UnitMapping, "code")) | None = None
+    care_type: _column(max_length(Episode, "care_type"))
+    admitted_at: TIME
+    admission_notice_at: TIME | None = None
+    estimated_discharge_date: _column(len("YYYY-MM-DD")) | None = None
+    ready_at: TIME | None = None
+    sip_called_at: TIME | None = None
+    discharged_at: TIME | None = None
+    destination: _column(max_length(DestinationMapping, "code")) | None = None
+    covid: _column(len("false")) | None = None
 
 
 class EpisodesIn(Schema):
-    source: str = Field(description="Source system name (created on first use).")
-    county: str = Field(description="The county whose region sends the episodes.")
-    episodes: list[EpisodeIn]
+    source: text(Source, "name") = Field(description="Source system name (created on first use).")
+    county: CountyCode = Field(description="The county whose region sends the episodes.")
+    episodes: list[EpisodeIn] = Field(max_length=MAX_EPISODES_PER_CALL)
     dry_run: bool = False
 
 
@@ -50,34 +76,25 @@ class ImportOut(Schema):
 
 
 class ImportErrors(Schema):
-    detail: str
-    errors: list[dict]
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
+    detail: str | dict[str, list[str]] = Field(
+        description="How many rows failed; or, for a body that does not fit the schema, messages per field."
+    )
+    errors: list[dict] = Field([], description="Each row's errors: row (from 1), column, message.")
 
 
 @router.post(
     "/flow/episodes",
     url_name="flow_episodes_import",
-    response={201: ImportOut, 200: ImportOut, 422: ImportErrors},
-    summary="Import episodes (all or nothing; row N is the Nth episode in the list, from 1)",
+    response=responses({201: ImportOut, 200: ImportOut, 422: ImportErrors}, *BODY),
+    summary=f"Import at most {MAX_EPISODES_PER_CALL} episodes (all or nothing; row N is the Nth episode in the "
+    "list, from 1)",
 )
 def import_episodes(request, payload: EpisodesIn):
     who = policy.principal_of(request)
     if not policy.can(who, "flow.import", policy.Place(county=payload.county)):
         raise PermissionDenied
-    if any("\x00" in _text(v) for e in payload.episodes for v in e.dict().values()):
-        return Status(422, {"detail": "A value contains a NUL character; nothing was imported.", "errors": []})
-    if len(payload.episodes) > MAX_EPISODES_PER_CALL:
-        return Status(422, {"detail": f"At most {MAX_EPISODES_PER_CALL} episodes per call.", "errors": []})
     rows = (
-        (number, {key: _text(value) for key, value in episode.dict().items()})
+        (number, {key: value or "" for key, value in episode.dict().items()})
         for number, episode in enumerate(payload.episodes, start=1)
     )
     result = imports.import_rows(
@@ -137,27 +154,25 @@ class StatisticsOut(Schema):
 
 
 class StatisticsQuery(Schema):
-    county: str
-    start: datetime.date = Field(alias="from", description="First local date, included.")
-    end: datetime.date = Field(alias="to", description="Last local date, included.")
+    county: CountyCode
+    start: Date = Field(alias="from", description="First local date, included.")
+    end: Date = Field(alias="to", description="Last local date, included.")
     granularity: flow_statistics.Granularity = Field(
         flow_statistics.Granularity.WEEK, description="day only for roles with exact counts"
     )
-    municipality: str | None = Field(None, description="The series is for this municipality (default: the county).")
-    care_type: str = ""
-    age_band: str = Field("", description="One of " + ", ".join(flow_statistics.AGE_BANDS) + ".")
+    municipality: MunicipalityCode | None = Field(
+        None, description="The series is for this municipality (default: the county)."
+    )
+    care_type: Literal["", *CareType.values] = ""
+    age_band: Literal["", *flow_statistics.AGE_BANDS] = ""
     covid: bool | None = None
-    hospital_unit: int | None = None
-
-
-class StatisticsError(Schema):
-    detail: str
+    hospital_unit: Id | None = None
 
 
 @router.get(
     "/flow/statistics",
     url_name="flow_statistics",
-    response={200: StatisticsOut, 422: StatisticsError},
+    response=responses({200: StatisticsOut}),
     summary="Patient-flow statistics per home municipality and per day, ISO week or month (as on the page)",
 )
 def statistics(request, params: Query[StatisticsQuery]):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samverkan import limits
 from samverkan.flow.imports import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from samverkan.flow.models import CareType
 from samverkan.flow.selectors import EpisodeFilters, EpisodeStatus
@@ -68,10 +69,10 @@ class EpisodeFilterForm(forms.Form):
     )
     care_type = forms.ChoiceField(label=_("Care type"), required=False, choices=[("", _("All")), *CareType.choices])
     hospital_unit = forms.TypedChoiceField(label=_("Hospital unit"), required=False, coerce=int, empty_value=None)
-    admitted_from = forms.DateField(
+    admitted_from = limits.DateField(
         label=_("Admitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    admitted_to = forms.DateField(
+    admitted_to = limits.DateField(
         label=_("Admitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(
@@ -174,8 +175,8 @@ class StatisticsForm(forms.Form):
         super().__init__(data, *args, **kwargs)
         # "from" and "to" as in the API (and the page's earlier links); not valid attribute names.
         dates = {
-            "from": forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
-            "to": forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
+            "from": limits.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
+            "to": limits.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})),
         }
         self.fields = {**dates, **self.fields}
         self.exact = exact
@@ -206,6 +207,8 @@ class StatisticsForm(forms.Form):
             try:
                 end = datetime.date.fromisoformat(data["to"])
             except ValueError:
+                end = today
+            if not limits.date_in_range(end):  # the field says so; the default must not leave the calendar
                 end = today
             data["from"] = (end - datetime.timedelta(days=end.weekday() + 7 * 12)).isoformat()
         return data

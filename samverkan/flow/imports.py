@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from samverkan import limits
 from samverkan.accounts.models import ApiKey, User
 from samverkan.audit.services import actor_fields, audit_record
 from samverkan.capacity.schedule import LOCAL
@@ -45,7 +46,7 @@ from samverkan.flow.models import (
     Source,
     UnitMapping,
 )
-from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, pseudonym
+from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, contains_personnummer, pseudonym
 from samverkan.organisations.models import Municipality, Organisation
 from samverkan.organisations.roles import OrganisationKind
 from samverkan.requestcontext import current_request_id
@@ -413,11 +414,28 @@ _CARE_TYPES = frozenset(str(v) for v in CareType.values)
 _DESTINATIONS = frozenset(str(v) for v in Destination.values)
 _DESTINATION_LIST = ", ".join(Destination.values)
 _COVID = {"": False, "0": False, "false": False, "1": True, "true": True}
+_EARLIEST_TIME = datetime.datetime.combine(limits.EARLIEST_DATE, datetime.time(0), tzinfo=datetime.UTC)
+
+
+def _personnummer_elsewhere(number: int, column: str) -> dict:
+    return error(
+        number,
+        column,
+        _(
+            "Holds a personnummer (or samordningsnummer). Personal identity numbers belong only in the "
+            "personnummer column, which is replaced by a pseudonym; remove it from this column."
+        ),
+    )
 
 
 def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetime) -> tuple[dict | None, list[dict]]:
     """The episode's fields, or the row's errors (every one of them). The hot path of a large
-    import: plain lookups in prebuilt sets, no per-row Django helpers."""
+    import: plain lookups in prebuilt sets, no per-row Django helpers.
+
+    A personnummer in any other column is refused. The columns of free text (source_id, which is
+    stored and shown, and the source's codes hospital_unit and destination) are searched for one;
+    every other column takes only a fixed form (a code, a number, a time) that a personnummer
+    cannot pass, and error messages mask anything shaped like one (see `error`)."""
     if "__fields__" in row:
         return None, [error(number, None, row["__fields__"])]
     if "__errors__" in row:
@@ -430,6 +448,8 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
         errors.append(error(number, "source_id", _("Required.")))
     elif len(source_id) > 64:
         errors.append(error(number, "source_id", _("At most 64 characters.")))
+    elif contains_personnummer(source_id):
+        errors.append(_personnummer_elsewhere(number, "source_id"))
     personnummer = (get("personnummer") or "").strip()
     person = ""
     if personnummer:
@@ -465,7 +485,9 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
     unit = None
     if unit_code:
         unit = lookups.units.get(unit_code)
-        if unit is None:
+        if contains_personnummer(unit_code):
+            errors.append(_personnummer_elsewhere(number, "hospital_unit"))
+        elif unit is None:
             errors.append(
                 error(
                     number,
@@ -485,6 +507,7 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
     if covid is None:
         errors.append(error(number, "covid", _("Use 0, 1, true or false, not %(value)r.") % {"value": covid_text}))
     latest = now + FUTURE_TOLERANCE
+    earliest = _EARLIEST_TIME
     times = []
     for column in TIMESTAMPS:
         value = (get(column) or "").strip()
@@ -511,6 +534,8 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
             else:
                 if moment > latest:
                     errors.append(error(number, column, _("The time is in the future.")))
+                elif moment < earliest:
+                    errors.append(error(number, column, limits.date_range_message()))
         times.append(moment)
     admitted, notice, ready, sip_called, discharged = times
     estimated_text = (get("estimated_discharge_date") or "").strip()
@@ -520,7 +545,9 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
             estimated = parse_date(estimated_text) if len(estimated_text) == 10 else None
         except ValueError:  # well formed, but no such day
             estimated = None
-        if estimated is None:
+        if estimated is not None and not limits.date_in_range(estimated):
+            errors.append(error(number, "estimated_discharge_date", limits.date_range_message()))
+        elif estimated is None:
             errors.append(
                 error(
                     number,
@@ -538,7 +565,9 @@ def validate_row(number: int, row: dict, lookups: Lookups, now: datetime.datetim
     destination = ""
     if destination_text:
         mapped = destination_text if destination_text in _DESTINATIONS else lookups.destinations.get(destination_text)
-        if mapped is None:
+        if contains_personnummer(destination_text):
+            errors.append(_personnummer_elsewhere(number, "destination"))
+        elif mapped is None:
             errors.append(
                 error(
                     number,

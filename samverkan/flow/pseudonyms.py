@@ -1,6 +1,7 @@
 """Personnummer: validated by checksum and turned into a keyed pseudonym at once.
 
-The raw number is never stored, logged or put in an error message (errors name the row)."""
+The raw number is never stored, logged or put in an error message (errors name the row). Outside
+its own column a personnummer is refused: `contains_personnummer` finds one in any text."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import hashlib
 import re
 
 from django.conf import settings
+from stdnum.exceptions import ValidationError as StdnumInvalid
+from stdnum.se import personnummer as stdnum_personnummer
 
 _SHAPE = re.compile(r"^(\d{2})?(\d{6})[-+]?(\d{4})$")
 # Anything shaped like a personnummer inside a text (an error message, a free-text note): to be
 # masked or refused, never stored or shown.
 PERSONNUMMER_LIKE = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
+_DIGITS = b"0123456789"
 
 
 class InvalidPersonnummer(ValueError):
@@ -29,6 +33,36 @@ def luhn_valid(digits: str) -> bool:
     raw = digits.encode("ascii")
     doubled, single = raw[0::2], raw[1::2]
     return (sum(doubled.translate(_DOUBLED)) + sum(single) - 48 * len(single)) % 10 == 0
+
+
+def is_personnummer(text: str) -> bool:
+    """Whether `text` (10 or 12 digits, with or without a separator) is a real personnummer: a
+    day that exists and a valid check digit; or a samordningsnummer, the same with the day of
+    birth + 60. Organisation numbers (their "month" is 20 or more) are neither."""
+    if stdnum_personnummer.is_valid(text):
+        return True
+    number = stdnum_personnummer.compact(text)  # YYYYMMDD-NNNN or YYMMDD-NNNN (or + for 100 and older)
+    digits = number[:-5] + number[-4:]
+    if len(digits) not in (10, 12) or not digits.isdigit() or int(number[-7:-5]) <= 60:
+        return False
+    born = f"{number[:-7]}{int(number[-7:-5]) - 60:02d}{number[-5:]}"
+    try:
+        stdnum_personnummer.get_birth_date(born)
+    except StdnumInvalid:
+        return False
+    return luhn_valid(digits[-10:])
+
+
+def contains_personnummer(text: str) -> bool:
+    """Whether a personnummer or samordningsnummer (see is_personnummer) stands anywhere in `text`.
+    On an import's hot path: a text with fewer than 10 digits (most source ids and codes) is ruled
+    out by counting them, which costs a fraction of the pattern's search."""
+    if len(text) < 10:
+        return False
+    raw = text.encode()
+    if len(raw) - len(raw.translate(None, _DIGITS)) < 10:
+        return False
+    return any(is_personnummer(match.group()) for match in PERSONNUMMER_LIKE.finditer(text))
 
 
 def normalise(raw: str) -> str:

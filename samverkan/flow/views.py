@@ -121,7 +121,7 @@ def _upload_page(request: HttpRequest, county: str, form: UploadForm, *, result=
             "form": form,
             "result": result,
             "layout": layout,
-            "county": County.objects.get(code=county),
+            "county": get_object_or_404(County, code=county),
             "history": selectors.import_history(request.user, county)[:20],
             "layouts": selectors.column_layouts(request.user, county),
             "columns": imports.CANONICAL_COLUMNS,
@@ -309,7 +309,7 @@ def _statistics(request: HttpRequest):
     county = _county(request)
     policy.require(request.user, "flow.statistics", policy.Place(county=county))
     exact = selectors.shows_exact_counts(request.user, county)
-    county_name = County.objects.filter(code=county).values_list("name", flat=True).get()
+    county_name = get_object_or_404(County, code=county).name
     municipalities = list(Municipality.objects.filter(county_id=county).order_by("name").values_list("code", "name"))
     hospital_units = Unit.objects.filter(
         organisation__county_id=county, kind__in=[UnitKind.HOSPITAL_WARD, UnitKind.ICU]

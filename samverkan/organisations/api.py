@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
+from samverkan.apischema import CountyCode, Id, MunicipalityCode, choice, responses
 from samverkan.organisations import policy, selectors
+from samverkan.organisations.models import Organisation, Unit
 
 router = Router(tags=["reference data"])
 
@@ -54,18 +56,29 @@ class UnitOut(Schema):
         return obj.municipality_id
 
 
-@router.get("/municipalities", response=list[MunicipalityOut], summary="Municipalities, optionally of one county")
-def municipalities(request, county: str | None = None):
+@router.get(
+    "/municipalities",
+    response=responses({200: list[MunicipalityOut]}),
+    summary="Municipalities, optionally of one county",
+)
+def municipalities(request, county: CountyCode | None = None):
     return list(selectors.municipality_list(policy.principal_of(request), county=county))
 
 
-@router.get("/organisations", response=list[OrganisationOut], summary="Organisations visible to you")
-def organisations(request, county: str | None = None, kind: str | None = None):
+@router.get("/organisations", response=responses({200: list[OrganisationOut]}), summary="Organisations visible to you")
+def organisations(request, county: CountyCode | None = None, kind: choice(Organisation, "kind") | None = None):
     return list(selectors.organisation_list(policy.principal_of(request), county=county, kind=kind))
 
 
-@router.get("/units", response=list[UnitOut], summary="Units visible to you, optionally of one municipality")
-def units(request, municipality: str | None = None, organisation: int | None = None, kind: str | None = None):
+@router.get(
+    "/units", response=responses({200: list[UnitOut]}), summary="Units visible to you, optionally of one municipality"
+)
+def units(
+    request,
+    municipality: MunicipalityCode | None = None,
+    organisation: Id | None = None,
+    kind: choice(Unit, "kind") | None = None,
+):
     return list(
         selectors.unit_list(
             policy.principal_of(request), municipality=municipality, organisation=organisation, kind=kind

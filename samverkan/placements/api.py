@@ -1,41 +1,54 @@
 from __future__ import annotations
 
 import datetime
-import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Body, Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import BaseModel
 
+from samverkan.apischema import BODY, CountyCode, Date, Id, MunicipalityCode, choice, count, responses, text
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.placements import escalation, selectors, services
-from samverkan.placements.models import PlacementNeed, PlaceOffer, PlaceRequest
+from samverkan.placements.models import PlacementNeed, PlaceOffer, PlaceRequest, Urgency
 
 router = Router(tags=["placements"])
+MAX_NEEDS = 50  # a county lists a handful of needs
+
+NeedCode = text(PlacementNeed, "code")
 
 
 class RequestIn(Schema):
-    from_organisation: int
-    places: int
-    needs: list[str] = Field(default_factory=list, description="Need codes of the county's list.")
-    wanted_from: datetime.date
-    wanted_until: datetime.date | None = None
-    urgency: str = "normal"
-    note: str = Field("", description="No patient identity.")
-    to_unit: int | None = None
-    to_municipality: int | None = Field(None, description="Organisation id of the municipality.")
+    from_organisation: Id
+    places: count(PlaceRequest, "places")
+    needs: list[NeedCode] = Field(
+        default_factory=list, max_length=MAX_NEEDS, description="Need codes of the county's list."
+    )
+    wanted_from: Date
+    wanted_until: Date | None = None
+    urgency: choice(PlaceRequest, "urgency") = Urgency.NORMAL.value
+    note: text(PlaceRequest, "note") = Field("", description="No patient identity.")
+    to_unit: Id | None = None
+    to_municipality: Id | None = Field(None, description="Organisation id of the municipality.")
     to_county: bool = False
     draft: bool = False
 
 
 class OfferIn(Schema):
-    unit: int
-    places: int
-    comment: str = ""
+    unit: Id
+    places: count(PlaceOffer, "places")
+    comment: text(PlaceOffer, "comment") = ""
+
+
+class DeclineIn(BaseModel):
+    """A plain pydantic model: a ninja Schema would take any value (a list, a number) as an object
+    whose fields all have their defaults."""
+
+    reason: text(PlaceOffer, "decline_reason") = ""
 
 
 class OfferOut(Schema):
@@ -112,10 +125,6 @@ class ReservationOut(Schema):
         return obj.request_id
 
 
-class Message(Schema):
-    detail: str | dict[str, list[str]]
-
-
 class FreeUnitOut(Schema):
     unit: int
     unit_name: str
@@ -157,7 +166,7 @@ def _conflict_or_invalid(call):
 @router.post(
     "/placements/requests",
     url_name="placements_requests_create",
-    response={201: RequestOut, 409: Message, 422: Message},
+    response=responses({201: RequestOut}, *BODY, 404, 409),
 )
 def create_request(request, payload: RequestIn):
     who = policy.principal_of(request)
@@ -197,22 +206,29 @@ def create_request(request, payload: RequestIn):
     return error or Status(201, created)
 
 
-@router.get("/placements/requests", url_name="placements_requests", response=list[RequestOut])
-def list_requests(request, status: str | None = None, county: str | None = None, box: str = "all"):
+@router.get("/placements/requests", url_name="placements_requests", response=responses({200: list[RequestOut]}))
+def list_requests(
+    request,
+    status: choice(PlaceRequest, "status") | None = None,
+    county: CountyCode | None = None,
+    box: Literal["all", "incoming", "outgoing"] = "all",
+):
     return list(selectors.request_list(policy.principal_of(request), county_code=county, status=status, box=box)[:500])
 
 
-@router.get("/placements/requests/{request_id}", url_name="placements_request", response=RequestOut)
-def get_request(request, request_id: int):
+@router.get(
+    "/placements/requests/{request_id}", url_name="placements_request", response=responses({200: RequestOut}, 404)
+)
+def get_request(request, request_id: Id):
     return _visible_request(request, request_id)
 
 
 @router.post(
     "/placements/requests/{request_id}/offers",
     url_name="placements_offers_create",
-    response={201: OfferOut, 409: Message, 422: Message},
+    response=responses({201: OfferOut}, *BODY, 404, 409),
 )
-def create_offer(request, request_id: int, payload: OfferIn):
+def create_offer(request, request_id: Id, payload: OfferIn):
     who = policy.principal_of(request)
     place_request = _visible_request(request, request_id)
     unit = get_object_or_404(
@@ -235,9 +251,9 @@ def _visible_offer(request, offer_id: int) -> PlaceOffer:
 @router.post(
     "/placements/offers/{offer_id}/accept",
     url_name="placements_offer_accept",
-    response={201: ReservationOut, 409: Message, 422: Message},
+    response=responses({201: ReservationOut}, 404, 409),
 )
-def accept_offer(request, offer_id: int):
+def accept_offer(request, offer_id: Id):
     offer = _visible_offer(request, offer_id)
     error, reservation = _conflict_or_invalid(
         lambda: services.offer_accept(offer=offer, by=policy.principal_of(request))
@@ -248,24 +264,25 @@ def accept_offer(request, offer_id: int):
 @router.post(
     "/placements/offers/{offer_id}/decline",
     url_name="placements_offer_decline",
-    response={200: OfferOut, 409: Message, 422: Message},
+    response=responses({200: OfferOut}, *BODY, 404, 409),
 )
-def decline_offer(request, offer_id: int):
+def decline_offer(request, offer_id: Id, payload: Body[DeclineIn | None] = None):
     """Optional JSON body: {"reason": "…"}."""
     offer = _visible_offer(request, offer_id)
-    try:
-        body = json.loads(request.body or b"{}") if request.content_type == "application/json" else {}
-        reason = str(body.get("reason", ""))[:300]
-    except (ValueError, AttributeError):
-        return Status(422, {"detail": {"reason": ['Send a JSON object like {"reason": "…"}, or no body.']}})
+    reason = payload.reason if payload is not None else ""
     error, declined = _conflict_or_invalid(
         lambda: services.offer_decline(offer=offer, by=policy.principal_of(request), reason=reason)
     )
     return error or Status(200, declined)
 
 
-@router.get("/placements/free", url_name="placements_free", response=list[FreeUnitOut])
-def free(request, county: str, need: Annotated[list[str] | None, Query()] = None, municipality: str | None = None):
+@router.get("/placements/free", url_name="placements_free", response=responses({200: list[FreeUnitOut]}))
+def free(
+    request,
+    county: CountyCode,
+    need: Annotated[list[NeedCode] | None, Query(max_length=MAX_NEEDS)] = None,
+    municipality: MunicipalityCode | None = None,
+):
     """`need` may be repeated (?need=syrgas&need=demens). Without Query() django-ninja would
     read a list parameter from the request body, and a GET's filter would be ignored."""
     _, units = selectors.free_places(policy.principal_of(request), county, needs=need or [], municipality=municipality)
@@ -282,8 +299,8 @@ def free(request, county: str, need: Annotated[list[str] | None, Query()] = None
     ]
 
 
-@router.get("/escalation", url_name="escalation", response=EscalationOut)
-def escalation_state(request, county: str):
+@router.get("/escalation", url_name="escalation", response=responses({200: EscalationOut}, 404))
+def escalation_state(request, county: CountyCode):
     view = escalation.escalation_view(policy.principal_of(request), county)
     return {
         "county": county,

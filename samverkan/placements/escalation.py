@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -179,7 +180,7 @@ def _state(county_code: str, steps: list[EscalationStep]) -> EscalationState:
 
 def escalation_view(principal, county_code: str) -> EscalationView:
     policy.require(principal, "placements.view", policy.Place(county=county_code))
-    county = County.objects.get(code=county_code)
+    county = get_object_or_404(County, code=county_code)  # an administrator may ask for any code
     steps = steps_for(county_code)
     state = _state(county_code, steps)
     figures = county_figures(county_code, steps)

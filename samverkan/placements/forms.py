@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samverkan import limits
 from samverkan.organisations.models import Organisation, Unit, UnitKind
 from samverkan.organisations.roles import OrganisationKind
 from samverkan.placements.models import PlacementNeed, Urgency
@@ -16,8 +17,8 @@ class RequestForm(forms.Form):
     needs = forms.ModelMultipleChoiceField(
         label=_("Needs"), queryset=PlacementNeed.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    wanted_from = forms.DateField(label=_("Wanted from"), widget=forms.DateInput(attrs={"type": "date"}))
-    wanted_until = forms.DateField(
+    wanted_from = limits.DateField(label=_("Wanted from"), widget=forms.DateInput(attrs={"type": "date"}))
+    wanted_until = limits.DateField(
         label=_("Wanted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samverkan import tables
+from samverkan import limits, tables
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Organisation
 from samverkan.organisations.selectors import county_of_page
@@ -39,8 +39,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "box": box,
             "status": status or "",
             "statuses": RequestStatus.choices,
-            "county": County.objects.get(code=county),
-            "may_request": _requesting_organisations(request.user, county).exists(),
+            "county": get_object_or_404(County, code=county),
+            "may_request": policy.can(request.user, "placements.request", policy.Place(county=county)),
         },
     )
 
@@ -219,13 +219,11 @@ def free_places(request: HttpRequest) -> HttpResponse:
 
 
 def _month(request: HttpRequest) -> tuple[int, int]:
-    try:
-        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
-        datetime.date(year, month, 1)
-    except ValueError:
+    chosen = limits.month(request.GET.get("month"))
+    if chosen is None:
         today = timezone.localdate()
-        year, month = today.year, today.month
-    return year, month
+        return today.year, today.month
+    return chosen
 
 
 def _statement_rows(statements) -> list[list]:

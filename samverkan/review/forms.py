@@ -1,13 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samverkan import limits
+
 
 class AuditFilterForm(forms.Form):
     event_type = forms.ChoiceField(label=_("Event type"), required=False)
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)
     actor = forms.CharField(label=_("Actor"), required=False, max_length=200)
-    since = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = limits.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = limits.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, event_types, organisations, **kwargs):
         super().__init__(*args, **kwargs)

@@ -115,6 +115,7 @@ VISITS = [
     Visit("flow-episodes", "/flode/vardtillfallen/?county=20&reason=Uppf%C3%B6ljning"),
     Visit("404", "/finns-inte/", persona=None, status=404),
     Visit("404-logged-in", "/finns-inte/", status=404),
+    Visit("400", "/kapacitet/?county=%00", status=400),
 ]
 
 

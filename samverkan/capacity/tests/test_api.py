@@ -77,13 +77,20 @@ def test_a_list_of_reports_is_stored_together(client, world, frozen):
 def test_a_list_with_one_bad_report_stores_nothing_and_names_the_item(client, world, frozen):
     login(client, world.admin)
     before = database_state()
-    payload = [_item(world.lunden), _item(world.avesta_unit, occupied=25), _item(world.falun_ward, staffed=-1)]
+    payload = [_item(world.lunden), _item(world.avesta_unit, occupied=25), _item(world.falun_ward, staffed=21)]
     response = _post(client, payload)
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert set(detail) == {"1.occupied", "2.staffed"}
     assert "cannot be more than physical places (20)" in detail["1.occupied"][0]
-    assert detail["2.staffed"] == ["Cannot be negative."]
+    assert "cannot be more than physical places (20)" in detail["2.staffed"][0]
+    assert database_state() == before
+    # A negative figure does not fit the schema: refused before any report is looked at.
+    response = _post(client, [*payload[:2], _item(world.falun_ward, staffed=-1)])
+    assert (response.status_code, response.json()["detail"]) == (
+        422,
+        {"2.staffed": ["Input should be greater than or equal to 0"]},
+    )
     assert database_state() == before
 
 

@@ -536,7 +536,7 @@ def test_no_personnummer_is_stored_audited_or_shown_after_a_fhir_import(mapped, 
     rejected = run_import(mapped, bundle(misplaced))
     assert not rejected.ok
     shown = "\n".join(messages(rejected))
-    assert "Unknown unit code '…' for Cosmic" in shown
+    assert "Encounter.location[0].location.resolve().identifier[0].value: Holds a personnummer" in shown
     assert "Unknown municipality code '…'" in shown
     assert "entry 9, Encounter.subject.reference: Patient/… is not a Patient in the bundle" in shown
 
