@@ -16,9 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent / "samverkan"
 # Bottom first. An app may import the foundation and the apps before it (and itself).
 APPS = ["audit", "organisations", "accounts", "capacity", "flow", "placements", "review", "portal", "demo"]
 # Project modules that import no app: anyone may use them.
-FOUNDATION = {"env", "requestcontext", "charts", "tables", "clientip", "middleware", "adminapps", "settings"}
+FOUNDATION = {
+    "env", "requestcontext", "charts", "tables", "clientip", "middleware", "adminapps", "settings", "limits", "apischema"
+}  # fmt: skip
 # Project modules that wire the apps together: only they (and tests) may import every app.
-WIRING = {"api", "apiauth", "adminsite", "urls", "wsgi", "testing"}
+WIRING = {"api", "apiauth", "adminsite", "errors", "urls", "wsgi", "testing"}
 # An app's AppConfig.ready() connects its signal receivers; that import is the one Django expects there.
 READY_IMPORTS = {("placements", "apps.py")}
 

@@ -30,8 +30,8 @@ RANGE = "Ange ett datum mellan 1900-01-01 och 2199-12-31."  # the interface and 
 def api(world):
     """Callers with API keys: the region's (flow, statistics) and Falun's (its unit Lunden)."""
     keys = {
-        "region": api_key_create(organisation=world.region, name="r", role="region_coordinator", by_user=None)[1],
-        "falun": api_key_create(organisation=world.falun, name="f", role="municipal_coordinator", by_user=None)[1],
+        "region": api_key_create(organisation=world.region, name="r", role="region_coordinator", by=None)[1],
+        "falun": api_key_create(organisation=world.falun, name="f", role="municipal_coordinator", by=None)[1],
     }
 
     def call(method: str, path: str, body=None, *, who: str = "falun", raw: bytes | None = None):
