@@ -45,7 +45,7 @@ SCHEDULERS = {"admin", "region_coordinator", "forum_secretary", "outsider"}
 KEY_MANAGERS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "outsider"}
 AUDIT_REVIEWERS = {"admin", "region_coordinator", "outsider"}
 
-# The organisation each persona belongs to, and one in another county (DESIGN.md §2: a user sees its county).
+# The organisation each persona belongs to, and one in another county (docs/architecture.md: a user sees its county).
 OWN_ORGANISATION = {
     "admin": "R20",
     "region_coordinator": "R20",

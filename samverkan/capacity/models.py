@@ -1,6 +1,6 @@
 """Capacity: what every unit reports about its places, what it plans, and when it must report.
 
-Definitions (DESIGN.md §5): free = staffed − occupied − reserved, never below zero; occupancy
+Definitions (docs/architecture.md, "Where each rule lives"): free = staffed − occupied − reserved, never below zero; occupancy
 rate = occupied / staffed; a report where occupied > physical is rejected; occupied > staffed is
 allowed and shown as over-occupancy."""
 

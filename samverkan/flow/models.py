@@ -19,7 +19,7 @@ class CareType(models.TextChoices):
 
 
 class Destination(models.TextChoices):
-    """Where the patient went after discharge (DESIGN.md §5): a fixed list; sources map onto it."""
+    """Where the patient went after discharge: a fixed list (docs/architecture.md); sources map onto it."""
 
     HOME = "home", _("Home without services")
     HOME_CARE = "home_care", _("Home with home care")

@@ -11,7 +11,7 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
   (midnight after its last day). **Ready, in hospital**: of those, the ones with a ready-for-discharge
   notice before that moment.
 - **Ready notices**: ready-for-discharge notices given in the period.
-- **Days ready** (DESIGN.md §5) of a discharged patient with a ready notice = calendar days from the
+- **Days ready** (docs/architecture.md, "Where each rule lives") of a discharged patient with a ready notice = calendar days from the
   local date of the notice to the local date of discharge (0 = discharged the day they were ready).
   They are counted in the period of the discharge: the sum, the mean per patient, the share
   discharged the same day (0 days) and the share discharged within the grace days (days ready ≤

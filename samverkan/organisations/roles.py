@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """A membership gives a user one role in one organisation (docs/architecture.md, "Roles")."""
+    """A membership gives a user one role in one organisation (docs/architecture.md, "Authorisation")."""
 
     ADMIN = "admin", _("Administrator")
     REGION_COORDINATOR = "region_coordinator", _("Region coordinator")
