@@ -7,7 +7,7 @@ BENCH ?=
 PYTEST_ARGS ?=
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup demo demo-code test test-browser test-all bench lock messages clean-demo
+.PHONY: setup demo demo-code test typecheck test-browser test-all bench lock messages clean-demo
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,9 @@ test: setup ## lint, checks, migrations check and the whole suite (DATABASE_URL 
 	DJANGO_DEBUG=1 $(PY) manage.py check
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=1 $(PY) -m pytest -q $(PYTEST_ARGS)
+
+typecheck: setup ## mypy over samverkan/ (strict for the policy and every services.py; see pyproject.toml)
+	DJANGO_DEBUG=1 $(PY) -m mypy
 
 test-browser: setup ## browser tests in Debian's Chromium (apt-get install chromium chromium-driver)
 	DJANGO_DEBUG=1 $(PY) -m pytest -q -m browser $(PYTEST_ARGS)

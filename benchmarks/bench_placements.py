@@ -63,9 +63,7 @@ def run() -> dict[str, Result]:
     world = build_world()
     offers = contended_offers(unit=world.lunden, requester=world.avesta, free=FREE, count=CALLS, by=world.lunden_staff)
     keys = [
-        api_key_create(
-            organisation=world.avesta, name=f"Bench {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by_user=None
-        )[1]
+        api_key_create(organisation=world.avesta, name=f"Bench {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None)[1]
         for i in range(KEYS)
     ]
     connection.close()  # the servers and the checks below use their own connections

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.organisations import policy
+
 
 class SamverkanAdminSite(admin.AdminSite):
     site_header = _("Samverkan administration")
@@ -17,9 +19,7 @@ class SamverkanAdminSite(admin.AdminSite):
     index_title = _("Users, organisations and reference data")
 
     def has_permission(self, request):
-        from samverkan.organisations import policy
-
-        return request.user.is_active and policy.scope_of(request.user).is_admin
+        return request.user.is_active and policy.can(request.user, "organisations.use_admin_site")
 
     def login(self, request, extra_context=None):
         """The admin pages log in through Samverkan's own login, with its second factor."""

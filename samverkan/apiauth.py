@@ -8,7 +8,7 @@ from samverkan.accounts.services import api_key_authenticate
 
 
 class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer <key>`; the request then acts as the key (see policy.scope_of)."""
+    """`Authorization: Bearer <key>`; the request then acts as the key (see policy.principal_of)."""
 
     openapi_description = "An organisation's API key, created with manage.py create_api_key."
 
@@ -27,8 +27,3 @@ class VerifiedSessionAuth(SessionAuth):
         if user is not None:
             request.principal = user
         return user
-
-
-def principal(request):
-    """The user or API key the request acts as."""
-    return getattr(request, "principal", None) or request.user

@@ -24,7 +24,6 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, Discriminator, Tag
 
 from samverkan import limits
-from samverkan.organisations.models import County, Municipality
 
 Id = Annotated[int, Field(ge=1, le=limits.MAX_ID)]
 
@@ -99,8 +98,10 @@ def field_errors(problems: list[dict]) -> dict[str, list[str]]:
 
 # Codes that many operations take: a county's ("20"; "SE" for the country where offered) and a
 # municipality's SCB code ("2080").
-CountyCode = text(County, "code")
-MunicipalityCode = text(Municipality, "code")
+# SCB's codes: two characters for a county ("SE" too, the whole country), four digits for a
+# municipality (organisations.models.County.code and Municipality.code hold exactly these).
+CountyCode = Annotated[str, Field(max_length=2)]
+MunicipalityCode = Annotated[str, Field(max_length=4)]
 
 
 class Error(Schema):

@@ -41,13 +41,14 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
-    # Samverkan, bottom layer first.
+    # Samverkan, bottom layer first (docs/architecture.md, "Layers").
+    "samverkan.audit",
     "samverkan.organisations",
     "samverkan.accounts",
-    "samverkan.audit",
     "samverkan.capacity",
     "samverkan.flow",
     "samverkan.placements",
+    "samverkan.review",
     "samverkan.portal",
     "samverkan.demo",
 ]

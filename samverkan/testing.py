@@ -8,6 +8,7 @@ is the bystander of Dalarna's requests between the others."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import http.client
 import io
 import os
@@ -27,12 +28,17 @@ from urllib.parse import quote
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from samverkan.accounts.models import User
-from samverkan.organisations.models import Membership, Municipality, Organisation, Role, Unit, UnitKind
+from samverkan.capacity import services as capacity
+from samverkan.capacity.models import UnitCapacity
+from samverkan.organisations.models import Membership, Municipality, Organisation, Unit, UnitKind
+from samverkan.organisations.roles import Role
+from samverkan.placements.models import OfferStatus, PlaceOffer, PlaceRequest, RequestStatus
 
 PASSWORD = "Testlösen-2026!"  # noqa: S105 - test fixture
 
@@ -171,13 +177,6 @@ def contended_offers(*, unit: Unit, requester: Organisation, free: int, count: i
     """Give `unit` a report with exactly `free` free places and nothing reserved, and create `count`
     requests from `requester` to the unit, each with one open offer of 1 place there (bulk-created,
     in the states the services would leave them in: request "offered", offer "open")."""
-    import datetime
-
-    from django.utils import timezone
-
-    from samverkan.capacity import services as capacity
-    from samverkan.capacity.models import UnitCapacity
-    from samverkan.placements.models import OfferStatus, PlaceOffer, PlaceRequest, RequestStatus
 
     capacity.capacity_report_create(
         data=capacity.ReportInput(unit=unit, physical=free + 20, staffed=free + 10, occupied=10), by=by

@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("samverkan.portal.urls")),
     path("konto/", include("samverkan.accounts.urls")),
     path("organisationer/", include("samverkan.organisations.urls")),
-    path("granskning/", include("samverkan.audit.urls")),
+    path("granskning/", include("samverkan.review.urls")),
     path("kapacitet/", include("samverkan.capacity.urls")),
     path("platser/", include("samverkan.placements.urls")),
     path("flode/", include("samverkan.flow.urls")),
@@ -17,7 +17,7 @@ urlpatterns = [
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),
 ]
 
-handler400 = "samverkan.portal.views.error_400"
-handler403 = "samverkan.portal.views.error_403"
-handler404 = "samverkan.portal.views.error_404"
-handler500 = "samverkan.portal.views.error_500"
+handler400 = "samverkan.errors.error_400"
+handler403 = "samverkan.errors.error_403"
+handler404 = "samverkan.errors.error_404"
+handler500 = "samverkan.errors.error_500"

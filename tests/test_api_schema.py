@@ -51,7 +51,7 @@ def app(db):
 
 @pytest.fixture
 def region_key(world) -> dict[str, str]:
-    _key, raw = api_key_create(organisation=world.region, name="schemathesis", role="region_coordinator", by_user=None)
+    _key, raw = api_key_create(organisation=world.region, name="schemathesis", role="region_coordinator", by=None)
     return {"Authorization": f"Bearer {raw}"}
 
 

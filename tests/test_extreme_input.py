@@ -11,13 +11,13 @@ import json
 import pytest
 from django.test import Client, RequestFactory
 
+from samverkan import errors
 from samverkan.accounts.services import api_key_create
 from samverkan.capacity.api import MAX_REPORTS_PER_CALL
 from samverkan.capacity.models import CapacityReport
 from samverkan.flow.api import MAX_EPISODES_PER_CALL
 from samverkan.flow.models import Episode, Source
 from samverkan.placements.models import PlaceRequest
-from samverkan.portal import views as portal
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,8 @@ RANGE = "Ange ett datum mellan 1900-01-01 och 2199-12-31."  # the interface and 
 def api(world):
     """Callers with API keys: the region's (flow, statistics) and Falun's (its unit Lunden)."""
     keys = {
-        "region": api_key_create(organisation=world.region, name="r", role="region_coordinator", by_user=None)[1],
-        "falun": api_key_create(organisation=world.falun, name="f", role="municipal_coordinator", by_user=None)[1],
+        "region": api_key_create(organisation=world.region, name="r", role="region_coordinator", by=None)[1],
+        "falun": api_key_create(organisation=world.falun, name="f", role="municipal_coordinator", by=None)[1],
     }
 
     def call(method: str, path: str, body=None, *, who: str = "falun", raw: bytes | None = None):
@@ -420,7 +420,7 @@ def test_an_unexpected_error_in_the_api_is_a_logged_500_in_json(world, monkeypat
 
 
 @pytest.mark.parametrize(
-    ("handler", "status"), [(portal.error_400, 400), (portal.error_404, 404), (portal.error_500, 500)]
+    ("handler", "status"), [(errors.error_400, 400), (errors.error_404, 404), (errors.error_500, 500)]
 )
 def test_djangos_own_error_answers_are_json_under_the_api_and_pages_elsewhere(handler, status):
     factory = RequestFactory()

@@ -19,7 +19,8 @@ from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import PlannedChange
 from samverkan.flow import uploads
 from samverkan.flow.models import ColumnLayout, ImportRun, ImportStatus, Source
-from samverkan.organisations.models import Organisation, OrganisationKind, Unit
+from samverkan.organisations.models import Organisation, Unit
+from samverkan.organisations.roles import OrganisationKind
 from samverkan.placements import services as placement_services
 from samverkan.testing import PERSONAS, World, login
 
@@ -29,9 +30,8 @@ LOGGED_IN = set(PERSONAS)
 MUNICIPAL_COORDINATORS = {"falun_coordinator", "avesta_coordinator", "ludvika_coordinator"}
 REQUESTERS = {"admin", "avesta_coordinator", "outsider"}  # of the requests made by _place_request
 RECEIVERS = {"admin", "falun_coordinator", "lunden_staff"}  # Lunden's side; in Örebro no persona receives
-# Ludvika receives Avesta's county-wide request too; having no unit here, its offer at Lunden is
-# refused on the page with a message (302 back to the request) and through the API with 403.
-PAGE_OFFERERS = RECEIVERS | {"ludvika_coordinator"}
+# Ludvika receives Avesta's county-wide request too, but an offer at Lunden, which it does not
+# report for, is refused (403) on the page and through the API alike.
 # Arrival and end of an accepted request: its requester and the side giving the places (Lunden's
 # staff, Falun's coordinators); Ludvika, the region's coordinator and the rest are bystanders.
 PLACE_MARKERS = REQUESTERS | RECEIVERS
@@ -45,7 +45,7 @@ SCHEDULERS = {"admin", "region_coordinator", "forum_secretary", "outsider"}
 KEY_MANAGERS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "outsider"}
 AUDIT_REVIEWERS = {"admin", "region_coordinator", "outsider"}
 
-# The organisation each persona belongs to, and one in another county (DESIGN.md §2: a user sees its county).
+# The organisation each persona belongs to, and one in another county (docs/architecture.md: a user sees its county).
 OWN_ORGANISATION = {
     "admin": "R20",
     "region_coordinator": "R20",
@@ -216,7 +216,7 @@ def _api_key_kwargs(world, persona, which):
     )
     owner = Organisation.objects.get(code=owner_code)
     role = "region_coordinator" if owner.kind == "region" else "municipal_coordinator"
-    key, _ = account_services.api_key_create(organisation=owner, name="matrix", role=role, by_user=None)
+    key, _ = account_services.api_key_create(organisation=owner, name="matrix", role=role, by=None)
     return {"pk": key.pk}
 
 
@@ -242,7 +242,7 @@ RULES: dict[str, Rule] = {
     "accounts:password_reset_complete": Rule(PUBLIC),
     "organisations:list": Rule(LOGGED_IN),
     "organisations:detail": Rule(LOGGED_IN, kwargs=_organisation_kwargs, other=404),
-    "audit:review": Rule(AUDIT_REVIEWERS),
+    "review:review": Rule(AUDIT_REVIEWERS),
     "set_language": Rule(PUBLIC, ok=302, method="post", data=lambda w, p, o: {"language": "en", "next": "/"}),
     "accounts:notifications": Rule(LOGGED_IN),
     "api:flow_episodes_import": Rule(
@@ -278,7 +278,7 @@ RULES: dict[str, Rule] = {
     "placements:new": Rule(NEW_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:detail": Rule(LOGGED_IN, kwargs=_request_kwargs, other=404),
     "placements:offer": Rule(
-        PAGE_OFFERERS, ok=302, method="post", kwargs=_request_kwargs, data=_offer_data, other=404, other_denied=404
+        RECEIVERS, ok=302, method="post", kwargs=_request_kwargs, data=_offer_data, other=404, other_denied=404
     ),
     "placements:action": Rule(
         REQUESTERS,

@@ -7,7 +7,7 @@ class AdminRoleBackend(BaseBackend):
     """Gives the admin role every model permission on the admin pages; authenticates no one."""
 
     def has_perm(self, user_obj, perm, obj=None):
-        return user_obj.is_active and policy.scope_of(user_obj).is_admin
+        return user_obj.is_active and policy.can(user_obj, "organisations.use_admin_site")
 
     def has_module_perms(self, user_obj, app_label):
         return self.has_perm(user_obj, app_label)

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.organisations.models import Role
+from samverkan.organisations.policy import PolicyQuerySet
+from samverkan.organisations.roles import Role
 
 
 class UserManager(BaseUserManager):
@@ -73,16 +74,6 @@ class ApiKeyRole(models.TextChoices):
     MUNICIPAL_COORDINATOR = Role.MUNICIPAL_COORDINATOR.value, Role.MUNICIPAL_COORDINATOR.label
 
 
-class ApiKeyQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> ApiKeyQuerySet:
-        from samverkan.organisations import policy
-
-        scope = policy.scope_of(principal)
-        if scope.is_admin:
-            return self
-        return self.filter(organisation_id__in=scope.organisation_ids(policy.PERMISSIONS["accounts.manage_api_keys"]))
-
-
 class ApiKey(models.Model):
     """A key with which a system acts for an organisation. Only the key's hash is stored."""
 
@@ -96,7 +87,7 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    objects = ApiKeyQuerySet.as_manager()
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name", "name"]

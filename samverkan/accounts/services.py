@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from samverkan.accounts import ratelimits
-from samverkan.accounts.models import ApiKey, EnrolmentLink, User
+from samverkan.accounts.models import ApiKey, EnrolmentLink, Notification, User
 from samverkan.audit.services import audit_record, snapshot
 from samverkan.organisations import policy
 
@@ -27,11 +27,11 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def api_key_create(*, organisation, name: str, role: str, by_user: User | None) -> tuple[ApiKey, str]:
+def api_key_create(*, organisation, name: str, role: str, by: User | None) -> tuple[ApiKey, str]:
     """Create a key for `organisation` and return it with its raw value, which is never stored.
-    The role must fit the organisation's kind and be one `by_user` holds there (any fitting role
-    for an administrator, or for the system when `by_user` is None); ValidationError on `role` if not."""
-    policy.require_api_key_role(by_user if by_user is not None else policy.SYSTEM, organisation, role)
+    The role must fit the organisation's kind and be one `by` holds there (any fitting role
+    for an administrator, or for the system when `by` is None); ValidationError on `role` if not."""
+    policy.require_api_key_role(by if by is not None else policy.SYSTEM, organisation, role)
     prefix = secrets.token_hex(4)
     raw_key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
@@ -41,10 +41,10 @@ def api_key_create(*, organisation, name: str, role: str, by_user: User | None) 
             role=role,
             prefix=prefix,
             key_hash=hash_api_key(raw_key),
-            created_by=by_user,
+            created_by=by,
         )
         audit_record(
-            actor=by_user,
+            by=by,
             event_type="accounts.api_key_created",
             obj=key,
             organisation=organisation,
@@ -53,7 +53,7 @@ def api_key_create(*, organisation, name: str, role: str, by_user: User | None) 
     return key, raw_key
 
 
-def api_key_revoke(*, api_key: ApiKey, by_user: User | None) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, by: User | None) -> ApiKey:
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
         if key.revoked_at is not None:
@@ -61,7 +61,7 @@ def api_key_revoke(*, api_key: ApiKey, by_user: User | None) -> ApiKey:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         audit_record(
-            actor=by_user,
+            by=by,
             event_type="accounts.api_key_revoked",
             obj=key,
             organisation=key.organisation,
@@ -90,9 +90,9 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def enrolment_link_send(*, user: User, by_user: User | None = None) -> EnrolmentLink:
+def enrolment_link_send(*, user: User, by: User | None = None) -> EnrolmentLink:
     """E-mail the user a new link to set up an authenticator app (once the link is saved),
-    replacing any unused one. `by_user`: the administrator who sends it, which also lifts
+    replacing any unused one. `by`: the administrator who sends it, which also lifts
     `enrolment_by_admin_only`; None when it is sent at the user's own password login."""
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -103,19 +103,19 @@ def enrolment_link_send(*, user: User, by_user: User | None = None) -> Enrolment
             token_hash=hash_token(raw),
             created_at=now,
             expires_at=now + datetime.timedelta(minutes=settings.ENROLMENT_LINK_MINUTES),
-            sent_by=by_user,
+            sent_by=by,
         )
-        if by_user is not None and user.enrolment_by_admin_only:
+        if by is not None and user.enrolment_by_admin_only:
             User.objects.filter(pk=user.pk).update(enrolment_by_admin_only=False)
             user.enrolment_by_admin_only = False
         audit_record(
-            actor=by_user or user,
+            by=by or user,
             event_type="accounts.enrolment_link_sent",
             obj=user,
-            after={"by_administrator": by_user is not None, "expires_at": link.expires_at},
+            after={"by_administrator": by is not None, "expires_at": link.expires_at},
         )
     url = f"{settings.SITE_URL.rstrip('/')}{reverse('accounts:enrolment_link', args=[raw])}"
-    subject, body = _enrolment_mail(url, link, by_administrator=by_user is not None)
+    subject, body = _enrolment_mail(url, link, by_administrator=by is not None)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return link
 
@@ -173,7 +173,7 @@ def enrolment_link_open(*, raw_token: str, user: User) -> TOTPDevice | None:
         link.save(update_fields=["used_at"])
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
-        audit_record(actor=user, event_type="accounts.enrolment_link_opened", obj=user)
+        audit_record(by=user, event_type="accounts.enrolment_link_opened", obj=user)
     return device
 
 
@@ -186,7 +186,7 @@ def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         EnrolmentLink.objects.filter(user=device.user).delete()
-        audit_record(actor=device.user, event_type="accounts.second_factor_enrolled", obj=device.user)
+        audit_record(by=device.user, event_type="accounts.second_factor_enrolled", obj=device.user)
     return True
 
 
@@ -202,7 +202,7 @@ def password_reset_completed(*, user: User) -> None:
             User.objects.filter(pk=user.pk).update(enrolment_by_admin_only=True)
             user.enrolment_by_admin_only = True
         audit_record(
-            actor=user,
+            by=user,
             event_type="accounts.password_reset",
             obj=user,
             after={"enrolment_by_admin_only": not enrolled},
@@ -211,14 +211,14 @@ def password_reset_completed(*, user: User) -> None:
 
 def login_recorded(*, user: User, second_factor: bool) -> None:
     with transaction.atomic():
-        audit_record(actor=user, event_type="accounts.login", obj=user, after={"second_factor": second_factor})
+        audit_record(by=user, event_type="accounts.login", obj=user, after={"second_factor": second_factor})
 
 
-def user_create(*, email: str, password: str | None, full_name: str = "", by_user: User | None = None, **extra) -> User:
+def user_create(*, email: str, password: str | None, full_name: str = "", by: User | None = None, **extra) -> User:
     with transaction.atomic():
         user = User.objects.create_user(email, password, full_name=full_name, **extra)
         audit_record(
-            actor=by_user,
+            by=by,
             event_type="accounts.user_created",
             obj=user,
             after=snapshot(user, ["email", "full_name", "is_staff", "is_superuser", "is_active"]),
@@ -226,16 +226,12 @@ def user_create(*, email: str, password: str | None, full_name: str = "", by_use
     return user
 
 
-def notify(*, users, text: str, url: str = "", email: bool = True, actor=None) -> int:
+def notify(*, users, text: str, url: str = "", email: bool = True, by=None) -> int:
     """Tell each user (but the actor) in the app, and by e-mail unless `email` is false. E-mail
     goes after the current transaction commits, so a rolled-back change mails no one (and its
     in-app notifications roll back with it). Returns the number of users told."""
-    from django.conf import settings
-    from django.core.mail import send_mass_mail
 
-    from samverkan.accounts.models import Notification
-
-    actor_id = getattr(actor, "pk", None) if isinstance(actor, User) else None
+    actor_id = by.pk if isinstance(by, User) else None
     recipients = {u.pk: u for u in users if u.is_active and u.pk != actor_id}
     if not recipients:
         return 0
@@ -251,6 +247,5 @@ def notify(*, users, text: str, url: str = "", email: bool = True, actor=None) -
 
 
 def notifications_mark_read(*, user: User) -> int:
-    from samverkan.accounts.models import Notification
 
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -205,18 +205,10 @@ def account_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _key_organisations(user) -> object:
-    scope = policy.scope_of(user)
-    organisations = Organisation.objects.visible_to(user)
-    if scope.is_admin:
-        return organisations
-    return organisations.filter(pk__in=scope.organisation_ids(policy.PERMISSIONS["accounts.manage_api_keys"]))
-
-
 @login_required
 def api_keys_view(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "accounts.manage_api_keys")
-    organisations = _key_organisations(request.user)
+    organisations = Organisation.objects.visible_to(request.user, "accounts.manage_api_keys")
     form = ApiKeyForm(request.POST or None, organisations=organisations, user=request.user)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -225,13 +217,15 @@ def api_keys_view(request: HttpRequest) -> HttpResponse:
                 organisation=form.cleaned_data["organisation"],
                 name=form.cleaned_data["name"],
                 role=form.cleaned_data["role"],
-                by_user=request.user,
+                by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             form = ApiKeyForm(organisations=organisations, user=request.user)
-    keys = ApiKey.objects.visible_to(request.user).select_related("organisation", "created_by")
+    keys = ApiKey.objects.visible_to(request.user, "accounts.manage_api_keys").select_related(
+        "organisation", "created_by"
+    )
     return render(request, "accounts/api_keys.html", {"form": form, "keys": keys, "new_key": new_key})
 
 
@@ -239,8 +233,8 @@ def api_keys_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     policy.require(request.user, "accounts.manage_api_keys")
-    key = get_object_or_404(ApiKey.objects.visible_to(request.user), pk=pk)
-    services.api_key_revoke(api_key=key, by_user=request.user)
+    key = get_object_or_404(ApiKey.objects.visible_to(request.user, "accounts.manage_api_keys"), pk=pk)
+    services.api_key_revoke(api_key=key, by=request.user)
     messages.success(request, _("The key %(prefix)s has been revoked.") % {"prefix": key.prefix})
     return redirect("accounts:api_keys")
 

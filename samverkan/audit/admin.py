@@ -9,9 +9,8 @@ from samverkan.audit.services import audit_record, snapshot
 
 
 def _organisation_of(obj):
-    from samverkan.organisations.models import Organisation
-
-    if isinstance(obj, Organisation):
+    """The organisation a changed row belongs to: an organisation is its own."""
+    if obj._meta.label == "organisations.Organisation":
         return obj
     return getattr(obj, "organisation", None)
 
@@ -23,7 +22,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
         audit_record(
-            actor=request.user,
+            by=request.user,
             event_type=f"{obj._meta.app_label}.{obj._meta.model_name}_{'changed' if change else 'created'}",
             obj=obj,
             organisation=_organisation_of(obj),
@@ -41,7 +40,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         audit_record(
-            actor=request.user,
+            by=request.user,
             event_type=f"{obj._meta.app_label}.{obj._meta.model_name}_deleted",
             obj=obj,
             organisation=_organisation_of(obj),

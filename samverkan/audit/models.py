@@ -1,22 +1,13 @@
-"""Audit events for every change and an access log for every read of episode-level data."""
+"""Audit events for every change and an access log for every read of episode-level data.
+
+The bottom layer: every app records here, so this app imports no other (docs/architecture.md,
+"Layers"). Its rows are narrowed for readers by the policy, in the review app."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class AuditQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> AuditQuerySet:
-        from samverkan.organisations import policy
-        from samverkan.organisations.models import Role
-
-        scope = policy.scope_of(principal)
-        if scope.is_admin:
-            return self
-        counties = scope.counties_with_role({Role.REGION_COORDINATOR})
-        return self.filter(organisation__county_id__in=counties)
 
 
 class AuditEvent(models.Model):
@@ -37,8 +28,6 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
-
-    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -69,8 +58,6 @@ class AccessLogEntry(models.Model):
     object_ids = models.JSONField(_("records"), default=list, blank=True)
     reason = models.CharField(_("why"), max_length=200)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
-
-    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.forms.models import model_to_dict
 
@@ -42,22 +44,22 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def actor_fields(actor) -> dict[str, Any]:
-    from samverkan.accounts.models import ApiKey
-
-    if isinstance(actor, ApiKey):
-        return {"actor": None, "api_key": actor, "actor_label": f"API key {actor.prefix} ({actor.name})"}
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return {"actor": actor, "api_key": None, "actor_label": actor.email}
+def actor_fields(by: object) -> dict[str, Any]:
+    """Who acted, as the audit row's fields: a person, an API key (any other stored principal),
+    or the system (anything else)."""
+    if isinstance(by, AbstractBaseUser):
+        return {"actor": by if by.is_authenticated else None, "api_key": None, "actor_label": by.get_username()}
+    if isinstance(by, models.Model):
+        return {"actor": None, "api_key": by, "actor_label": f"API key {by.prefix} ({by.name})"}  # type: ignore[attr-defined]
     return {"actor": None, "api_key": None, "actor_label": "system"}
 
 
 def audit_record(
     *,
-    actor,
+    by: object,
     event_type: str,
     obj: models.Model | None = None,
-    organisation=None,
+    organisation: models.Model | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
@@ -66,7 +68,7 @@ def audit_record(
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(f"audit_record({event_type!r}) must run inside transaction.atomic().")
     return AuditEvent.objects.create(
-        **actor_fields(actor),
+        **actor_fields(by),
         organisation=organisation,
         event_type=event_type,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -77,11 +79,18 @@ def audit_record(
     )
 
 
-def access_log_record(*, actor, resource: str, reason: str, object_ids=(), organisation=None) -> AccessLogEntry:
+def access_log_record(
+    *,
+    by: object,
+    resource: str,
+    reason: str,
+    object_ids: Iterable[object] = (),
+    organisation: models.Model | None = None,
+) -> AccessLogEntry:
     """Record a read of episode-level data (patient-data law requires who, what, when and why)."""
     with transaction.atomic():
         return AccessLogEntry.objects.create(
-            **actor_fields(actor),
+            **actor_fields(by),
             organisation=organisation,
             resource=resource,
             object_ids=[str(i) for i in object_ids],

@@ -9,11 +9,11 @@ from django.utils import timezone
 from ninja import Body, Field, Router, Schema
 from ninja.responses import Status
 
-from samverkan.apiauth import principal
 from samverkan.apischema import BODY, CountyCode, DateTime, Id, choice, count, one_or_many, responses, text
 from samverkan.capacity import fhir, selectors, services
 from samverkan.capacity.models import BedCategory, CapacityReport, CapacityReportCategory
 from samverkan.capacity.schedule import LOCAL
+from samverkan.organisations import policy
 from samverkan.organisations.models import Unit
 
 router = Router(tags=["capacity"])
@@ -138,10 +138,10 @@ def _input(item: ReportIn, units: dict[int, Unit], corrected: dict[int, Capacity
 )
 def post_reports(request, payload: Body[one_or_many(ReportIn, MAX_REPORTS_PER_CALL)]):
     items = payload if isinstance(payload, list) else [payload]
-    who = principal(request)
+    who = policy.principal_of(request)
     visible = {
         u.pk: u
-        for u in Unit.objects.visible_to(who)
+        for u in Unit.objects.visible_to(who, "capacity.view")
         .select_related("municipality", "organisation")
         .filter(pk__in={i.unit for i in items})
     }
@@ -230,7 +230,9 @@ def overview(
     category: text(BedCategory, "code") | None = None,
     kind: choice(Unit, "kind") | None = None,
 ):
-    return _overview_response(selectors.county_overview(principal(request), county, category=category, kind=kind))
+    return _overview_response(
+        selectors.county_overview(policy.principal_of(request), county, category=category, kind=kind)
+    )
 
 
 @router.get(
@@ -240,7 +242,7 @@ def overview(
     summary="The county's current capacity as a FHIR R4 MeasureReport (SANER)",
 )
 def overview_fhir(request, county: CountyCode):
-    return fhir.overview_measure_report(selectors.county_overview(principal(request), county))
+    return fhir.overview_measure_report(selectors.county_overview(policy.principal_of(request), county))
 
 
 @router.get(
@@ -251,7 +253,7 @@ def overview_fhir(request, county: CountyCode):
 )
 def unit_history(request, unit_id: Id, days: int = 90):
     try:
-        unit = selectors.unit_detail(principal(request), unit_id)
+        unit = selectors.unit_detail(policy.principal_of(request), unit_id)
     except Unit.DoesNotExist:
         raise Http404 from None
     return selectors.unit_history(unit, days=min(max(days, 1), 366))

@@ -1,6 +1,6 @@
 """Capacity: what every unit reports about its places, what it plans, and when it must report.
 
-Definitions (DESIGN.md §5): free = staffed − occupied − reserved, never below zero; occupancy
+Definitions (docs/architecture.md, "Where each rule lives"): free = staffed − occupied − reserved, never below zero; occupancy
 rate = occupied / staffed; a report where occupied > physical is rejected; occupied > staffed is
 allowed and shown as over-occupancy."""
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.organisations.models import County, Unit
+from samverkan.organisations.policy import PolicyQuerySet
 
 
 class BedCategory(models.Model):
@@ -47,11 +48,6 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class CapacityReportQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> CapacityReportQuerySet:
-        return self.filter(unit__in=Unit.objects.visible_to(principal))
-
-
 class CapacityReport(models.Model):
     """One unit's places at one point in time. Append-only: a correction is a new report."""
 
@@ -78,7 +74,7 @@ class CapacityReport(models.Model):
     reported_via = models.CharField(_("reported via"), max_length=120, blank=True, help_text=_("API key label."))
     created_at = models.DateTimeField(_("received"), default=timezone.now)
 
-    objects = CapacityReportQuerySet.as_manager()
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -159,10 +155,7 @@ class UnitCapacity(models.Model):
         return f"{self.unit}: reserved {self.reserved}"
 
 
-class PlannedChangeQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> PlannedChangeQuerySet:
-        return self.filter(unit__in=Unit.objects.visible_to(principal))
-
+class PlannedChangeQuerySet(PolicyQuerySet):
     def active(self) -> PlannedChangeQuerySet:
         return self.filter(cancelled_at__isnull=True)
 

@@ -27,6 +27,7 @@ from samverkan.capacity.models import (
 )
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Unit
+from samverkan.organisations.selectors import county_of_page
 
 SORT_KEYS = {
     "municipality": lambda r: (r.municipality_name, r.unit_name),
@@ -114,10 +115,9 @@ NATIONAL = "SE"  # the county code that means every county (administrators only)
 
 def _county_for(principal, county_code: str | None) -> County:
     if county_code == NATIONAL:
-        if not policy.scope_of(principal).is_admin:
-            raise PermissionDenied
+        policy.require(principal, "organisations.view_country")
         return County(code=NATIONAL, name=gettext("Sweden"), short_name=gettext("Sweden"))
-    county = County.objects.filter(code=policy.county_in_scope(principal, county_code)).first()
+    county = County.objects.filter(code=county_of_page(principal, county_code)).first()
     if county is None:
         raise PermissionDenied
     return county
@@ -365,7 +365,16 @@ def county_free_places_series(
 def unit_detail(principal, unit_id: int) -> Unit:
     """The unit if the principal may see it; Unit.DoesNotExist otherwise (a 404, not a 403)."""
     policy.require(principal, "capacity.view")
-    return Unit.objects.visible_to(principal).select_related("municipality", "organisation").get(pk=unit_id)
+    return (
+        Unit.objects.visible_to(principal, "capacity.view")
+        .select_related("municipality", "organisation")
+        .get(pk=unit_id)
+    )
+
+
+def reportable_unit_ids(principal) -> frozenset[int]:
+    """The units the principal may report for."""
+    return frozenset(Unit.objects.visible_to(principal, "capacity.report").values_list("pk", flat=True))
 
 
 def unit_free_places(unit: Unit) -> int:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samverkan.accounts.models import ApiKey, User
 from samverkan.audit.services import audit_record, snapshot
 from samverkan.capacity.figures import UnitFigures, unit_figures
 from samverkan.capacity.models import (
@@ -27,7 +28,8 @@ from samverkan.capacity.models import (
 )
 from samverkan.capacity.signals import capacity_changed
 from samverkan.organisations import policy
-from samverkan.organisations.models import Organisation, OrganisationKind, Unit
+from samverkan.organisations.models import Organisation, Unit
+from samverkan.organisations.roles import OrganisationKind
 
 MAX_PLACES = 5000  # no unit has more; larger figures are typing errors
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
@@ -121,7 +123,7 @@ def capacity_reports_create(
     `received_at` (default now) is when the reports arrived; only demo data and tests set it."""
     now = received_at or timezone.now()
     for data in items:
-        if not policy.can_report_for_unit(by, data.unit):
+        if not policy.can(by, "capacity.report", data.unit):
             raise PermissionDenied(f"No right to report for unit {data.unit.pk}.")
     county_codes = {data.unit.municipality.county_id for data in items}
     categories_by_county: dict[str, dict[str, BedCategory]] = {code: {} for code in county_codes}
@@ -144,7 +146,6 @@ def capacity_reports_create(
 
 
 def _store(data: ReportInput, *, now: datetime.datetime, by) -> CapacityReport:
-    from samverkan.accounts.models import ApiKey, User
 
     report = CapacityReport.objects.create(
         unit=data.unit,
@@ -190,7 +191,7 @@ def _store(data: ReportInput, *, now: datetime.datetime, by) -> CapacityReport:
     if data.categories:
         after["categories"] = {code: {"staffed": s, "occupied": o} for code, (s, o) in data.categories.items()}
     audit_record(
-        actor=by,
+        by=by,
         event_type="capacity.report_corrected" if data.corrects else "capacity.report_created",
         obj=report,
         organisation=data.unit.organisation,
@@ -205,7 +206,7 @@ def _store(data: ReportInput, *, now: datetime.datetime, by) -> CapacityReport:
 def planned_change_create(
     *, unit: Unit, effective_from: datetime.date, physical_change: int, staffed_change: int, description: str, by
 ) -> PlannedChange:
-    if not policy.can_report_for_unit(by, unit):
+    if not policy.can(by, "capacity.report", unit):
         raise PermissionDenied
     change = PlannedChange(
         unit=unit,
@@ -219,7 +220,7 @@ def planned_change_create(
     with transaction.atomic():
         change.save()
         audit_record(
-            actor=by,
+            by=by,
             event_type="capacity.planned_change_created",
             obj=change,
             organisation=unit.organisation,
@@ -229,7 +230,7 @@ def planned_change_create(
 
 
 def planned_change_cancel(*, change: PlannedChange, by) -> PlannedChange:
-    if not policy.can_report_for_unit(by, change.unit):
+    if not policy.can(by, "capacity.report", change.unit):
         raise PermissionDenied
     with transaction.atomic():
         cancelled_at = (
@@ -241,7 +242,7 @@ def planned_change_cancel(*, change: PlannedChange, by) -> PlannedChange:
         change.cancelled_at = timezone.now()
         change.save(update_fields=["cancelled_at"])
         audit_record(
-            actor=by,
+            by=by,
             event_type="capacity.planned_change_cancelled",
             obj=change,
             organisation=change.unit.organisation,
@@ -257,7 +258,7 @@ def reporting_schedule_for(county_code: str) -> ReportingSchedule:
 
 
 def reporting_schedule_update(*, schedule: ReportingSchedule, by, **changes) -> ReportingSchedule:
-    if not policy.can(by, "capacity.manage_schedule", county_code=schedule.county_id):
+    if not policy.can(by, "capacity.manage_schedule", policy.Place(county=schedule.county_id)):
         raise PermissionDenied
     before = snapshot(schedule)
     for name, value in changes.items():
@@ -266,7 +267,7 @@ def reporting_schedule_update(*, schedule: ReportingSchedule, by, **changes) -> 
     with transaction.atomic():
         schedule.save()
         audit_record(
-            actor=by,
+            by=by,
             event_type="capacity.schedule_changed",
             obj=schedule,
             organisation=Organisation.objects.filter(
@@ -294,7 +295,7 @@ def _locked_state(unit: Unit) -> UnitCapacity:
 def _reserved_changed(state: UnitCapacity, *, before: int, by, event_type: str, reason: str) -> None:
     state.save(update_fields=["reserved", "updated_at"])
     audit_record(
-        actor=by,
+        by=by,
         event_type=event_type,
         obj=state.unit,
         organisation=state.unit.organisation,

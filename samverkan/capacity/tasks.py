@@ -12,7 +12,8 @@ from django_tasks import task
 from samverkan.capacity import schedule as sched
 from samverkan.capacity import selectors
 from samverkan.organisations import policy
-from samverkan.organisations.models import County, Membership, Role, Unit
+from samverkan.organisations.models import County, Membership, Unit
+from samverkan.organisations.roles import Role
 
 
 @task()

@@ -53,13 +53,13 @@ def overview(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "counties": county_list(request.user),
             "categories": BedCategory.objects.filter(county_id=data.county.code),
-            "may_see_national": policy.scope_of(request.user).is_admin,
+            "may_see_national": policy.can(request.user, "organisations.view_country"),
             "national": selectors.NATIONAL,
             "kinds": UnitKind.choices,
             "args": args,
             "query_without_sort": query.urlencode(),
-            "reportable": policy.reportable_unit_ids(request.user),
-            "may_follow_up": policy.can(request.user, "capacity.follow_up", county_code=data.county.code),
+            "reportable": selectors.reportable_unit_ids(request.user),
+            "may_follow_up": policy.can(request.user, "capacity.follow_up", policy.Place(county=data.county.code)),
         },
     )
 
@@ -99,7 +99,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
         ],
         label=_("Staffed and occupied places per report, last 90 days; the figures are in the table below."),
     )
-    may_report = policy.can_report_for_unit(request.user, unit)
+    may_report = policy.can(request.user, "capacity.report", unit)
     return render(
         request,
         "capacity/unit.html",
@@ -134,7 +134,7 @@ def _report_initial(unit: Unit, last: CapacityReport | None) -> dict:
 @login_required
 def report(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = _unit_or_404(request, unit_id)
-    if not policy.can_report_for_unit(request.user, unit):
+    if not policy.can(request.user, "capacity.report", unit):
         raise PermissionDenied
     categories = BedCategory.objects.filter(county_id=unit.municipality.county_id)
     reports = unit.capacity_reports.prefetch_related("categories__category")
@@ -178,7 +178,7 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_POST
 def planned_change_add(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = _unit_or_404(request, unit_id)
-    if not policy.can_report_for_unit(request.user, unit):
+    if not policy.can(request.user, "capacity.report", unit):
         raise PermissionDenied
     form = PlannedChangeForm(request.POST)
     if form.is_valid():
@@ -200,7 +200,9 @@ def planned_change_add(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def planned_change_cancel(request: HttpRequest, change_id: int) -> HttpResponse:
-    change = get_object_or_404(PlannedChange.objects.visible_to(request.user).select_related("unit"), pk=change_id)
+    change = get_object_or_404(
+        PlannedChange.objects.visible_to(request.user, "capacity.view").select_related("unit"), pk=change_id
+    )
     services.planned_change_cancel(change=change, by=request.user)
     messages.success(request, _("The planned change is cancelled."))
     return redirect("capacity:unit", unit_id=change.unit_id)
@@ -216,7 +218,9 @@ def completeness(request: HttpRequest) -> HttpResponse:
             "data": data,
             "counties": county_list(request.user),
             "schedule": selectors.schedule_for(data.county),
-            "may_manage_schedule": policy.can(request.user, "capacity.manage_schedule", county_code=data.county.code),
+            "may_manage_schedule": policy.can(
+                request.user, "capacity.manage_schedule", policy.Place(county=data.county.code)
+            ),
         },
     )
 
@@ -225,7 +229,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
 @require_POST
 def send_reminders(request: HttpRequest) -> HttpResponse:
     county = request.POST.get("county", "")
-    policy.require(request.user, "capacity.manage_schedule", county_code=county)
+    policy.require(request.user, "capacity.manage_schedule", policy.Place(county=county))
     tasks.send_overdue_reminders.enqueue(county_code=county)
     messages.success(request, _("Reminders are being sent to the units that have not reported."))
     return redirect(f"{reverse('capacity:completeness')}?county={county}")
@@ -234,7 +238,7 @@ def send_reminders(request: HttpRequest) -> HttpResponse:
 @login_required
 def schedule_edit(request: HttpRequest, county_code: str) -> HttpResponse:
     county = get_object_or_404(County, code=county_code)
-    policy.require(request.user, "capacity.manage_schedule", county_code=county.code)
+    policy.require(request.user, "capacity.manage_schedule", policy.Place(county=county.code))
     schedule = services.reporting_schedule_for(county.code)
     form = ScheduleForm(request.POST or None, instance=schedule)
     if request.method == "POST" and form.is_valid():

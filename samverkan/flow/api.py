@@ -8,7 +8,6 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import BeforeValidator
 
-from samverkan.apiauth import principal
 from samverkan.apischema import BODY, CountyCode, Date, Id, MunicipalityCode, max_length, responses, text
 from samverkan.flow import imports, selectors
 from samverkan.flow import statistics as flow_statistics
@@ -91,8 +90,8 @@ class ImportErrors(Schema):
     "list, from 1)",
 )
 def import_episodes(request, payload: EpisodesIn):
-    who = principal(request)
-    if not policy.can(who, "flow.import", county_code=payload.county):
+    who = policy.principal_of(request)
+    if not policy.can(who, "flow.import", policy.Place(county=payload.county)):
         raise PermissionDenied
     rows = (
         (number, {key: value or "" for key, value in episode.dict().items()})
@@ -179,8 +178,8 @@ class StatisticsQuery(Schema):
 def statistics(request, params: Query[StatisticsQuery]):
     county, start, end, granularity = params.county, params.start, params.end, params.granularity
     municipality = params.municipality
-    who = principal(request)
-    if not policy.can(who, "flow.statistics", county_code=county):
+    who = policy.principal_of(request)
+    if not policy.can(who, "flow.statistics", policy.Place(county=county)):
         raise PermissionDenied
     if end < start:
         return Status(422, {"detail": "'to' is before 'from'."})

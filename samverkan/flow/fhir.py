@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from samverkan.flow.imports import FileRejected, error
+from samverkan.organisations.models import Municipality
 
 PERSONNUMMER_SYSTEM = "urn:oid:1.2.752.129.2.1.3.1"
 SAMVERKAN = "https://samverkan.se/fhir"
@@ -223,8 +224,6 @@ class _Bundle:
 
     def municipality_code(self, name: str) -> str:
         if self._municipality_names is None:
-            from samverkan.organisations.models import Municipality
-
             self._municipality_names = {n.casefold(): c for c, n in Municipality.objects.values_list("code", "name")}
         return self._municipality_names.get(name.casefold(), name)
 

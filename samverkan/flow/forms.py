@@ -1,9 +1,22 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan import limits
+from samverkan.flow.imports import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from samverkan.flow.models import CareType
 from samverkan.flow.selectors import EpisodeFilters, EpisodeStatus
+from samverkan.flow.statistics import (
+    AGE_BANDS,
+    READERS_GET_NO_DAYS,
+    Filters,
+    Granularity,
+    PeriodRefused,
+    bucket_starts,
+    whole_periods,
+)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -97,7 +110,6 @@ class ColumnMappingForm(forms.Form):
     be mapped, and no file column may be used twice."""
 
     def __init__(self, *args, header: list[str], **kwargs):
-        from samverkan.flow.imports import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 
         super().__init__(*args, **kwargs)
         choices = [("", _("Not in the file"))] + [(c, c) for c in dict.fromkeys(header) if c]
@@ -157,8 +169,6 @@ class StatisticsForm(forms.Form):
     hospital_unit = forms.ChoiceField(label=_("Hospital unit"), required=False)
 
     def __init__(self, data=None, *args, county_name: str, municipalities, hospital_units, exact: bool, **kwargs):
-        from samverkan.flow.models import CareType
-        from samverkan.flow.statistics import AGE_BANDS, READERS_GET_NO_DAYS, Granularity
 
         if data is not None:
             data = self._with_defaults(data)
@@ -186,11 +196,6 @@ class StatisticsForm(forms.Form):
     def _with_defaults(data):
         """The query with what is left out filled in (weeks, the last twelve full weeks and this
         one), so that the form shows what the page shows."""
-        import datetime
-
-        from django.utils import timezone
-
-        from samverkan.flow.statistics import Granularity
 
         data = data.copy()
         today = timezone.localdate()
@@ -209,11 +214,6 @@ class StatisticsForm(forms.Form):
         return data
 
     def clean(self):
-        import datetime
-
-        from django.utils import timezone
-
-        from samverkan.flow.statistics import Granularity, PeriodRefused, bucket_starts, whole_periods
 
         data = super().clean()
         today = timezone.localdate()
@@ -235,7 +235,6 @@ class StatisticsForm(forms.Form):
         return data
 
     def filters(self):
-        from samverkan.flow.statistics import Filters
 
         data = self.cleaned_data
         return Filters(

@@ -31,7 +31,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from samverkan import limits
-from samverkan.audit.services import audit_record
+from samverkan.accounts.models import ApiKey, User
+from samverkan.audit.services import actor_fields, audit_record
 from samverkan.capacity.schedule import LOCAL
 from samverkan.flow import daily
 from samverkan.flow.models import (
@@ -46,7 +47,9 @@ from samverkan.flow.models import (
     UnitMapping,
 )
 from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, contains_personnummer, pseudonym
-from samverkan.organisations.models import Municipality, Organisation, OrganisationKind
+from samverkan.organisations.models import Municipality, Organisation
+from samverkan.organisations.roles import OrganisationKind
+from samverkan.requestcontext import current_request_id
 
 CANONICAL_COLUMNS = [
     "source_id",
@@ -213,7 +216,7 @@ def _lines(chunks: Iterable[str]) -> Iterator[str]:
         yield carry
 
 
-def _binary(data: bytes | BinaryIO) -> BinaryIO:
+def binary(data: bytes | BinaryIO) -> BinaryIO:
     return io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
 
 
@@ -252,7 +255,7 @@ def _check_header(header: list[str]) -> None:
         )
 
 
-def _apply_layout(header: list[str], layout: dict[str, str] | None) -> list[str]:
+def apply_layout(header: list[str], layout: dict[str, str] | None) -> list[str]:
     """The header in canonical columns: with a layout (file column → canonical column), each
     file column renamed, and the ones it does not map ignored (""); then checked."""
     if layout is None:
@@ -273,7 +276,7 @@ def read_csv(
     """Rows of the canonical CSV as (row number, {column: text}); the header is row 1. `data` is the
     file's bytes or a binary file open for reading, read as it goes (never whole into memory).
     Another layout's columns are renamed by `layout` (file column, lower case → canonical column)."""
-    chunks = decoded_text(_binary(data), encoding)
+    chunks = decoded_text(binary(data), encoding)
     head = []  # the text up to the first that is not white space
     for chunk in chunks:
         head.append(chunk)
@@ -298,12 +301,12 @@ def read_csv(
                 )
             ]
         )
-    header = _apply_layout(header, layout)
+    header = apply_layout(header, layout)
     strip = str.strip
-    yield from _data_rows(header, (list(map(strip, values)) for values in reader))
+    yield from data_rows(header, (list(map(strip, values)) for values in reader))
 
 
-def _data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
+def data_rows(header: list[str], lines) -> Iterator[tuple[int, dict]]:
     """(row number, {column: text}) for each non-empty line after the header (row 1)."""
     count = 0
     for number, values in enumerate(lines, start=2):
@@ -339,19 +342,6 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def read_xlsx(
-    data: bytes | BinaryIO, *, sheet: str | None = None, layout: dict[str, str] | None = None
-) -> Iterator[tuple[int, dict]]:
-    """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in row 1,
-    or another layout's header renamed by `layout` (as in `read_csv`). `data` is the workbook's
-    bytes or a binary file open for reading; it is checked against the workbook limits before it
-    is opened, then read row by row (samverkan/flow/workbooks.py)."""
-    from samverkan.flow import workbooks
-
-    header, rows = workbooks.read(_binary(data), sheet)
-    yield from _data_rows(_apply_layout(header, layout), rows)
 
 
 @dataclass
@@ -643,7 +633,6 @@ def import_rows(
     is called with the number of rows read so far after every batch of BATCH_ROWS rows and once
     at the end. `run` is an import already recorded (e.g. queued for the background) to fill in
     and save instead of a new one."""
-    from samverkan.accounts.models import ApiKey, User
 
     if run is None:
         run = ImportRun(
@@ -710,7 +699,7 @@ def import_rows(
             run.finished_at = timezone.now()
             run.save()
             audit_record(
-                actor=by,
+                by=by,
                 event_type="flow.import_done",
                 obj=run,
                 organisation=region,
@@ -809,7 +798,7 @@ class _BatchStage(_Touches):
             episode.updated_at = timezone.now()
             to_update.append(episode)
             audit_record(
-                actor=self.by,
+                by=self.by,
                 event_type="flow.episode_updated",
                 obj=episode,
                 organisation=self.region,
@@ -869,8 +858,6 @@ class _PostgresStage(_Touches):
     fields = list(_STAGING_TYPES)
 
     def __init__(self, run: ImportRun, source: Source, by, region, now):
-        from samverkan.audit.services import actor_fields
-        from samverkan.requestcontext import current_request_id
 
         self.run, self.source, self.now = run, source, now
         self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from samverkan.organisations.models import County, Municipality, Unit
+from samverkan.organisations.policy import PolicyQuerySet
 
 
 class CareType(models.TextChoices):
@@ -18,7 +19,7 @@ class CareType(models.TextChoices):
 
 
 class Destination(models.TextChoices):
-    """Where the patient went after discharge (DESIGN.md §5): a fixed list; sources map onto it."""
+    """Where the patient went after discharge: a fixed list (docs/architecture.md); sources map onto it."""
 
     HOME = "home", _("Home without services")
     HOME_CARE = "home_care", _("Home with home care")
@@ -84,23 +85,6 @@ class DestinationMapping(models.Model):
         return f"{self.source.name}:{self.code} → {self.destination}"
 
 
-class EpisodeQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> EpisodeQuerySet:
-        """Episode-level rows: the region's coordinators of the county, and the home
-        municipality's coordinators. Everyone else sees aggregates only."""
-        from samverkan.organisations import policy
-        from samverkan.organisations.models import Role
-
-        scope = policy.scope_of(principal)
-        if scope.is_admin:
-            return self
-        counties = scope.counties_with_role({Role.REGION_COORDINATOR})
-        municipalities = [
-            g.municipality_code for g in scope.grants if g.role == Role.MUNICIPAL_COORDINATOR and g.municipality_code
-        ]
-        return self.filter(models.Q(source__county_id__in=counties) | models.Q(home_municipality_id__in=municipalities))
-
-
 class Episode(models.Model):
     """One inpatient stay, admission to discharge."""
 
@@ -128,7 +112,7 @@ class Episode(models.Model):
     named_care_contact = models.BooleanField(_("named care contact"), null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = EpisodeQuerySet.as_manager()
+    objects = PolicyQuerySet.as_manager()  # who reads which rows: policy.RULES["flow.view_episodes"]
 
     class Meta:
         ordering = ["-admitted_at", "id"]
@@ -211,6 +195,8 @@ class ImportRun(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]

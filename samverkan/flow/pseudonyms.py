@@ -5,6 +5,7 @@ its own column a personnummer is refused: `contains_personnummer` finds one in a
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 
@@ -77,8 +78,6 @@ def normalise(raw: str) -> str:
     if not luhn_valid(ten[:10]):
         raise InvalidPersonnummer("checksum does not match")
     if century is None:
-        import datetime
-
         year_now = datetime.date.today().year  # noqa: DTZ011 - only the century is derived
         two = int(body[:2])
         century_int = (year_now - two) // 100 if "+" not in value else (year_now - two - 100) // 100

@@ -12,11 +12,16 @@ from samverkan.audit.services import access_log_record
 from samverkan.flow import statistics as flow_statistics
 from samverkan.flow.models import ColumnLayout, Episode, ImportRun
 from samverkan.organisations import policy
+from samverkan.organisations.models import Municipality
 
 
 def import_history(principal, county_code: str) -> QuerySet[ImportRun]:
-    policy.require(principal, "flow.import", county_code=county_code)
-    return ImportRun.objects.filter(source__county_id=county_code).select_related("source", "imported_by")
+    policy.require(principal, "flow.import", policy.Place(county=county_code))
+    return (
+        ImportRun.objects.visible_to(principal, "flow.import")
+        .filter(source__county_id=county_code)
+        .select_related("source", "imported_by")
+    )
 
 
 class EpisodeStatus:
@@ -60,8 +65,8 @@ def episode_list(
 ) -> EpisodePage:
     """One page of the episodes the principal may see, newest admission first; every read is
     written to the access log (who, which episodes, which filters, why)."""
-    policy.require(principal, "flow.episodes")
-    episodes = Episode.objects.visible_to(principal).filter(source__county_id=county_code)
+    policy.require(principal, "flow.view_episodes", policy.Place(county=county_code))
+    episodes = Episode.objects.visible_to(principal, "flow.view_episodes").filter(source__county_id=county_code)
     if filters.municipality:
         episodes = episodes.filter(home_municipality_id=filters.municipality)
     if filters.care_type:
@@ -87,7 +92,7 @@ def episode_list(
     start = (number - 1) * per_page
     rows = list(episodes.select_related("home_municipality", "hospital_unit", "source")[start : start + per_page])
     access_log_record(
-        actor=principal,
+        by=principal,
         resource=f"flow.episode_list county={county_code} {filters.describe()} page={number}".replace("  ", " "),
         reason=reason,
         object_ids=[e.pk for e in rows],
@@ -100,7 +105,7 @@ def waiting_for_discharge(principal) -> dict[str, int]:
     and not yet discharged (as far as the latest import knows). One query; an aggregate, so no
     access-log row."""
     rows = (
-        Episode.objects.visible_to(principal)
+        Episode.objects.visible_to(principal, "flow.view_episodes")
         .filter(ready_at__isnull=False, discharged_at__isnull=True)
         .values("home_municipality_id")
         .annotate(count=Count("id"))
@@ -142,10 +147,19 @@ def statistics(
 def shows_exact_counts(principal, county_code: str) -> bool:
     """Whether the principal sees the county's flow statistics exactly (a role with exact counts
     in that county), or as a reader."""
-    return policy.can(principal, "flow.exact_counts", county_code=county_code)
+    return policy.can(principal, "flow.exact_counts", policy.Place(county=county_code))
+
+
+def episode_municipalities(principal, county_code: str) -> list[Municipality]:
+    """The county's municipalities whose residents' episodes the principal may list."""
+    return [
+        m
+        for m in Municipality.objects.filter(county_id=county_code).order_by("name")
+        if policy.can(principal, "flow.view_episodes", policy.Place(county=county_code, municipality=m.code))
+    ]
 
 
 def column_layouts(principal, county_code: str) -> QuerySet[ColumnLayout]:
     """The saved column layouts of the county's sources, for those who import."""
-    policy.require(principal, "flow.import", county_code=county_code)
+    policy.require(principal, "flow.import", policy.Place(county=county_code))
     return ColumnLayout.objects.filter(source__county_id=county_code).select_related("source", "saved_by")

@@ -11,7 +11,7 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
   (midnight after its last day). **Ready, in hospital**: of those, the ones with a ready-for-discharge
   notice before that moment.
 - **Ready notices**: ready-for-discharge notices given in the period.
-- **Days ready** (DESIGN.md §5) of a discharged patient with a ready notice = calendar days from the
+- **Days ready** (docs/architecture.md, "Where each rule lives") of a discharged patient with a ready notice = calendar days from the
   local date of the notice to the local date of discharge (0 = discharged the day they were ready).
   They are counted in the period of the discharge: the sum, the mean per patient, the share
   discharged the same day (0 days) and the share discharged within the grace days (days ready ≤
@@ -57,6 +57,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Cast, ExtractYear, Trunc, TruncDate
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.capacity.schedule import LOCAL
@@ -272,7 +273,7 @@ def statistics(
     local dates `start`..`end` (both included), and the county totals. Exact figures, for roles with
     exact counts; `readers_figures` turns them into what everyone else sees.
     Four or six queries (from the daily rows or the episodes), whatever the data size. The definitions are in this module's docstring."""
-    policy.require(principal, "flow.statistics", county_code=county_code)
+    policy.require(principal, "flow.statistics", policy.Place(county=county_code))
     if granularity not in Granularity.values:
         raise ValueError(f"unknown granularity {granularity!r}")
     if end < start:
@@ -563,7 +564,6 @@ class Cell:
         return self.value
 
     def __str__(self) -> str:
-        from django.utils.formats import number_format
 
         if self.value is None:
             return "–"

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.audit.services import audit_record
-from samverkan.flow import imports
+from samverkan.flow import imports, workbooks
+from samverkan.flow.fhir import read_fhir
 from samverkan.flow.models import OPEN_IMPORT_STATUSES, ColumnLayout, ImportRun, ImportStatus, Source
 from samverkan.organisations import policy
 
@@ -177,7 +178,6 @@ def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: 
 
 
 def _xlsx_lines(data: bytes | BinaryIO, sheet: str | None, count: int):
-    from samverkan.flow import workbooks
 
     header, rows = workbooks.read(io.BytesIO(data) if isinstance(data, bytes) else data, sheet)
     lines = []
@@ -236,7 +236,7 @@ def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], b
         layout.saved_at = timezone.now()
         layout.save()
         audit_record(
-            actor=by,
+            by=by,
             event_type="flow.column_layout_saved",
             obj=layout,
             organisation=imports.region_of(source),
@@ -253,8 +253,6 @@ def estimate_rows(path: Path, file_format: str, options: dict) -> int | None:
     """About how many data rows the stored file has: its lines (CSV), the sheet's dimension
     (Excel), its Encounters (FHIR). Read a chunk at a time."""
     if file_format == "xlsx":
-        from samverkan.flow import workbooks
-
         try:
             with path.open("rb") as handle:  # a file, not a path: openpyxl judges a path by its suffix
                 worksheet = workbooks.open_sheet(handle, options.get("sheet") or None)
@@ -283,11 +281,9 @@ def read_rows(data: bytes | BinaryIO, file_format: str, options: dict, *, layout
     """The file's rows (from its bytes, or streamed from a binary file) through the reader of its
     format, with the column layout for CSV and Excel."""
     if file_format == "fhir":
-        from samverkan.flow.fhir import read_fhir
-
         return read_fhir(data if isinstance(data, bytes) else data.read())  # one JSON document
     if file_format == "xlsx":
-        return imports.read_xlsx(data, sheet=options.get("sheet") or None, layout=layout)
+        return workbooks.read_xlsx(data, sheet=options.get("sheet") or None, layout=layout)
     return imports.read_csv(
         data, encoding=options.get("encoding") or None, delimiter=options.get("delimiter") or None, layout=layout
     )

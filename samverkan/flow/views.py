@@ -19,16 +19,17 @@ from samverkan.flow.forms import ColumnMappingForm, EpisodeFilterForm, Statistic
 from samverkan.flow.models import ColumnLayout, Destination, ImportRun, ImportStatus, Source, UnitMapping
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Municipality, Unit, UnitKind
+from samverkan.organisations.selectors import county_of_page
 
 
 def _county(request: HttpRequest) -> str:
-    return policy.county_in_scope(request.user, request.GET.get("county") or request.POST.get("county"))
+    return county_of_page(request.user, request.GET.get("county") or request.POST.get("county"))
 
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     county = _county(request)
-    policy.require(request.user, "flow.import", county_code=county)
+    policy.require(request.user, "flow.import", policy.Place(county=county))
     form = UploadForm(request.POST or None, request.FILES or None)
     result = None
     layout = None
@@ -141,7 +142,7 @@ def _layout_message(layout: ColumnLayout) -> str:
 
 def _run_for(request: HttpRequest, run_id: int) -> ImportRun:
     run = get_object_or_404(ImportRun.objects.select_related("source", "imported_by", "layout"), pk=run_id)
-    policy.require(request.user, "flow.import", county_code=run.source.county_id)
+    policy.require(request.user, "flow.import", policy.Place(county=run.source.county_id))
     return run
 
 
@@ -261,7 +262,7 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
 def import_layout_edit(request: HttpRequest, layout_id: int) -> HttpResponse:
     """Change a saved column layout; the next file with its header is read with the change."""
     layout = get_object_or_404(ColumnLayout.objects.select_related("source", "saved_by"), pk=layout_id)
-    policy.require(request.user, "flow.import", county_code=layout.source.county_id)
+    policy.require(request.user, "flow.import", policy.Place(county=layout.source.county_id))
     form = ColumnMappingForm(
         request.POST or None, header=layout.header, initial=ColumnMappingForm.initial_for(layout.mapping)
     )
@@ -275,11 +276,11 @@ def import_layout_edit(request: HttpRequest, layout_id: int) -> HttpResponse:
 @login_required
 def episodes(request: HttpRequest) -> HttpResponse:
     county = _county(request)
-    policy.require(request.user, "flow.episodes", county_code=county)
+    policy.require(request.user, "flow.view_episodes", policy.Place(county=county))
     form = EpisodeFilterForm(
         request.GET if "reason" in request.GET else None,
         initial=request.GET.dict(),  # e.g. a link from the home page that chooses the filters
-        municipalities=Municipality.objects.filter(county_id=county),
+        municipalities=selectors.episode_municipalities(request.user, county),
         hospital_units=Unit.objects.filter(
             pk__in=UnitMapping.objects.filter(source__county_id=county).values("unit_id")
         ).order_by("name"),
@@ -306,7 +307,7 @@ def _statistics(request: HttpRequest):
     """The statistics of the page or its export: (county, county name, form, statistics or None,
     chosen area or None, exact). Exact figures for roles with exact counts, a reader's otherwise."""
     county = _county(request)
-    policy.require(request.user, "flow.statistics", county_code=county)
+    policy.require(request.user, "flow.statistics", policy.Place(county=county))
     exact = selectors.shows_exact_counts(request.user, county)
     county_name = get_object_or_404(County, code=county).name
     municipalities = list(Municipality.objects.filter(county_id=county).order_by("name").values_list("code", "name"))
@@ -343,8 +344,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "area": area,
         "county": {"code": county, "name": county_name},
         "exact": exact,
-        "may_import": policy.can(request.user, "flow.import", county_code=county),
-        "may_see_episodes": policy.can(request.user, "flow.episodes", county_code=county),
+        "may_import": policy.can(request.user, "flow.import", policy.Place(county=county)),
+        "may_see_episodes": policy.can(request.user, "flow.view_episodes", policy.Place(county=county)),
         "export_query": request.GET.urlencode(),
         "rounding_base": flow_statistics.ROUNDING_BASE,
         "reader_min_patients": flow_statistics.READER_MIN_PATIENTS,

@@ -40,6 +40,7 @@ from openpyxl.xml.constants import (
 )
 from openpyxl.xml.functions import fromstring, iterparse
 
+from samverkan.flow import imports
 from samverkan.flow.imports import FileRejected, cell_text, error
 
 MB = 1024 * 1024
@@ -210,3 +211,15 @@ def read(data: BinaryIO, sheet: str | None) -> tuple[list[str], Iterator[list[st
     while header and not header[-1]:
         header.pop()
     return header, ([cell_text(value) for value in values] for values in _sheet_rows(worksheet, len(header)))
+
+
+def read_xlsx(
+    data: bytes | BinaryIO, *, sheet: str | None = None, layout: dict[str, str] | None = None
+) -> Iterator[tuple[int, dict]]:
+    """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in row 1,
+    or another layout's header renamed by `layout` (as in `read_csv`). `data` is the workbook's
+    bytes or a binary file open for reading; it is checked against the workbook limits before it
+    is opened, then read row by row (samverkan/flow/workbooks.py)."""
+
+    header, rows = read(imports.binary(data), sheet)
+    yield from imports.data_rows(imports.apply_layout(header, layout), rows)

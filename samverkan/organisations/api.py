@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
-from samverkan.apiauth import principal
 from samverkan.apischema import CountyCode, Id, MunicipalityCode, choice, responses
-from samverkan.organisations import selectors
+from samverkan.organisations import policy, selectors
 from samverkan.organisations.models import Organisation, Unit
 
 router = Router(tags=["reference data"])
@@ -63,12 +62,12 @@ class UnitOut(Schema):
     summary="Municipalities, optionally of one county",
 )
 def municipalities(request, county: CountyCode | None = None):
-    return list(selectors.municipality_list(principal(request), county=county))
+    return list(selectors.municipality_list(policy.principal_of(request), county=county))
 
 
 @router.get("/organisations", response=responses({200: list[OrganisationOut]}), summary="Organisations visible to you")
 def organisations(request, county: CountyCode | None = None, kind: choice(Organisation, "kind") | None = None):
-    return list(selectors.organisation_list(principal(request), county=county, kind=kind))
+    return list(selectors.organisation_list(policy.principal_of(request), county=county, kind=kind))
 
 
 @router.get(
@@ -81,5 +80,7 @@ def units(
     kind: choice(Unit, "kind") | None = None,
 ):
     return list(
-        selectors.unit_list(principal(request), municipality=municipality, organisation=organisation, kind=kind)
+        selectors.unit_list(
+            policy.principal_of(request), municipality=municipality, organisation=organisation, kind=kind
+        )
     )

@@ -7,16 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    """The six roles of DESIGN.md §2. A membership gives a user one role in one organisation."""
-
-    ADMIN = "admin", _("Administrator")
-    REGION_COORDINATOR = "region_coordinator", _("Region coordinator")
-    MUNICIPAL_COORDINATOR = "municipal_coordinator", _("Municipal coordinator")
-    UNIT_STAFF = "unit_staff", _("Unit staff")
-    FORUM_SECRETARY = "forum_secretary", _("Forum secretary")
-    VIEWER = "viewer", _("Viewer")
+from samverkan.organisations import policy
+from samverkan.organisations.policy import PolicyQuerySet
+from samverkan.organisations.roles import OrganisationKind, Role
 
 
 class County(models.Model):
@@ -53,22 +46,6 @@ class Municipality(models.Model):
         return self.name
 
 
-class OrganisationKind(models.TextChoices):
-    REGION = "region", _("Region")
-    MUNICIPALITY = "municipality", _("Municipality")
-    PROVIDER = "provider", _("Private provider")
-
-
-class OrganisationQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> OrganisationQuerySet:
-        from samverkan.organisations import policy
-
-        scope = policy.scope_of(principal)
-        if scope.is_admin:
-            return self
-        return self.filter(county_id__in=scope.county_codes)
-
-
 class Organisation(models.Model):
     """A region, a municipality or a private provider in a county."""
 
@@ -91,7 +68,7 @@ class Organisation(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = OrganisationQuerySet.as_manager()
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["county_id", "kind", "name"]
@@ -127,16 +104,6 @@ class UnitKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class UnitQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> UnitQuerySet:
-        from samverkan.organisations import policy
-
-        scope = policy.scope_of(principal)
-        if scope.is_admin:
-            return self
-        return self.filter(organisation__county_id__in=scope.county_codes)
-
-
 class Unit(models.Model):
     """A place where care is given: a ward, an ICU, a short-term unit, a nursing home, home care."""
 
@@ -153,7 +120,7 @@ class Unit(models.Model):
     site = models.CharField(_("site"), max_length=200, blank=True, help_text=_("Hospital or address."))
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = UnitQuerySet.as_manager()
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["municipality_id", "name"]
@@ -162,17 +129,6 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class MembershipQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> MembershipQuerySet:
-        from samverkan.organisations import policy
-
-        scope = policy.scope_of(principal)
-        if scope.is_admin:
-            return self
-        managed = scope.organisation_ids(policy.MEMBER_MANAGERS)
-        return self.filter(Q(user_id=scope.user_id) | Q(organisation_id__in=managed))
 
 
 class Membership(models.Model):
@@ -191,7 +147,7 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name", "role"]
@@ -232,6 +188,4 @@ class Membership(models.Model):
             self._require_role_fits()
 
     def _require_role_fits(self) -> None:
-        from samverkan.organisations import policy
-
         policy.require_role_fits(self.organisation, self.role)

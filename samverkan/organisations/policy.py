@@ -1,68 +1,129 @@
-"""The authorisation policy: the one place that decides who may see and do what.
+"""The authorisation policy: the one module that decides who may see and do what.
 
-Everything a user (or an API key acting for an organisation) may do follows from their
-memberships. Views and API handlers ask this module; querysets narrow themselves with
-`visible_to(principal)`, which calls `scope_of` here. A membership or key counts only with a role
-its organisation's kind can hold (`ROLES_BY_KIND`), and a key never acts with a role its creator
-does not hold in that organisation (`api_key_roles`).
+How it works (docs/architecture.md, "Authorisation", says it at more length):
+
+- A principal (a person, a system's API key, or the platform itself) has *grants*: one per
+  membership, each an organisation, a role in it and, for unit staff, a unit.
+- `RULES` says, per action, which roles may take it and how far each role reaches, by naming
+  *relations*: "county" (rows of the grant's county), "organisation" (of the grant's own
+  organisation), "unit", "municipality", "self", or a relation of the model the action concerns
+  (a place request's requesting organisation, an episode's home municipality, …).
+- `RELATIONS` says, per model, how its rows connect to a grant: which field holds the county,
+  the organisation, the unit or the municipality the grant is compared with.
+
+From these two tables alone:
+
+- `can(principal, action, target)` decides for one object (or, with `Place`, for a county or an
+  organisation when there is no object yet);
+- `restrict(queryset, principal, action)`, which every model's `visible_to(principal, action)`
+  calls, narrows a list to the rows the principal may reach.
+
+Administrators and the system may do everything. Nothing outside this module looks at roles or
+grants to decide access; views, selectors and services ask it.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Q
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from samverkan.organisations.models import OrganisationKind, Role
+from samverkan.organisations.roles import KEY_ROLES, OrganisationKind, Role, role_fits
 
-# Which roles an organisation of each kind can hold: a municipality holds no region role, a
-# region no municipal one, a private provider neither. A grant whose role does not fit its
-# organisation's kind gives no rights, whatever the database holds.
-ROLES_BY_KIND: dict[str, frozenset[str]] = {
-    OrganisationKind.REGION: frozenset(
-        {Role.ADMIN, Role.REGION_COORDINATOR, Role.UNIT_STAFF, Role.FORUM_SECRETARY, Role.VIEWER}
-    ),
-    OrganisationKind.MUNICIPALITY: frozenset(
-        {Role.MUNICIPAL_COORDINATOR, Role.UNIT_STAFF, Role.FORUM_SECRETARY, Role.VIEWER}
-    ),
-    OrganisationKind.PROVIDER: frozenset({Role.UNIT_STAFF, Role.VIEWER}),
-}
+# Principals ----------------------------------------------------------------------------------
 
-# Roles that must log in with a second factor.
-SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
-# Roles that may see who else is a member of their organisation.
-MEMBER_MANAGERS = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
-# Roles that see a county's flow statistics exactly, for any period; everyone else sees whole weeks
-# or months with rounded counts (docs/decisions/small-count-protection.md).
-EXACT_COUNT_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
 
-# Actions and the roles that may perform them within their county. Later apps add theirs here.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "audit.review": frozenset({Role.ADMIN, Role.REGION_COORDINATOR}),
-    "organisations.view": frozenset(Role.values),
-    "organisations.view_members": MEMBER_MANAGERS,
-    "accounts.manage_api_keys": frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR}),
-    "capacity.view": frozenset(Role.values),
-    "capacity.report": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.UNIT_STAFF}),
-    "capacity.follow_up": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.FORUM_SECRETARY}),
-    "capacity.manage_schedule": frozenset({Role.REGION_COORDINATOR, Role.FORUM_SECRETARY}),
-    "placements.view": frozenset(Role.values),
-    "placements.request": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.UNIT_STAFF}),
-    "placements.settlement": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.FORUM_SECRETARY}),
-    "placements.confirm_escalation": frozenset({Role.REGION_COORDINATOR}),
-    "flow.import": frozenset({Role.REGION_COORDINATOR}),
-    "flow.episodes": frozenset({Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR}),
-    "flow.statistics": frozenset(Role.values),
-    "flow.exact_counts": EXACT_COUNT_ROLES,
-}
+class OrganisationLike(Protocol):
+    """What the policy reads of an organisation (organisations.Organisation)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def county_id(self) -> str: ...
+    @property
+    def municipality_id(self) -> str | None: ...
+    @property
+    def is_active(self) -> bool: ...
+
+
+class MembershipLike(Protocol):
+    """What the policy reads of a membership (organisations.Membership)."""
+
+    @property
+    def organisation(self) -> OrganisationLike: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def unit_id(self) -> int | None: ...
+
+
+@runtime_checkable
+class Person(Protocol):
+    """A person who logs in (accounts.User)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def is_superuser(self) -> bool: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def memberships(self) -> Any: ...
+
+
+@runtime_checkable
+class ActingKey(Protocol):
+    """A system acting for one organisation with one role (accounts.ApiKey)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def organisation(self) -> OrganisationLike: ...
+    @property
+    def is_usable(self) -> bool: ...
+
+
+class SystemPrincipal:
+    """Background work acting for the platform itself (reminders, expiry, imports run by a worker)."""
+
+    pk = None
+    is_authenticated = False
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemPrincipal()
+
+# Who acts: every service takes one as `by`.
+Principal: TypeAlias = Person | ActingKey | SystemPrincipal
+# Who asks: a principal, an anonymous visitor, or nobody (None).
+Asker: TypeAlias = Principal | AnonymousUser | None
+
+
+# Grants and scopes ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Grant:
-    """One membership reduced to what the policy needs."""
+    """One membership (or an API key) reduced to what the policy needs."""
 
     organisation_id: int
     organisation_kind: str
@@ -74,7 +135,7 @@ class Grant:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a principal may reach: its grants, and whether it is a system administrator."""
+    """A principal's grants, and whether it is a system administrator (or the system)."""
 
     user_id: int | None
     grants: tuple[Grant, ...] = ()
@@ -93,40 +154,443 @@ class Scope:
     def roles(self) -> frozenset[str]:
         return frozenset(g.role for g in self.grants)
 
-    def has_role(self, *roles: str) -> bool:
-        return self.is_admin or bool(self.roles.intersection(roles))
-
-    def organisation_ids(self, roles: Iterable[str] | None = None) -> frozenset[int]:
-        wanted = set(roles) if roles is not None else None
-        return frozenset(g.organisation_id for g in self.grants if wanted is None or g.role in wanted)
-
-    def counties_with_role(self, roles: Iterable[str]) -> frozenset[str]:
-        wanted = set(roles)
-        return frozenset(g.county_code for g in self.grants if g.role in wanted)
-
 
 ANONYMOUS = Scope(user_id=None)
+SYSTEM_SCOPE = Scope(user_id=None, superuser=True)
 
 
-class SystemPrincipal:
-    """Background work acting for the platform itself (reminders, imports run by a worker)."""
-
-    is_authenticated = False
-    _samverkan_scope = Scope(user_id=None, superuser=True)
-
-    def __str__(self) -> str:
-        return "system"
-
-
-SYSTEM = SystemPrincipal()
-
-
-def role_fits(kind: str, role: str) -> bool:
-    """Can an organisation of this kind hold this role?"""
-    return role in ROLES_BY_KIND.get(kind, frozenset())
+def _grant(organisation: OrganisationLike, role: str, unit_id: int | None) -> Grant | None:
+    """The grant of a role in an organisation; None when the organisation's kind cannot hold the role."""
+    if not role_fits(organisation.kind, role):
+        return None
+    return Grant(
+        organisation_id=organisation.pk,
+        organisation_kind=organisation.kind,
+        county_code=organisation.county_id,
+        municipality_code=organisation.municipality_id,
+        role=role,
+        unit_id=unit_id,
+    )
 
 
-def require_role_fits(organisation, role: str) -> None:
+def _compute_scope(principal: Asker) -> Scope:
+    if isinstance(principal, SystemPrincipal):
+        return SYSTEM_SCOPE
+    if isinstance(principal, ActingKey):
+        if not principal.is_usable:
+            return ANONYMOUS
+        grant = _grant(principal.organisation, principal.role, None)
+        return Scope(user_id=None, grants=(grant,) if grant else (), api_key_id=principal.pk)
+    if not isinstance(principal, Person) or not principal.is_authenticated or not principal.is_active:
+        return ANONYMOUS
+    memberships: Iterable[MembershipLike] = principal.memberships.filter(organisation__is_active=True).select_related(
+        "organisation"
+    )
+    grants = tuple(g for m in memberships if (g := _grant(m.organisation, m.role, m.unit_id)))
+    return Scope(user_id=principal.pk, grants=grants, superuser=principal.is_superuser)
+
+
+def principal_of(request: HttpRequest) -> Asker:
+    """Who a request acts as: the API key or user the API's authentication found, else the session's user."""
+    found: Asker = getattr(request, "principal", None) or getattr(request, "user", None)
+    return found
+
+
+def scope_of(principal: Asker) -> Scope:
+    """The scope of a principal (ANONYMOUS for None and anonymous visitors), cached on it."""
+    if principal is None:
+        return ANONYMOUS
+    cached: Scope | None = getattr(principal, "_samverkan_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(principal)
+    with contextlib.suppress(AttributeError):
+        principal._samverkan_scope = scope  # type: ignore[union-attr]
+    return scope
+
+
+def forget_scope(principal: Asker) -> None:
+    """Drop the cached scope, e.g. after memberships changed."""
+    if hasattr(principal, "_samverkan_scope"):
+        del principal._samverkan_scope  # type: ignore[union-attr]
+
+
+# Relations: how a row connects to a grant ------------------------------------------------------
+
+
+class Reach(enum.Enum):
+    """The grant's value a row is compared with."""
+
+    COUNTY = "county"
+    ORGANISATION = "organisation"
+    MUNICIPALITY = "municipality"
+    UNIT = "unit"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A row is reached by a grant when the row's `lookup` equals the grant's `reach` value, the
+    row matches every (lookup, value) in `when`, and, if `not_own` names the lookup of the row's
+    organisation, that organisation is not the grant's own."""
+
+    reach: Reach
+    lookup: str
+    when: tuple[tuple[str, object], ...] = ()
+    not_own: str | None = None
+
+    def grant_value(self, grant: Grant, scope: Scope) -> object:
+        return {
+            Reach.COUNTY: grant.county_code,
+            Reach.ORGANISATION: grant.organisation_id,
+            Reach.MUNICIPALITY: grant.municipality_code,
+            Reach.UNIT: grant.unit_id,
+            Reach.USER: scope.user_id,
+        }[self.reach]
+
+    def reaches(self, target: object, grant: Grant, scope: Scope) -> bool:
+        if isinstance(target, Place):
+            return target.overlaps(self.reach, grant)
+        mine = self.grant_value(grant, scope)
+        if mine is None or _value(target, self.lookup) != mine:
+            return False
+        if any(_value(target, lookup) != wanted for lookup, wanted in self.when):
+            return False
+        return self.not_own is None or _value(target, self.not_own) != grant.organisation_id
+
+    def q(self, grant: Grant, scope: Scope) -> Q | None:
+        mine = self.grant_value(grant, scope)
+        if mine is None:
+            return None
+        condition = Q(**{self.lookup: mine}, **dict(self.when))
+        if self.not_own is not None:
+            condition &= ~Q(**{self.not_own: grant.organisation_id})
+        return condition
+
+
+def _value(target: object, lookup: str) -> object:
+    """Follow a Django lookup path (`unit__organisation_id`) on an object; None if a step is None."""
+    value = target
+    for step in lookup.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, step)
+    return value
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an action would happen when there is no object to ask about: a county, and within
+    it perhaps an organisation, a unit or a municipality (None: anywhere). A grant reaches a place
+    when the part of the county it reaches and the place overlap, so `can(p, action, place)`
+    answers "may they take the action somewhere here?"; the rows are then narrowed by
+    `restrict`. Relations' `when` and `not_own` conditions concern rows and are not checked."""
+
+    county: str | None = None
+    organisation: int | None = None
+    municipality: str | None = None
+    unit: int | None = None
+
+    @classmethod
+    def of_organisation(cls, organisation: OrganisationLike) -> Place:
+        return cls(county=organisation.county_id, organisation=organisation.pk)
+
+    def overlaps(self, reach: Reach, grant: Grant) -> bool:
+        if self.county is not None and self.county != grant.county_code:
+            return False
+        if reach is Reach.COUNTY:
+            return True
+        if reach is Reach.MUNICIPALITY:
+            return self.municipality is None or self.municipality == grant.municipality_code
+        if reach is Reach.UNIT and self.unit is not None:
+            return self.unit == grant.unit_id
+        if reach in (Reach.ORGANISATION, Reach.UNIT):
+            return self.organisation is None or self.organisation == grant.organisation_id
+        return False  # Reach.USER: a place is about organisations, not people
+
+
+# The relations of an action that concerns no model (asked only about places).
+PLACE_RELATIONS: dict[str, Relation] = {reach.value: Relation(reach, reach.value) for reach in Reach}
+
+# Per model ("app_label.ModelName"): how its rows connect to a grant.
+RELATIONS: dict[str, dict[str, Relation]] = {
+    "organisations.Organisation": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+        "organisation": Relation(Reach.ORGANISATION, "pk"),
+    },
+    "organisations.Unit": {
+        "county": Relation(Reach.COUNTY, "organisation__county_id"),
+        "organisation": Relation(Reach.ORGANISATION, "organisation_id"),
+        "unit": Relation(Reach.UNIT, "pk"),
+    },
+    "organisations.Membership": {
+        "organisation": Relation(Reach.ORGANISATION, "organisation_id"),
+        "self": Relation(Reach.USER, "user_id"),
+    },
+    "accounts.ApiKey": {
+        "organisation": Relation(Reach.ORGANISATION, "organisation_id"),
+    },
+    "audit.AuditEvent": {
+        "county": Relation(Reach.COUNTY, "organisation__county_id"),
+    },
+    "audit.AccessLogEntry": {
+        "county": Relation(Reach.COUNTY, "organisation__county_id"),
+    },
+    "capacity.CapacityReport": {
+        "county": Relation(Reach.COUNTY, "unit__organisation__county_id"),
+    },
+    "capacity.PlannedChange": {
+        "county": Relation(Reach.COUNTY, "unit__organisation__county_id"),
+        "organisation": Relation(Reach.ORGANISATION, "unit__organisation_id"),
+        "unit": Relation(Reach.UNIT, "unit_id"),
+    },
+    "flow.Episode": {
+        "county": Relation(Reach.COUNTY, "source__county_id"),
+        "residents": Relation(Reach.MUNICIPALITY, "home_municipality_id"),
+    },
+    "flow.ImportRun": {
+        "county": Relation(Reach.COUNTY, "source__county_id"),
+    },
+    "placements.PlaceRequest": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+        # The requesting side: coordinators of the asking organisation, staff of the asking ward.
+        "requester": Relation(Reach.ORGANISATION, "from_organisation_id"),
+        "requesting_unit": Relation(Reach.UNIT, "from_unit_id"),
+        # The receiving side: those the request is addressed to (a unit, a municipality, or every
+        # other organisation of the county).
+        "addressed_unit": Relation(Reach.UNIT, "to_unit_id"),
+        "addressed_unit_owner": Relation(Reach.ORGANISATION, "to_unit__organisation_id"),
+        "addressed_municipality": Relation(Reach.ORGANISATION, "to_municipality_id"),
+        "addressed_county": Relation(
+            Reach.COUNTY, "county_id", when=(("to_county", True),), not_own="from_organisation_id"
+        ),
+    },
+    "placements.PlaceOffer": {
+        # The side giving the places: an accepted offer's unit and its organisation.
+        "accepted_unit": Relation(Reach.UNIT, "unit_id", when=(("status", "accepted"),)),
+        "accepted_unit_owner": Relation(Reach.ORGANISATION, "unit__organisation_id", when=(("status", "accepted"),)),
+    },
+    "placements.Reservation": {
+        "county": Relation(Reach.COUNTY, "request__county_id"),
+        "requester": Relation(Reach.ORGANISATION, "request__from_organisation_id"),
+        "provider": Relation(Reach.ORGANISATION, "unit__organisation_id"),
+    },
+}
+
+
+# The rule table -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take an action: per role, the names of the relations through which a grant reaches
+    a target. `on`: the models whose rows the action concerns (each has those relations in
+    RELATIONS); with none, the relations are those of a `Place`. Every rule can also be asked
+    about a `Place` (may they do it in this county, for this organisation?): a relation then
+    compares the place's field of the same reach."""
+
+    on: tuple[str, ...] = ()
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def relation(self, name: str, target: object) -> Relation:
+        label = _target_label(target)
+        return RELATIONS[label][name] if label else (RELATIONS[self.on[0]] if self.on else PLACE_RELATIONS)[name]
+
+
+R = Role
+ALL_ROLES = tuple(Role)
+COORDINATORS = (R.REGION_COORDINATOR, R.MUNICIPAL_COORDINATOR)
+
+
+def _each(roles: Iterable[str], *relations: str) -> dict[str, tuple[str, ...]]:
+    return dict.fromkeys(roles, relations)
+
+
+UNIT = "organisations.Unit"
+# An administrator may take every action; this table says who else may, and how far.
+RULES: dict[str, Rule] = {
+    # organisations: who is who in the county
+    "organisations.view": Rule(("organisations.Organisation", UNIT), _each(ALL_ROLES, "county")),
+    "organisations.view_members": Rule(
+        ("organisations.Membership",), {**_each(ALL_ROLES, "self"), **_each(COORDINATORS, "self", "organisation")}
+    ),
+    "organisations.use_admin_site": Rule(),
+    "organisations.view_country": Rule(),  # figures of every county at once
+    # accounts: API keys of one's own organisation (the roles a key may get: api_key_roles)
+    "accounts.manage_api_keys": Rule(
+        ("accounts.ApiKey", "organisations.Organisation"), _each(COORDINATORS, "organisation")
+    ),
+    # audit: the county's review of changes and of reads of episode-level data
+    "audit.review": Rule(("audit.AuditEvent", "audit.AccessLogEntry"), {R.REGION_COORDINATOR: ("county",)}),
+    # capacity
+    "capacity.view": Rule((UNIT, "capacity.CapacityReport", "capacity.PlannedChange"), _each(ALL_ROLES, "county")),
+    "capacity.report": Rule(
+        (UNIT, "capacity.PlannedChange"), {**_each(COORDINATORS, "organisation"), R.UNIT_STAFF: ("unit",)}
+    ),
+    "capacity.follow_up": Rule((), _each((*COORDINATORS, R.FORUM_SECRETARY), "county")),
+    "capacity.manage_schedule": Rule((), _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county")),
+    # placements: the sides of a request are these three rules; states.py says which side may do what
+    "placements.view": Rule(("placements.PlaceRequest",), _each(ALL_ROLES, "county")),
+    # Make requests on the request page for one's own organisation (wards' staff send theirs
+    # through the API: act_as_requester decides every request).
+    "placements.request": Rule(("organisations.Organisation",), _each(COORDINATORS, "organisation")),
+    "placements.act_as_requester": Rule(
+        ("placements.PlaceRequest",), {**_each(COORDINATORS, "requester"), R.UNIT_STAFF: ("requesting_unit",)}
+    ),
+    "placements.act_as_receiver": Rule(
+        ("placements.PlaceRequest",),
+        {
+            R.MUNICIPAL_COORDINATOR: ("addressed_unit_owner", "addressed_municipality", "addressed_county"),
+            R.UNIT_STAFF: ("addressed_unit", "addressed_municipality", "addressed_county"),
+        },
+    ),
+    "placements.act_as_provider": Rule(
+        ("placements.PlaceOffer",),
+        {R.MUNICIPAL_COORDINATOR: ("accepted_unit_owner",), R.UNIT_STAFF: ("accepted_unit",)},
+    ),
+    "placements.settlement": Rule(
+        ("placements.Reservation",),
+        {
+            **_each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county"),
+            R.MUNICIPAL_COORDINATOR: ("requester", "provider"),
+        },
+    ),
+    "placements.confirm_escalation": Rule((), {R.REGION_COORDINATOR: ("county",)}),
+    # flow
+    "flow.import": Rule(("flow.ImportRun",), {R.REGION_COORDINATOR: ("county",)}),
+    "flow.view_episodes": Rule(
+        ("flow.Episode",), {R.REGION_COORDINATOR: ("county",), R.MUNICIPAL_COORDINATOR: ("residents",)}
+    ),
+    "flow.statistics": Rule((), _each(ALL_ROLES, "county")),
+    "flow.exact_counts": Rule((), _each(COORDINATORS, "county")),
+}
+
+# Roles that must log in with a second factor.
+SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.REGION_COORDINATOR, Role.MUNICIPAL_COORDINATOR})
+
+
+def _model_label(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model.__name__}"
+
+
+def _target_label(target: object) -> str | None:
+    """The model label of a target; None for a Place."""
+    if isinstance(target, Place):
+        return None
+    if isinstance(target, models.Model):
+        return _model_label(type(target))
+    raise TypeError(f"A policy target is a model instance or a Place, not {type(target).__name__}.")
+
+
+# Questions ------------------------------------------------------------------------------------
+
+
+def can(principal: Asker, action: str, target: object = None) -> bool:
+    """May the principal take `action` on `target` (an instance of one of the rule's models, or
+    a `Place`)? Without a target: may it take the action anywhere at all?"""
+    rule = RULES[action]
+    scope = scope_of(principal)
+    if scope.is_admin:
+        return True
+    if target is None:
+        return any(g.role in rule.roles for g in scope.grants)
+    label = _target_label(target)
+    if label is not None and label not in rule.on:
+        raise TypeError(f"{action} concerns {', '.join(rule.on) or 'places'}, not {label}.")
+    return any(
+        rule.relation(name, target).reaches(target, grant, scope)
+        for grant in scope.grants
+        for name in rule.roles.get(grant.role, ())
+    )
+
+
+def require(principal: Asker, action: str, target: object = None) -> None:
+    """Raise PermissionDenied unless `can(principal, action, target)`."""
+    if not can(principal, action, target):
+        raise PermissionDenied(action)
+
+
+Rows = TypeVar("Rows", bound="models.QuerySet[Any]")
+
+
+def restrict(queryset: Rows, principal: Asker, action: str, *, own: bool = False) -> Rows:
+    """The rows of `queryset` on which the principal may take `action`. With `own`, only those
+    its grants reach, so an administrator's role adds none (a home page's "my units")."""
+    rule = RULES[action]
+    label = _model_label(queryset.model)
+    if label not in rule.on:
+        raise TypeError(f"{action} concerns {', '.join(rule.on) or 'places'}, not {label}.")
+    scope = scope_of(principal)
+    if scope.is_admin and not own:
+        return queryset
+    reached = Q(pk__in=[])
+    for grant in scope.grants:
+        for name in rule.roles.get(grant.role, ()):
+            condition = RELATIONS[label][name].q(grant, scope)
+            if condition is not None:
+                reached |= condition
+    return queryset.filter(reached)
+
+
+class PolicyQuerySet(models.QuerySet[Any]):
+    """A queryset that narrows itself through the policy: `Model.objects.visible_to(principal, action)`."""
+
+    def visible_to(self, principal: Asker, action: str, *, own: bool = False) -> Any:
+        return restrict(self, principal, action, own=own)
+
+
+def counties(principal: Asker, action: str, *, own: bool = False) -> frozenset[str] | None:
+    """The counties in which the principal may take `action` at all; None: every county (an
+    administrator, unless `own`: then the counties of its own memberships)."""
+    scope = scope_of(principal)
+    if scope.is_admin and not own:
+        return None
+    if scope.is_admin:
+        return scope.county_codes
+    roles = RULES[action].roles
+    return frozenset(g.county_code for g in scope.grants if g.role in roles)
+
+
+def places(principal: Asker, action: str) -> tuple[Place, ...]:
+    """The place of each grant with which the principal may take `action` (its county,
+    organisation, municipality and unit), for pages that start from them."""
+    roles = RULES[action].roles
+    return tuple(
+        Place(county=g.county_code, organisation=g.organisation_id, municipality=g.municipality_code, unit=g.unit_id)
+        for g in scope_of(principal).grants
+        if g.role in roles
+    )
+
+
+def is_admin(principal: Asker) -> bool:
+    return scope_of(principal).is_admin
+
+
+def requires_second_factor(principal: Asker) -> bool:
+    scope = scope_of(principal)
+    return scope.superuser or bool(scope.roles & SECOND_FACTOR_ROLES)
+
+
+def county_in_scope(principal: Asker, wanted: str | None, action: str = "capacity.view") -> str | None:
+    """The county a page is about: `wanted` if the principal may take `action` there
+    (PermissionDenied if not), else the first county it may; None for an administrator who
+    chose none (the page picks one)."""
+    allowed = counties(principal, action)
+    if wanted:
+        if not can(principal, action, Place(county=wanted)):
+            raise PermissionDenied(f"county {wanted}")
+        return wanted
+    if allowed is None:
+        return None
+    if not allowed:
+        raise PermissionDenied("no county")
+    return sorted(allowed)[0]
+
+
+# Roles of memberships and keys ----------------------------------------------------------------
+
+
+def require_role_fits(organisation: OrganisationLike, role: str) -> None:
     """Raise ValidationError (on `role`) unless `organisation`'s kind can hold `role`."""
     if not role_fits(organisation.kind, role):
         raise ValidationError(
@@ -143,177 +607,22 @@ def require_role_fits(organisation, role: str) -> None:
         )
 
 
-def _grants(holdings) -> tuple[Grant, ...]:
-    """Grants for (organisation, role, unit id) triples; a role the organisation's kind cannot hold gives none."""
-    return tuple(
-        Grant(
-            organisation_id=organisation.id,
-            organisation_kind=organisation.kind,
-            county_code=organisation.county_id,
-            municipality_code=organisation.municipality_id,
-            role=role,
-            unit_id=unit_id,
-        )
-        for organisation, role, unit_id in holdings
-        if role_fits(organisation.kind, role)
-    )
-
-
-def scope_of(principal) -> Scope:
-    """The scope of a user, an API key, or anonymous (None). Cached on the principal."""
-    if principal is None:
-        return ANONYMOUS
-    cached = getattr(principal, "_samverkan_scope", None)
-    if cached is not None:
-        return cached
-    scope = _compute_scope(principal)
-    with contextlib.suppress(AttributeError):
-        principal._samverkan_scope = scope
-    return scope
-
-
-def _compute_scope(principal) -> Scope:
-    from samverkan.accounts.models import ApiKey
-    from samverkan.organisations.models import Membership
-
-    if isinstance(principal, ApiKey):
-        if not principal.is_usable:
-            return ANONYMOUS
-        grants = _grants([(principal.organisation, principal.role, None)])
-        return Scope(user_id=None, grants=grants, api_key_id=principal.id)
-    if not getattr(principal, "is_authenticated", False) or not principal.is_active:
-        return ANONYMOUS
-    memberships = Membership.objects.filter(user_id=principal.pk, organisation__is_active=True).select_related(
-        "organisation"
-    )
-    grants = _grants((m.organisation, m.role, m.unit_id) for m in memberships)
-    return Scope(user_id=principal.pk, grants=grants, superuser=principal.is_superuser)
-
-
-def forget_scope(principal) -> None:
-    """Drop the cached scope, e.g. after memberships changed."""
-    if hasattr(principal, "_samverkan_scope"):
-        del principal._samverkan_scope
-
-
-def requires_second_factor(user) -> bool:
-    scope = scope_of(user)
-    return scope.superuser or bool(scope.roles & SECOND_FACTOR_ROLES)
-
-
-def can(principal, action: str, *, county_code: str | None = None, organisation_id: int | None = None) -> bool:
-    """May the principal perform `action`, optionally within one county or organisation?"""
-    scope = scope_of(principal)
-    if scope.is_admin:
-        return True
-    allowed = PERMISSIONS[action]
-    for grant in scope.grants:
-        if grant.role not in allowed:
-            continue
-        if county_code is not None and grant.county_code != county_code:
-            continue
-        if organisation_id is not None and grant.organisation_id != organisation_id:
-            continue
-        return True
-    return False
-
-
-def require(principal, action: str, **where) -> None:
-    """Raise PermissionDenied unless `can(principal, action, **where)`."""
-    if not can(principal, action, **where):
-        raise PermissionDenied(action)
-
-
-def county_in_scope(principal, wanted: str | None) -> str:
-    """The county a page is about: `wanted` if the principal may see it (PermissionDenied if not),
-    else the principal's first county (an administrator without memberships: the first of all)."""
-    scope = scope_of(principal)
-    if wanted:
-        if not (scope.is_admin or wanted in scope.county_codes):
-            raise PermissionDenied(f"county {wanted}")
-        return wanted
-    if scope.county_codes:
-        return sorted(scope.county_codes)[0]
-    if scope.is_admin:
-        from samverkan.organisations.models import County
-
-        first = County.objects.order_by("code").values_list("code", flat=True).first()
-        if first:
-            return first
-    raise PermissionDenied("no county")
-
-
-def can_see_organisation(principal, organisation) -> bool:
-    scope = scope_of(principal)
-    return scope.is_admin or organisation.county_id in scope.county_codes
-
-
-def can_report_for_unit(principal, unit) -> bool:
-    """Unit staff report for their unit; coordinators for their own organisation's units."""
-    scope = scope_of(principal)
-    if scope.is_admin:
-        return True
-    for grant in scope.grants:
-        if grant.role == Role.UNIT_STAFF and grant.unit_id == unit.id:
-            return True
-        if (
-            grant.role in {Role.MUNICIPAL_COORDINATOR, Role.REGION_COORDINATOR}
-            and grant.organisation_id == unit.organisation_id
-        ):
-            return True
-    return False
-
-
-def gives_the_places(principal, *, unit_ids: Iterable[int], organisation_ids: Iterable[int]) -> bool:
-    """Is the principal on the side that gives the places of a placement once an offer is accepted:
-    staff of one of the accepted offers' units, or a municipal coordinator of an organisation that
-    owns one (or an administrator)? Together with the requesting side, only they mark the patients'
-    arrival and the end of the stay; the county's other municipalities are bystanders."""
-    scope = scope_of(principal)
-    if scope.is_admin:
-        return True
-    units, organisations = set(unit_ids), set(organisation_ids)
-    return any(
-        (grant.role == Role.UNIT_STAFF and grant.unit_id in units)
-        or (grant.role == Role.MUNICIPAL_COORDINATOR and grant.organisation_id in organisations)
-        for grant in scope.grants
-    )
-
-
-def reportable_unit_ids(principal) -> frozenset[int] | None:
-    """Units the principal may report for as a filter: None means every unit (an administrator)."""
-    from samverkan.organisations.models import Unit
-
-    scope = scope_of(principal)
-    if scope.is_admin:
-        return None
-    organisations = scope.organisation_ids({Role.MUNICIPAL_COORDINATOR, Role.REGION_COORDINATOR})
-    units = {g.unit_id for g in scope.grants if g.role == Role.UNIT_STAFF and g.unit_id}
-    if organisations:
-        units |= set(Unit.objects.filter(organisation_id__in=organisations).values_list("pk", flat=True))
-    return frozenset(units)
-
-
-def api_key_roles(principal, organisation) -> frozenset[str]:
+def api_key_roles(principal: Asker, organisation: OrganisationLike) -> frozenset[str]:
     """The roles a key for `organisation` made by `principal` may act with: key roles that the
     organisation's kind can hold and, unless the principal is an administrator (or the system),
-    that the principal holds in that very organisation with the right to manage its keys. So no
-    key carries more rights than its creator."""
-    from samverkan.accounts.models import ApiKeyRole
-
-    fitting = ROLES_BY_KIND.get(organisation.kind, frozenset()) & frozenset(ApiKeyRole.values)
+    that the principal holds in that very organisation with the right to create keys. So no key
+    carries more rights than its creator."""
+    fitting = frozenset(role for role in KEY_ROLES if role_fits(organisation.kind, role))
     scope = scope_of(principal)
     if scope.is_admin:
         return fitting
-    managing = PERMISSIONS["accounts.manage_api_keys"]
-    return fitting & {g.role for g in scope.grants if g.organisation_id == organisation.id and g.role in managing}
+    managers = RULES["accounts.manage_api_keys"].roles
+    return fitting & {g.role for g in scope.grants if g.organisation_id == organisation.pk and g.role in managers}
 
 
-def require_api_key_role(principal, organisation, role: str) -> None:
+def require_api_key_role(principal: Asker, organisation: OrganisationLike, role: str) -> None:
     """Raise ValidationError (on `role`) unless `principal` may make a key for `organisation` acting as `role`."""
-    from samverkan.accounts.models import ApiKeyRole
-
-    if role not in ApiKeyRole.values:
+    if role not in KEY_ROLES:
         raise ValidationError({"role": [_("A key acts as region or municipal coordinator.")]})
     require_role_fits(organisation, role)
     if role not in api_key_roles(principal, organisation):

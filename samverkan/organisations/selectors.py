@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Municipality, Organisation, Unit
 
 
-def county_list(principal) -> QuerySet[County]:
-    scope = policy.scope_of(principal)
+def county_list(principal: policy.Asker, action: str = "organisations.view") -> QuerySet[County]:
+    """The counties in which the principal may take `action` (every county for an administrator)."""
+    allowed = policy.counties(principal, action)
     counties = County.objects.all()
-    return counties if scope.is_admin else counties.filter(code__in=scope.county_codes)
+    return counties if allowed is None else counties.filter(code__in=allowed)
+
+
+def county_of_page(principal: policy.Asker, wanted: str | None, action: str = "capacity.view") -> str:
+    """The county a page is about: `wanted` if the principal may take `action` there, else its
+    first such county (an administrator without memberships: the first of all)."""
+    chosen = policy.county_in_scope(principal, wanted, action)
+    if chosen is None:
+        chosen = County.objects.order_by("code").values_list("code", flat=True).first()
+    if chosen is None:
+        raise PermissionDenied("no county")
+    return chosen
 
 
 def municipality_list(principal, *, county: str | None = None) -> QuerySet[Municipality]:
@@ -23,7 +36,9 @@ def municipality_list(principal, *, county: str | None = None) -> QuerySet[Munic
 
 
 def organisation_list(principal, *, county: str | None = None, kind: str | None = None) -> QuerySet[Organisation]:
-    organisations = Organisation.objects.visible_to(principal).select_related("county", "municipality")
+    organisations = Organisation.objects.visible_to(principal, "organisations.view").select_related(
+        "county", "municipality"
+    )
     if county:
         organisations = organisations.filter(county_id=county)
     if kind:
@@ -34,7 +49,7 @@ def organisation_list(principal, *, county: str | None = None, kind: str | None 
 def unit_list(
     principal, *, municipality: str | None = None, organisation: int | None = None, kind: str | None = None
 ) -> QuerySet[Unit]:
-    units = Unit.objects.visible_to(principal).select_related("organisation", "municipality")
+    units = Unit.objects.visible_to(principal, "organisations.view").select_related("organisation", "municipality")
     if municipality:
         units = units.filter(municipality_id=municipality)
     if organisation:

@@ -9,7 +9,8 @@ from pathlib import Path
 from django.db import transaction
 
 from samverkan.audit.services import audit_record, snapshot
-from samverkan.organisations.models import County, Membership, Municipality, Organisation, OrganisationKind, Unit
+from samverkan.organisations.models import County, Membership, Municipality, Organisation, Unit
+from samverkan.organisations.roles import OrganisationKind
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "data"
 REFERENCE_POPULATION_YEAR = 2016
@@ -61,7 +62,7 @@ def _parse_population(path: Path) -> dict[str, tuple[int, int]]:
     return result
 
 
-def reference_data_load(*, population_file: Path | None = None, by_user=None) -> ReferenceLoadResult:
+def reference_data_load(*, population_file: Path | None = None, by=None) -> ReferenceLoadResult:
     """Load or refresh counties, municipalities and one organisation per region and municipality.
 
     Idempotent: running it again changes nothing unless the files changed. A population file
@@ -119,7 +120,7 @@ def reference_data_load(*, population_file: Path | None = None, by_user=None) ->
                 )
         if created or updates:
             audit_record(
-                actor=by_user,
+                by=by,
                 event_type="organisations.reference_data_loaded",
                 after={"organisations_created": created, "population_updates": updates},
             )
@@ -136,14 +137,14 @@ def _region_name(county: County) -> str:
     return f"Region {county.short_name}"
 
 
-def _save_audited(instance, *, by_user, event_type: str, organisation) -> None:
+def _save_audited(instance, *, by, event_type: str, organisation) -> None:
     before = None
     if instance.pk is not None:
         before = snapshot(type(instance).objects.get(pk=instance.pk))
     instance.full_clean()
     instance.save()
     audit_record(
-        actor=by_user,
+        by=by,
         event_type=event_type,
         obj=instance,
         organisation=organisation,
@@ -152,32 +153,32 @@ def _save_audited(instance, *, by_user, event_type: str, organisation) -> None:
     )
 
 
-def organisation_save(*, organisation: Organisation, by_user) -> Organisation:
+def organisation_save(*, organisation: Organisation, by) -> Organisation:
     with transaction.atomic():
         event = "organisations.organisation_changed" if organisation.pk else "organisations.organisation_created"
-        _save_audited(organisation, by_user=by_user, event_type=event, organisation=organisation)
+        _save_audited(organisation, by=by, event_type=event, organisation=organisation)
     return organisation
 
 
-def unit_save(*, unit: Unit, by_user) -> Unit:
+def unit_save(*, unit: Unit, by) -> Unit:
     with transaction.atomic():
         event = "organisations.unit_changed" if unit.pk else "organisations.unit_created"
-        _save_audited(unit, by_user=by_user, event_type=event, organisation=unit.organisation)
+        _save_audited(unit, by=by, event_type=event, organisation=unit.organisation)
     return unit
 
 
-def membership_save(*, membership: Membership, by_user) -> Membership:
+def membership_save(*, membership: Membership, by) -> Membership:
     with transaction.atomic():
         event = "organisations.membership_changed" if membership.pk else "organisations.membership_created"
-        _save_audited(membership, by_user=by_user, event_type=event, organisation=membership.organisation)
+        _save_audited(membership, by=by, event_type=event, organisation=membership.organisation)
     return membership
 
 
-def membership_delete(*, membership: Membership, by_user) -> None:
+def membership_delete(*, membership: Membership, by) -> None:
     with transaction.atomic():
         before = snapshot(membership)
         audit_record(
-            actor=by_user,
+            by=by,
             event_type="organisations.membership_removed",
             obj=membership,
             organisation=membership.organisation,

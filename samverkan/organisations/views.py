@@ -5,7 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from samverkan.organisations import policy, selectors
-from samverkan.organisations.models import Membership, Organisation, OrganisationKind
+from samverkan.organisations.models import Membership, Organisation
+from samverkan.organisations.roles import OrganisationKind
 
 
 @login_required
@@ -29,10 +30,12 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation.objects.visible_to(request.user).select_related("county"), code=code)
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(request.user, "organisations.view").select_related("county"), code=code
+    )
     units = selectors.unit_list(request.user, organisation=organisation.pk)
     members = None
-    if policy.can(request.user, "organisations.view_members", organisation_id=organisation.pk):
+    if policy.can(request.user, "organisations.view_members", policy.Place.of_organisation(organisation)):
         members = Membership.objects.filter(organisation=organisation).select_related("user", "unit")
     return render(
         request,

@@ -10,8 +10,8 @@ from ninja import Body, Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import BaseModel
 
-from samverkan.apiauth import principal
 from samverkan.apischema import BODY, CountyCode, Date, Id, MunicipalityCode, choice, count, responses, text
+from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.placements import escalation, selectors, services
 from samverkan.placements.models import PlacementNeed, PlaceOffer, PlaceRequest, Urgency
@@ -147,7 +147,7 @@ class EscalationOut(Schema):
 
 def _visible_request(request, request_id: int) -> PlaceRequest:
     try:
-        return selectors.request_detail(principal(request), request_id)
+        return selectors.request_detail(policy.principal_of(request), request_id)
     except PlaceRequest.DoesNotExist:
         raise Http404 from None
 
@@ -169,15 +169,21 @@ def _conflict_or_invalid(call):
     response=responses({201: RequestOut}, *BODY, 404, 409),
 )
 def create_request(request, payload: RequestIn):
-    who = principal(request)
-    organisation = get_object_or_404(Organisation.objects.visible_to(who), pk=payload.from_organisation)
+    who = policy.principal_of(request)
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(who, "organisations.view"), pk=payload.from_organisation
+    )
     needs = list(PlacementNeed.objects.filter(county_id=organisation.county_id, code__in=payload.needs))
     unknown = sorted(set(payload.needs) - {n.code for n in needs})
     if unknown:
         return Status(422, {"detail": {"needs": [f"Unknown need(s): {', '.join(unknown)}."]}})
-    to_unit = get_object_or_404(Unit.objects.visible_to(who), pk=payload.to_unit) if payload.to_unit else None
+    to_unit = (
+        get_object_or_404(Unit.objects.visible_to(who, "organisations.view"), pk=payload.to_unit)
+        if payload.to_unit
+        else None
+    )
     to_municipality = (
-        get_object_or_404(Organisation.objects.visible_to(who), pk=payload.to_municipality)
+        get_object_or_404(Organisation.objects.visible_to(who, "organisations.view"), pk=payload.to_municipality)
         if payload.to_municipality
         else None
     )
@@ -207,7 +213,7 @@ def list_requests(
     county: CountyCode | None = None,
     box: Literal["all", "incoming", "outgoing"] = "all",
 ):
-    return list(selectors.request_list(principal(request), county_code=county, status=status, box=box)[:500])
+    return list(selectors.request_list(policy.principal_of(request), county_code=county, status=status, box=box)[:500])
 
 
 @router.get(
@@ -223,9 +229,11 @@ def get_request(request, request_id: Id):
     response=responses({201: OfferOut}, *BODY, 404, 409),
 )
 def create_offer(request, request_id: Id, payload: OfferIn):
-    who = principal(request)
+    who = policy.principal_of(request)
     place_request = _visible_request(request, request_id)
-    unit = get_object_or_404(Unit.objects.visible_to(who).select_related("organisation"), pk=payload.unit)
+    unit = get_object_or_404(
+        Unit.objects.visible_to(who, "organisations.view").select_related("organisation"), pk=payload.unit
+    )
     error, offer = _conflict_or_invalid(
         lambda: services.offer_create(
             request=place_request, unit=unit, places=payload.places, by=who, comment=payload.comment
@@ -247,7 +255,9 @@ def _visible_offer(request, offer_id: int) -> PlaceOffer:
 )
 def accept_offer(request, offer_id: Id):
     offer = _visible_offer(request, offer_id)
-    error, reservation = _conflict_or_invalid(lambda: services.offer_accept(offer=offer, by=principal(request)))
+    error, reservation = _conflict_or_invalid(
+        lambda: services.offer_accept(offer=offer, by=policy.principal_of(request))
+    )
     return error or Status(201, reservation)
 
 
@@ -261,7 +271,7 @@ def decline_offer(request, offer_id: Id, payload: Body[DeclineIn | None] = None)
     offer = _visible_offer(request, offer_id)
     reason = payload.reason if payload is not None else ""
     error, declined = _conflict_or_invalid(
-        lambda: services.offer_decline(offer=offer, by=principal(request), reason=reason)
+        lambda: services.offer_decline(offer=offer, by=policy.principal_of(request), reason=reason)
     )
     return error or Status(200, declined)
 
@@ -275,7 +285,7 @@ def free(
 ):
     """`need` may be repeated (?need=syrgas&need=demens). Without Query() django-ninja would
     read a list parameter from the request body, and a GET's filter would be ignored."""
-    _, units = selectors.free_places(principal(request), county, needs=need or [], municipality=municipality)
+    _, units = selectors.free_places(policy.principal_of(request), county, needs=need or [], municipality=municipality)
     return [
         {
             "unit": f.row.unit_id,
@@ -291,7 +301,7 @@ def free(
 
 @router.get("/escalation", url_name="escalation", response=responses({200: EscalationOut}, 404))
 def escalation_state(request, county: CountyCode):
-    view = escalation.escalation_view(principal(request), county)
+    view = escalation.escalation_view(policy.principal_of(request), county)
     return {
         "county": county,
         "current_step": view.current.order,

@@ -22,7 +22,8 @@ from samverkan.accounts.services import notify
 from samverkan.audit.services import audit_record
 from samverkan.capacity import selectors as capacity
 from samverkan.organisations import policy
-from samverkan.organisations.models import County, Organisation, OrganisationKind, Role
+from samverkan.organisations.models import County, Organisation
+from samverkan.organisations.roles import OrganisationKind, Role
 from samverkan.placements.models import OPEN_STATUSES, EscalationChange, EscalationState, EscalationStep, PlaceRequest
 
 # The plan from the chiefs' minutes of 6 May 2020, as a starting point each county can edit.
@@ -178,7 +179,7 @@ def _state(county_code: str, steps: list[EscalationStep]) -> EscalationState:
 
 
 def escalation_view(principal, county_code: str) -> EscalationView:
-    policy.require(principal, "placements.view", county_code=county_code)
+    policy.require(principal, "placements.view", policy.Place(county=county_code))
     county = get_object_or_404(County, code=county_code)  # an administrator may ask for any code
     steps = steps_for(county_code)
     state = _state(county_code, steps)
@@ -214,7 +215,7 @@ def _county_coordinators(county_code: str) -> list[User]:
 
 def escalation_confirm(*, county_code: str, step: EscalationStep, by, comment: str) -> EscalationChange:
     """A person sets the county's step (up or down) with a comment; audited and notified."""
-    if not policy.can(by, "placements.confirm_escalation", county_code=county_code):
+    if not policy.can(by, "placements.confirm_escalation", policy.Place(county=county_code)):
         raise PermissionDenied
     if not comment.strip():
         raise ValidationError({"comment": [_("Say why the step changes (or stays).")]})
@@ -244,7 +245,7 @@ def escalation_confirm(*, county_code: str, step: EscalationStep, by, comment: s
         )
         state.save()
         audit_record(
-            actor=by,
+            by=by,
             event_type="placements.escalation_confirmed",
             obj=change,
             organisation=Organisation.objects.filter(county_id=county_code, kind=OrganisationKind.REGION).first(),
@@ -255,7 +256,7 @@ def escalation_confirm(*, county_code: str, step: EscalationStep, by, comment: s
             users=county_members(county_code),
             text=_("The county is now at step %(order)d: %(name)s.") % {"order": step.order, "name": step.name},
             url=reverse("placements:escalation") + f"?county={county_code}",
-            actor=by,
+            by=by,
         )
     return change
 

@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from samverkan import limits
-from samverkan.organisations.models import Organisation, OrganisationKind, Unit, UnitKind
+from samverkan.organisations.models import Organisation, Unit, UnitKind
+from samverkan.organisations.roles import OrganisationKind
 from samverkan.placements.models import PlacementNeed, Urgency
 
 

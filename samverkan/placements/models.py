@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.organisations.models import County, Organisation, Unit
+from samverkan.organisations.policy import PolicyQuerySet
 
 
 class PlacementNeed(models.Model):
@@ -57,16 +58,6 @@ class RequestStatus(models.TextChoices):
 OPEN_STATUSES = (RequestStatus.SENT, RequestStatus.OFFERED)
 
 
-class PlaceRequestQuerySet(models.QuerySet):
-    def visible_to(self, principal) -> PlaceRequestQuerySet:
-        from samverkan.organisations import policy
-
-        scope = policy.scope_of(principal)
-        if scope.is_admin:
-            return self
-        return self.filter(county_id__in=scope.county_codes)
-
-
 class PlaceRequest(models.Model):
     """A request for N places, addressed to one unit, one municipality or the whole county."""
 
@@ -93,7 +84,7 @@ class PlaceRequest(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 
-    objects = PlaceRequestQuerySet.as_manager()
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -149,6 +140,8 @@ class PlaceOffer(models.Model):
     created_at = models.DateTimeField(_("offered"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
+    objects = PolicyQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("offer")
@@ -178,6 +171,8 @@ class Reservation(models.Model):
     arrived_on = models.DateField(_("arrived"), null=True, blank=True)
     left_on = models.DateField(_("left"), null=True, blank=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True, help_text=_("Withdrawn before arrival."))
+
+    objects = PolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -16,7 +16,7 @@ from samverkan.capacity import figures as capacity_figures
 from samverkan.capacity import selectors as capacity
 from samverkan.capacity.models import BedCategory, CapacityReportCategory, UnitCapacity
 from samverkan.organisations import policy
-from samverkan.organisations.models import Organisation, Role
+from samverkan.organisations.models import Organisation, Unit, UnitKind
 from samverkan.placements import states
 from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus, Reservation
 
@@ -28,7 +28,7 @@ def request_list(
     addressed to ("incoming") the principal's organisations."""
     policy.require(principal, "placements.view")
     requests = (
-        PlaceRequest.objects.visible_to(principal)
+        PlaceRequest.objects.visible_to(principal, "placements.view")
         .select_related("from_organisation", "to_unit", "to_municipality", "county")
         .prefetch_related("needs")
     )
@@ -36,18 +36,10 @@ def request_list(
         requests = requests.filter(county_id=county_code)
     if status in RequestStatus.values:
         requests = requests.filter(status=status)
-    scope = policy.scope_of(principal)
-    organisations = scope.organisation_ids()
-    units = [g.unit_id for g in scope.grants if g.unit_id]
     if box == "outgoing":
-        requests = requests.filter(Q(from_organisation_id__in=organisations) | Q(from_unit_id__in=units))
+        requests = requests.visible_to(principal, "placements.act_as_requester")
     elif box == "incoming":
-        requests = requests.filter(
-            Q(to_unit_id__in=units)
-            | Q(to_unit__organisation_id__in=organisations)
-            | Q(to_municipality_id__in=organisations)
-            | (Q(to_county=True) & ~Q(from_organisation_id__in=organisations))
-        )
+        requests = requests.visible_to(principal, "placements.act_as_receiver")
     return requests
 
 
@@ -63,17 +55,19 @@ def request_detail(principal, request_id: int) -> PlaceRequest:
 
 def offerable_units(principal, request: PlaceRequest):
     """Units the principal may offer places at for this request."""
-    from samverkan.organisations.models import Unit, UnitKind
 
-    units = Unit.objects.filter(organisation__county_id=request.county_id, is_active=True, kind=UnitKind.SHORT_TERM)
-    reportable = policy.reportable_unit_ids(principal)
-    if reportable is not None:
-        units = units.filter(pk__in=reportable)
-    return [
-        u
-        for u in units.select_related("organisation")
-        if states._is_receiving_unit(request, u.pk, u.organisation_id, u.organisation.county_id)
-    ]
+    units = Unit.objects.visible_to(principal, "capacity.report").filter(
+        organisation__county_id=request.county_id, is_active=True, kind=UnitKind.SHORT_TERM
+    )
+    return [u for u in units.select_related("organisation") if states.addressed_to(request, u)]
+
+
+def county_units(principal, county_code: str):
+    """The county's active short-term units the principal can see (what an offer may name)."""
+
+    return Unit.objects.visible_to(principal, "organisations.view").filter(
+        organisation__county_id=county_code, is_active=True, kind=UnitKind.SHORT_TERM
+    )
 
 
 @dataclass
@@ -197,7 +191,7 @@ def settlement(
     principal, county_code: str, year: int, month: int, *, today: datetime.date | None = None
 ) -> list[Statement]:
     """The month's statements, one per pair of municipalities (the requester pays the unit's owner)."""
-    if not policy.can(principal, "placements.settlement", county_code=county_code):
+    if not policy.can(principal, "placements.settlement", policy.Place(county=county_code)):
         raise PermissionDenied
     today = today or timezone.localdate()
     first, last = month_bounds(year, month)
@@ -207,19 +201,12 @@ def settlement(
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=first))
         .select_related("request__from_organisation", "unit__organisation")
         .order_by("arrived_on", "id")
+        .visible_to(principal, "placements.settlement")
     )
-    scope = policy.scope_of(principal)
-    own = None
-    if not scope.is_admin and not scope.counties_with_role({Role.REGION_COORDINATOR, Role.FORUM_SECRETARY}) >= {
-        county_code
-    }:
-        own = scope.organisation_ids({Role.MUNICIPAL_COORDINATOR})
     statements: dict[tuple[int, int], Statement] = {}
     for reservation in reservations:
         payer, receiver = reservation.request.from_organisation, reservation.unit.organisation
         if payer.pk == receiver.pk:
-            continue
-        if own is not None and payer.pk not in own and receiver.pk not in own:
             continue
         start, end, days, amount = days_and_amount(
             reservation.arrived_on, reservation.left_on, first, last, rates, today

@@ -22,7 +22,8 @@ from samverkan.audit.services import audit_record, snapshot
 from samverkan.capacity import services as capacity
 from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE
 from samverkan.organisations import policy
-from samverkan.organisations.models import Organisation, OrganisationKind, Role, Unit
+from samverkan.organisations.models import Organisation, Unit
+from samverkan.organisations.roles import OrganisationKind, Role
 from samverkan.placements import states
 from samverkan.placements.models import (
     OfferStatus,
@@ -49,11 +50,11 @@ def _label(principal) -> str:
 
 
 def _actor_organisation(principal, request: PlaceRequest) -> Organisation | None:
-    scope = policy.scope_of(principal)
-    for grant in scope.grants:
-        if grant.organisation_id == request.from_organisation_id:
-            return request.from_organisation
-    return Organisation.objects.filter(pk=scope.grants[0].organisation_id).first() if scope.grants else None
+    """The organisation the principal acted for: the requesting one if it is among its own."""
+    own = [place.organisation for place in policy.places(principal, "placements.view")]
+    if request.from_organisation_id in own:
+        return request.from_organisation
+    return Organisation.objects.filter(pk=own[0]).first() if own else None
 
 
 def _event(request: PlaceRequest, action: str, by, text: str = "") -> None:
@@ -90,7 +91,7 @@ def _coordinators_of(organisation_ids) -> list[User]:
 def _requester_users(request: PlaceRequest) -> list[User]:
     users = User.objects.filter(
         memberships__organisation_id=request.from_organisation_id,
-        memberships__role__in=states.COORDINATORS,
+        memberships__role__in=policy.COORDINATORS,
         is_active=True,
     )
     return list(users.distinct())
@@ -114,7 +115,7 @@ def _receiver_users(request: PlaceRequest) -> list[User]:
 
 
 def _provider_users(request: PlaceRequest) -> list[User]:
-    units = states.providing_units(request)
+    units = request.offers.filter(status=OfferStatus.ACCEPTED).values_list("unit_id", "unit__organisation_id")
     return _unit_people([unit for unit, _ in units], [organisation for _, organisation in units])
 
 
@@ -211,7 +212,7 @@ def request_create(
         request.needs.set(needs)
         _event(request, "create", by, note)
         audit_record(
-            actor=by,
+            by=by,
             event_type="placements.request_created",
             obj=request,
             organisation=from_organisation,
@@ -236,7 +237,7 @@ def _send(request: PlaceRequest, by) -> None:
     request.save(update_fields=["status", "sent_at", "expires_at"])
     _event(request, "send", by)
     audit_record(
-        actor=by,
+        by=by,
         event_type="placements.request_sent",
         obj=request,
         organisation=request.from_organisation,
@@ -268,7 +269,7 @@ def _transition(request: PlaceRequest, action: str, by, *, text: str = "", notif
     request.save(update_fields=["status", "decline_reason"] if action == "decline" else ["status"])
     _event(request, action, by, text)
     audit_record(
-        actor=by,
+        by=by,
         event_type=f"placements.request_{action}",
         obj=request,
         organisation=request.from_organisation,
@@ -305,10 +306,10 @@ def _release_reservations(request: PlaceRequest, by, *, arrived_on: datetime.dat
 
 
 def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceRequest:
-    _check_note(reason, "reason")
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "withdraw")
+        _check_note(reason, "reason")
         _release_reservations(request, by)
         request.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=timezone.now())
         _transition(request, "withdraw", by, text=reason, notify_side=states.RECEIVER)
@@ -316,12 +317,12 @@ def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceReq
 
 
 def request_decline(*, request: PlaceRequest, by, reason: str) -> PlaceRequest:
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say why the request is declined.")]})
-    _check_note(reason, "reason")
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "decline")
+        if not reason.strip():
+            raise ValidationError({"reason": [_("Say why the request is declined.")]})
+        _check_note(reason, "reason")
         request.decline_reason = reason
         request.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=timezone.now())
         _transition(request, "decline", by, text=reason, notify_side=states.REQUESTER)
@@ -330,14 +331,12 @@ def request_decline(*, request: PlaceRequest, by, reason: str) -> PlaceRequest:
 
 def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment: str = "") -> PlaceOffer:
     """Offer places at `unit`, which must be one of the addressed units that `by` reports for."""
-    _check_note(comment, "comment")
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "offer")
-        if not policy.can_report_for_unit(by, unit) or not states._is_receiving_unit(
-            request, unit.pk, unit.organisation_id, unit.organisation.county_id
-        ):
+        if not policy.can(by, "capacity.report", unit) or not states.addressed_to(request, unit):
             raise PermissionDenied("offer for this unit")
+        _check_note(comment, "comment")
         accepted = sum(o.places for o in request.offers.filter(status=OfferStatus.ACCEPTED))
         wanted = request.places - accepted
         if wanted < 1:
@@ -358,7 +357,7 @@ def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment:
             % {"unit": unit.name, "n": places},
         )
         audit_record(
-            actor=by,
+            by=by,
             event_type="placements.offer_created",
             obj=offer,
             organisation=unit.organisation,
@@ -411,7 +410,7 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
             % {"n": offer.places, "unit": offer.unit.name},
         )
         audit_record(
-            actor=by,
+            by=by,
             event_type="placements.reservation_created",
             obj=reservation,
             organisation=offer.unit.organisation,
@@ -431,11 +430,11 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
 
 
 def offer_decline(*, offer: PlaceOffer, by, reason: str = "") -> PlaceOffer:
-    _check_note(reason, "reason")
     with transaction.atomic():
         request = _lock(offer.request)
         offer = PlaceOffer.objects.select_for_update(of=("self",)).select_related("unit__organisation").get(pk=offer.pk)
         _require(by, request, "decline_offer")
+        _check_note(reason, "reason")
         if offer.status != OfferStatus.OPEN:
             raise Conflict(_("The offer is no longer open."))
         offer.status, offer.answered_at, offer.decline_reason = OfferStatus.DECLINED, timezone.now(), reason
@@ -450,7 +449,7 @@ def offer_decline(*, offer: PlaceOffer, by, reason: str = "") -> PlaceOffer:
             _("Declined the offer from %(unit)s. %(reason)s") % {"unit": offer.unit.name, "reason": reason},
         )
         audit_record(
-            actor=by,
+            by=by,
             event_type="placements.offer_declined",
             obj=offer,
             organisation=offer.unit.organisation,

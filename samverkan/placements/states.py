@@ -3,19 +3,21 @@
 Everything else (services, views, the API and the tests) reads this table; the tests generate
 every allowed and forbidden case from it. The sides: the requester's; the receiver's (those the
 request is addressed to, who may offer); once an offer is accepted, the provider's (the side
-giving the places, as the policy's `gives_the_places` says); and the system's."""
+giving the places); and the system's. Who is on which side is the policy's rules
+`placements.act_as_requester`, `…_receiver` and `…_provider` (samverkan/organisations/policy.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from samverkan.organisations import policy
-from samverkan.organisations.models import Role
-from samverkan.placements.models import OfferStatus, PlaceRequest, RequestStatus
+from samverkan.organisations.models import Unit
+from samverkan.placements.models import OfferStatus, PlaceOffer, PlaceRequest, RequestStatus
 
 S = RequestStatus
 REQUESTER, RECEIVER, PROVIDER, SYSTEM = "requester", "receiver", "provider", "system"
-COORDINATORS = {Role.MUNICIPAL_COORDINATOR, Role.REGION_COORDINATOR}
+# The policy rule that decides each side on a request (the provider's is decided on its accepted offers).
+SIDE_RULES = {REQUESTER: "placements.act_as_requester", RECEIVER: "placements.act_as_receiver", PROVIDER: None}
 
 
 @dataclass(frozen=True)
@@ -40,49 +42,28 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def _is_receiving_unit(request: PlaceRequest, unit_id: int | None, organisation_id: int | None, county: str) -> bool:
-    """Is this unit (or any unit of this organisation) among those the request is addressed to?"""
+def addressed_to(request: PlaceRequest, unit: Unit) -> bool:
+    """Is the request addressed to this unit: the unit itself, a unit of the addressed
+    municipality, or (county-wide) a unit of another organisation of the county?"""
     if request.to_unit_id is not None:
-        return unit_id == request.to_unit_id or (unit_id is None and organisation_id == request.to_unit.organisation_id)
+        return unit.pk == request.to_unit_id
     if request.to_municipality_id is not None:
-        return organisation_id == request.to_municipality_id
-    return county == request.county_id and organisation_id != request.from_organisation_id
+        return unit.organisation_id == request.to_municipality_id
+    return unit.organisation.county_id == request.county_id and unit.organisation_id != request.from_organisation_id
 
 
-def providing_units(request: PlaceRequest) -> list[tuple[int, int]]:
-    """(unit id, organisation id) of each unit whose accepted offer gives places to the request."""
-    if request.pk is None:
-        return []
-    return list(request.offers.filter(status=OfferStatus.ACCEPTED).values_list("unit_id", "unit__organisation_id"))
-
-
-def sides_of(principal, request: PlaceRequest) -> frozenset[str]:
-    """The sides of the request the principal acts for: the requester's, the receiver's, the
-    provider's (once an offer is accepted), or several of them."""
-    if principal is policy.SYSTEM:
+def sides_of(principal: policy.Asker, request: PlaceRequest) -> frozenset[str]:
+    """The sides of the request the principal acts for, each decided by its policy rule: the
+    requester's, the receiver's, the provider's (once an offer is accepted), or several."""
+    if isinstance(principal, policy.SystemPrincipal):
         return frozenset({SYSTEM})
-    units = providing_units(request)
-    sides = set()
-    if units and policy.gives_the_places(
-        principal, unit_ids=[unit for unit, _ in units], organisation_ids=[organisation for _, organisation in units]
+    sides = {side for side, action in SIDE_RULES.items() if action and policy.can(principal, action, request)}
+    if request.pk is not None and (
+        PlaceOffer.objects.filter(request=request, status=OfferStatus.ACCEPTED)
+        .visible_to(principal, "placements.act_as_provider")
+        .exists()
     ):
         sides.add(PROVIDER)
-    scope = policy.scope_of(principal)
-    if scope.is_admin:
-        return frozenset({*sides, REQUESTER, RECEIVER})
-    for grant in scope.grants:
-        if grant.role in COORDINATORS and grant.organisation_id == request.from_organisation_id:
-            sides.add(REQUESTER)
-        if grant.role == Role.UNIT_STAFF and request.from_unit_id and grant.unit_id == request.from_unit_id:
-            sides.add(REQUESTER)
-        if grant.role == Role.MUNICIPAL_COORDINATOR and _is_receiving_unit(
-            request, None, grant.organisation_id, grant.county_code
-        ):
-            sides.add(RECEIVER)
-        if grant.role == Role.UNIT_STAFF and _is_receiving_unit(
-            request, grant.unit_id, grant.organisation_id, grant.county_code
-        ):
-            sides.add(RECEIVER)
     return frozenset(sides)
 
 

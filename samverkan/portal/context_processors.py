@@ -21,7 +21,7 @@ def navigation(request) -> dict:
         ("organisations:list", _("Organisations")),
     ]
     if policy.can(user, "audit.review"):
-        items.append(("audit:review", _("Audit log")))
+        items.append(("review:review", _("Audit log")))
     if policy.can(user, "accounts.manage_api_keys"):
         items.append(("accounts:api_keys", _("API keys")))
     path = request.path
@@ -31,4 +31,8 @@ def navigation(request) -> dict:
         current = path == url if url == "/" else path.startswith(url)
         nav.append({"url": url, "label": label, "current": current})
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
-    return {"nav_items": nav, "show_admin_link": policy.scope_of(user).is_admin, "unread_notifications": unread}
+    return {
+        "nav_items": nav,
+        "show_admin_link": policy.can(user, "organisations.use_admin_site"),
+        "unread_notifications": unread,
+    }

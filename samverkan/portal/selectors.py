@@ -10,10 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from samverkan.accounts.models import ApiKey, User
+from samverkan.accounts.models import ApiKey, Notification, User
 from samverkan.audit.models import AuditEvent
+from samverkan.capacity import selectors as capacity
+from samverkan.flow import selectors as flow
 from samverkan.organisations import policy
-from samverkan.organisations.models import Membership, Unit
+from samverkan.organisations.models import Membership, Municipality, Unit
+from samverkan.placements import escalation
+from samverkan.placements import selectors as placements
+from samverkan.placements.models import OPEN_STATUSES
+from samverkan.review import selectors as review
 
 
 @dataclass
@@ -35,20 +41,20 @@ class HomeSummary:
 
 
 def home_summary(user) -> HomeSummary:
-    scope = policy.scope_of(user)
+    counties = sorted(policy.counties(user, "capacity.view", own=True) or ())
     memberships = list(
         Membership.objects.filter(user=user).select_related("organisation", "organisation__county", "unit")
     )
     summary = HomeSummary(memberships=memberships)
-    if not memberships and not scope.is_admin:
+    if not memberships and not policy.is_admin(user):
         summary.attention.append(
             Attention(
                 _("You have no role in any organisation yet. Ask your administrator for access."), level="warning"
             )
         )
-    unit_ids = [g.unit_id for g in scope.grants if g.unit_id]
+    unit_ids = [place.unit for place in policy.places(user, "capacity.report") if place.unit]
     summary.my_units = list(Unit.objects.filter(pk__in=unit_ids).select_related("municipality"))
-    if scope.is_admin:
+    if policy.can(user, "organisations.use_admin_site"):
         enrolled = TOTPDevice.objects.filter(confirmed=True).values("user_id")
         without = (
             User.objects.filter(is_active=True)
@@ -70,7 +76,11 @@ def home_summary(user) -> HomeSummary:
                 )
             )
     if policy.can(user, "accounts.manage_api_keys"):
-        unused = ApiKey.objects.visible_to(user).filter(revoked_at__isnull=True, last_used_at__isnull=True).count()
+        unused = (
+            ApiKey.objects.visible_to(user, "accounts.manage_api_keys")
+            .filter(revoked_at__isnull=True, last_used_at__isnull=True)
+            .count()
+        )
         if unused:
             summary.attention.append(
                 Attention(
@@ -83,27 +93,25 @@ def home_summary(user) -> HomeSummary:
                     url=reverse("accounts:api_keys"),
                 )
             )
-    summary.attention.extend(_capacity_attention(user, scope))
-    summary.escalations = _escalations(user, scope)
+    summary.attention.extend(_capacity_attention(user, counties))
+    summary.escalations = [escalation.escalation_view(user, code) for code in counties]
     summary.attention.extend(_placement_attention(user))
-    summary.attention.extend(_flow_attention(user, scope))
+    summary.attention.extend(_flow_attention(user))
     if policy.can(user, "audit.review"):
-        summary.recent_events = list(AuditEvent.objects.visible_to(user).select_related("organisation")[:8])
+        summary.recent_events = list(review.audit_events(user).select_related("organisation")[:8])
     return summary
 
 
-def _capacity_attention(user, scope) -> list[Attention]:
+def _capacity_attention(user, counties: list[str]) -> list[Attention]:
     """Units the user reports for that have no current report; for those who follow reporting
     up, how many units of the county are overdue."""
-    from samverkan.capacity import selectors as capacity
-
     items = []
-    reportable = policy.reportable_unit_ids(user)
-    for county_code in sorted(scope.county_codes):
+    reportable = set(Unit.objects.visible_to(user, "capacity.report", own=True).values_list("pk", flat=True))
+    for county_code in counties:
         overview = capacity.county_overview(user, county_code)
         overdue = [row for row in overview.rows if row.stale]
         for row in overdue:
-            if reportable is not None and row.unit_id in reportable:
+            if row.unit_id in reportable:
                 items.append(
                     Attention(
                         _("%(unit)s has no current capacity report. Report now.") % {"unit": row.unit_name},
@@ -111,7 +119,7 @@ def _capacity_attention(user, scope) -> list[Attention]:
                         level="warning",
                     )
                 )
-        if overdue and policy.can(user, "capacity.follow_up", county_code=county_code):
+        if overdue and policy.can(user, "capacity.follow_up", policy.Place(county=county_code)):
             items.append(
                 Attention(
                     ngettext(
@@ -126,19 +134,8 @@ def _capacity_attention(user, scope) -> list[Attention]:
     return items
 
 
-def _escalations(user, scope) -> list:
-    """The current step of each of the user's counties, with its actions and the suggestion."""
-    from samverkan.placements import escalation
-
-    return [escalation.escalation_view(user, code) for code in sorted(scope.county_codes)]
-
-
 def _placement_attention(user) -> list[Attention]:
     """Requests waiting for the user's answer, and unread notifications."""
-    from samverkan.accounts.models import Notification
-    from samverkan.placements import selectors as placements
-    from samverkan.placements.models import OPEN_STATUSES
-
     items = []
     incoming = placements.request_list(user, box="incoming").filter(status__in=OPEN_STATUSES).count()
     if incoming:
@@ -166,14 +163,9 @@ def _placement_attention(user) -> list[Attention]:
     return items
 
 
-def _flow_attention(user, scope) -> list[Attention]:
+def _flow_attention(user) -> list[Attention]:
     """For municipal coordinators: their residents ready for discharge and still in hospital."""
-    from samverkan.flow import selectors as flow
-    from samverkan.organisations.models import Municipality, Role
-
-    codes = sorted(
-        {g.municipality_code for g in scope.grants if g.role == Role.MUNICIPAL_COORDINATOR and g.municipality_code}
-    )
+    codes = sorted({place.municipality for place in policy.places(user, "flow.view_episodes") if place.municipality})
     if not codes:
         return []
     waiting = flow.waiting_for_discharge(user)

@@ -152,10 +152,8 @@ def _with_content(world: World) -> None:
         by=coordinator,
         filename="bad.csv",
     )
-    api_key_create(
-        organisation=world.region, name="Journalsystem", role=ApiKeyRole.REGION_COORDINATOR, by_user=coordinator
-    )
-    access_log_record(actor=coordinator, resource="episodes", reason="Uppföljning", organisation=world.region)
+    api_key_create(organisation=world.region, name="Journalsystem", role=ApiKeyRole.REGION_COORDINATOR, by=coordinator)
+    access_log_record(by=coordinator, resource="episodes", reason="Uppföljning", organisation=world.region)
     BedCategory.objects.create(county_id="20", code="covid", name="Covid-platser")
     for unit, occupied in ((world.lunden, 30), (world.avesta_unit, 14)):
         capacity_services.capacity_report_create(

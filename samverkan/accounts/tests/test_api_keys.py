@@ -42,9 +42,7 @@ def test_command_rejects_unknown_organisations(world):
 
 
 def test_a_key_acts_within_its_own_county(client, world):
-    _, raw = services.api_key_create(
-        organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by_user=None
-    )
+    _, raw = services.api_key_create(organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None)
     response = client.get("/api/v1/organisations", **_bearer(raw))
     assert response.status_code == 200
     counties = {row["county"] for row in response.json()}
@@ -53,10 +51,10 @@ def test_a_key_acts_within_its_own_county(client, world):
 
 def test_a_revoked_key_is_refused(client, world):
     key, raw = services.api_key_create(
-        organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by_user=None
+        organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None
     )
     assert client.get("/api/v1/units", **_bearer(raw)).status_code == 200
-    services.api_key_revoke(api_key=key, by_user=world.falun_coordinator)
+    services.api_key_revoke(api_key=key, by=world.falun_coordinator)
     response = client.get("/api/v1/units", **_bearer(raw))
     assert response.status_code == 401
     assert "detail" in response.json()
@@ -89,7 +87,7 @@ def test_a_coordinator_cannot_create_keys_for_another_organisation(client, world
 
 def test_a_coordinator_cannot_revoke_another_organisations_key(client, world):
     key, _ = services.api_key_create(
-        organisation=world.avesta, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by_user=None
+        organisation=world.avesta, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None
     )
     response = login(client, world.falun_coordinator).post(f"/konto/api-keys/{key.pk}/revoke/")
     assert response.status_code == 404
@@ -98,7 +96,7 @@ def test_a_coordinator_cannot_revoke_another_organisations_key(client, world):
 
 
 def test_revoke_command(world):
-    key, _ = services.api_key_create(organisation=world.region, name="t", role="region_coordinator", by_user=None)
+    key, _ = services.api_key_create(organisation=world.region, name="t", role="region_coordinator", by=None)
     call_command("revoke_api_key", key.prefix, stdout=io.StringIO())
     key.refresh_from_db()
     assert key.revoked_at is not None

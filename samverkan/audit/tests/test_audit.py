@@ -6,7 +6,8 @@ from django.db import IntegrityError, transaction
 from samverkan.audit.models import AccessLogEntry, AuditEvent
 from samverkan.audit.services import AuditOutsideTransaction, access_log_record, audit_record
 from samverkan.organisations import services
-from samverkan.organisations.models import Membership, Role, Unit, UnitKind
+from samverkan.organisations.models import Membership, Unit, UnitKind
+from samverkan.organisations.roles import Role
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_a_change_writes_an_event_with_before_and_after(world):
     unit = world.lunden
     unit.name = "Lunden korttidsenhet"
-    services.unit_save(unit=unit, by_user=world.region_coordinator)
+    services.unit_save(unit=unit, by=world.region_coordinator)
     event = AuditEvent.objects.get(event_type="organisations.unit_changed")
     assert event.before["name"] == "Lunden korttidsboende"
     assert event.after["name"] == "Lunden korttidsenhet"
@@ -27,7 +28,7 @@ def test_a_failing_change_leaves_no_audit_row(world):
     before = AuditEvent.objects.count()
     duplicate = Membership(user=world.viewer, organisation=world.region, role=Role.VIEWER)
     with pytest.raises((IntegrityError, Exception)), transaction.atomic():
-        services.membership_save(membership=duplicate, by_user=world.admin)
+        services.membership_save(membership=duplicate, by=world.admin)
     assert AuditEvent.objects.count() == before
 
 
@@ -39,7 +40,7 @@ def test_an_error_after_the_audit_row_rolls_both_back(world):
             unit=Unit(
                 code="new", name="Ny", kind=UnitKind.SHORT_TERM, organisation=world.falun, municipality_id="2080"
             ),
-            by_user=world.admin,
+            by=world.admin,
         )
         raise RuntimeError("the surrounding change failed")
     assert (Unit.objects.count(), AuditEvent.objects.count()) == (before_units, before_events)
@@ -48,7 +49,7 @@ def test_an_error_after_the_audit_row_rolls_both_back(world):
 @pytest.mark.django_db(transaction=True)
 def test_audit_outside_a_transaction_is_refused(world):
     with pytest.raises(AuditOutsideTransaction):
-        audit_record(actor=None, event_type="x.y")
+        audit_record(by=None, event_type="x.y")
 
 
 def test_secrets_never_reach_the_audit_rows(world, client):
@@ -72,40 +73,15 @@ def test_request_id_is_stamped_on_events(world, client):
 
 def test_access_log_records_who_what_and_why(world):
     entry = access_log_record(
-        actor=world.region_coordinator, resource="flow.episode_list", reason="coordination", object_ids=[1, 2]
+        by=world.region_coordinator, resource="flow.episode_list", reason="coordination", object_ids=[1, 2]
     )
     assert entry.actor_label == world.region_coordinator.email
     assert entry.object_ids == ["1", "2"]
 
 
-def test_review_page_filters_by_event_type(world, client):
-    services.unit_save(unit=world.lunden, by_user=world.region_coordinator)
-    with transaction.atomic():
-        audit_record(actor=world.region_coordinator, event_type="other.thing", organisation=world.falun)
-    body = login(client, world.region_coordinator).get("/granskning/?event_type=other.thing").content.decode()
-    assert "other.thing" in body
-    assert "organisations.unit_changed</td>" not in body
-
-
-def test_review_page_shows_only_the_own_county(world, client):
-    with transaction.atomic():
-        audit_record(actor=None, event_type="orebro.secret", organisation=world.orebro_region)
-    body = login(client, world.region_coordinator).get("/granskning/").content.decode()
-    assert "orebro.secret" not in body
-    assert "orebro.secret" in login(client, world.outsider).get("/granskning/").content.decode()
-
-
-def test_access_log_tab_lists_reads(world, client):
-    access_log_record(
-        actor=world.region_coordinator, resource="flow.episode_list", reason="coordination", organisation=world.region
-    )
-    body = login(client, world.region_coordinator).get("/granskning/?log=access").content.decode()
-    assert "flow.episode_list" in body
-
-
 def test_audit_rows_cannot_be_changed_on_the_admin_pages(world, client):
     with transaction.atomic():
-        event = audit_record(actor=None, event_type="x.y")
+        event = audit_record(by=None, event_type="x.y")
     login(client, world.admin)
     assert client.get(f"/admin/audit/auditevent/{event.pk}/change/").status_code == 200  # view only
     response = client.post(f"/admin/audit/auditevent/{event.pk}/change/", {"event_type": "changed"})

@@ -28,7 +28,7 @@ def frozen():
 
 @pytest.fixture
 def falun_key(world):
-    key, raw = api_key_create(organisation=world.falun, name="Lifecare", role="municipal_coordinator", by_user=None)
+    key, raw = api_key_create(organisation=world.falun, name="Lifecare", role="municipal_coordinator", by=None)
     return key, {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

@@ -13,7 +13,8 @@ from samverkan.accounts.models import User
 from samverkan.capacity import services, tasks
 from samverkan.capacity.models import ReportingSchedule
 from samverkan.capacity.tests.helpers import at, local, report
-from samverkan.organisations.models import Membership, Organisation, Role, Unit, UnitKind
+from samverkan.organisations.models import Membership, Organisation, Unit, UnitKind
+from samverkan.organisations.roles import Role
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db

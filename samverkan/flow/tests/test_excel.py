@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from samverkan.flow.imports import CANONICAL_COLUMNS, FileRejected, import_rows, read_xlsx, source_for
+from samverkan.flow.imports import CANONICAL_COLUMNS, FileRejected, import_rows, source_for
 from samverkan.flow.models import Episode, ImportRun, ImportStatus
+from samverkan.flow.workbooks import read_xlsx
 from samverkan.organisations import policy
 from samverkan.testing import login
 

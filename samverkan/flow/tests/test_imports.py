@@ -733,9 +733,11 @@ def county_episodes(world) -> dict[str, Episode]:
 def test_episode_rows_are_visible_to_the_county_region_and_the_home_municipality_only(
     world, county_episodes, persona, sees
 ):
-    visible = set(Episode.objects.visible_to(getattr(world, persona)).values_list("pk", flat=True))
+    visible = set(
+        Episode.objects.visible_to(getattr(world, persona), "flow.view_episodes").values_list("pk", flat=True)
+    )
     assert visible == {county_episodes[name].pk for name in sees}
 
 
 def test_anonymous_sees_no_episode_rows(county_episodes):
-    assert not Episode.objects.visible_to(None).exists()
+    assert not Episode.objects.visible_to(None, "flow.view_episodes").exists()

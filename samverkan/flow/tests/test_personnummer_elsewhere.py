@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from samverkan.accounts.services import api_key_create
 from samverkan.flow.fhir import read_fhir
-from samverkan.flow.imports import CANONICAL_COLUMNS, import_rows, read_xlsx
+from samverkan.flow.imports import CANONICAL_COLUMNS, import_rows
 from samverkan.flow.models import DestinationMapping, Episode, UnitMapping
 from samverkan.flow.pseudonyms import contains_personnummer, is_personnummer
 from samverkan.flow.tests.helpers import (
@@ -29,6 +29,7 @@ from samverkan.flow.tests.helpers import (
     where,
 )
 from samverkan.flow.tests.test_fhir import BUNDLE
+from samverkan.flow.workbooks import read_xlsx
 from samverkan.organisations import policy
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +122,7 @@ def test_a_fhir_encounter_identified_by_a_personnummer_is_refused_by_entry_and_e
 
 
 def test_the_api_refuses_a_personnummer_as_source_id_without_repeating_it(client, world):
-    _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by_user=None)
+    _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by=None)
     episode = {"source_id": PERSON, "home_municipality": "2080", "care_type": "somatic", "admitted_at": "2026-10-01"}
     response = client.post(
         "/api/v1/flow/episodes",

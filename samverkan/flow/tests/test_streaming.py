@@ -24,11 +24,11 @@ from samverkan.flow.imports import (
     FileRejected,
     import_rows,
     read_csv,
-    read_xlsx,
 )
 from samverkan.flow.models import DestinationMapping, Episode, ImportRun, ImportStatus
 from samverkan.flow.pseudonyms import pseudonym
 from samverkan.flow.tests.helpers import counts, csv_bytes, csv_text, episodes, personnummer, row, where
+from samverkan.flow.workbooks import read_xlsx
 from samverkan.organisations import policy
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django_tasks import task_backends
 from openpyxl import Workbook
 
 from samverkan.audit.models import AuditEvent
-from samverkan.flow import imports, tasks, uploads
+from samverkan.flow import imports, tasks, uploads, workbooks
 from samverkan.flow.models import ColumnLayout, Episode, ImportRun, ImportStatus
 from samverkan.flow.tests.helpers import csv_bytes, database_text, leaks, local, personnummer, row
 from samverkan.testing import login
@@ -113,7 +113,7 @@ def test_a_layout_without_a_required_column_is_rejected_at_the_header():
 
 def test_read_xlsx_takes_a_layout_too():
     layout = {"id": "source_id", "hemkommun": "home_municipality", "typ av vård": "care_type", "inlagd": "admitted_at"}
-    rows = list(imports.read_xlsx(_swedish_workbook(), layout=layout))
+    rows = list(workbooks.read_xlsx(_swedish_workbook(), layout=layout))
     assert [r for _, r in rows][1] == {
         "source_id": "X2",
         "home_municipality": "2081",

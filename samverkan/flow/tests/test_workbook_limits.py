@@ -17,8 +17,9 @@ from openpyxl import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from samverkan.flow import imports, tasks, uploads, workbooks
-from samverkan.flow.imports import CANONICAL_COLUMNS, FileRejected, read_xlsx
+from samverkan.flow.imports import CANONICAL_COLUMNS, FileRejected
 from samverkan.flow.models import Episode, ImportRun, ImportStatus
+from samverkan.flow.workbooks import read_xlsx
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from samverkan.organisations.models import County, Municipality, Organisation, OrganisationKind
+from samverkan.organisations.models import County, Municipality, Organisation
+from samverkan.organisations.roles import OrganisationKind
 from samverkan.organisations.services import reference_data_load
 
 pytestmark = pytest.mark.django_db

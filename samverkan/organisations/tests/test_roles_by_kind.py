@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from samverkan.accounts.models import User
 from samverkan.organisations import policy, services
-from samverkan.organisations.models import Membership, Organisation, OrganisationKind, Role, Unit, UnitKind
+from samverkan.organisations.models import Membership, Organisation, Unit, UnitKind
+from samverkan.organisations.roles import OrganisationKind, Role
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +53,10 @@ def test_memberships_take_only_the_roles_their_organisations_kind_can_hold(world
             user=user, organisation=organisation, role=role, unit=unit if role == Role.UNIT_STAFF else None
         )
         if role in FITTING[kind]:
-            services.membership_save(membership=membership, by_user=world.admin)
+            services.membership_save(membership=membership, by=world.admin)
         else:
             with pytest.raises(ValidationError) as error:
-                services.membership_save(membership=membership, by_user=world.admin)
+                services.membership_save(membership=membership, by=world.admin)
             assert "role" in error.value.message_dict, (kind, role)
     assert set(Membership.objects.filter(user=user).values_list("role", flat=True)) == FITTING[kind]
 
@@ -83,8 +84,8 @@ def test_a_membership_that_does_not_fit_gives_no_rights(world):
     Membership.objects.bulk_create([Membership(user=user, organisation=world.falun, role=Role.REGION_COORDINATOR)])
     scope = policy.scope_of(user)
     assert scope.grants == ()
-    assert not policy.can(user, "flow.import", county_code="20")
-    assert not policy.can(user, "flow.episodes")
+    assert not policy.can(user, "flow.import", policy.Place(county="20"))
+    assert not policy.can(user, "flow.view_episodes")
     # Its fitting memberships still count.
     Membership.objects.create(user=user, organisation=world.falun, role=Role.MUNICIPAL_COORDINATOR)
     policy.forget_scope(user)

@@ -35,7 +35,7 @@ def _payload(world, **changes) -> dict:
 
 @pytest.fixture
 def avesta_key(world):
-    _key, raw = api_key_create(organisation=world.avesta, name="x", role="municipal_coordinator", by_user=None)
+    _key, raw = api_key_create(organisation=world.avesta, name="x", role="municipal_coordinator", by=None)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
@@ -319,8 +319,8 @@ def test_an_api_key_acts_for_its_organisation(client, world, avesta_key):
 
 
 def test_a_revoked_or_wrong_key_is_refused(client, world):
-    key, raw = api_key_create(organisation=world.avesta, name="y", role="municipal_coordinator", by_user=None)
-    api_key_revoke(api_key=key, by_user=None)
+    key, raw = api_key_create(organisation=world.avesta, name="y", role="municipal_coordinator", by=None)
+    api_key_revoke(api_key=key, by=None)
     assert _post(client, REQUESTS, _payload(world), HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     assert _post(client, REQUESTS, _payload(world), HTTP_AUTHORIZATION="Bearer nonsense").status_code == 401
     assert PlaceRequest.objects.count() == 0

@@ -49,7 +49,7 @@ def test_ludvika_can_neither_mark_arrival_nor_end_on_the_pages(client, world, ac
 
 
 def test_a_ludvika_api_key_can_neither_mark_arrival_nor_end(world, accepted):
-    _key, raw = api_key_create(organisation=world.ludvika, name="Ludvika", role="municipal_coordinator", by_user=None)
+    _key, raw = api_key_create(organisation=world.ludvika, name="Ludvika", role="municipal_coordinator", by=None)
     key = api_key_authenticate(raw)
     with pytest.raises(PermissionDenied):
         services.request_arrive(request=accepted, by=key)

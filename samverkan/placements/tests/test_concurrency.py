@@ -43,9 +43,7 @@ def _reserved(unit) -> tuple[int, int, int]:
 def test_two_app_servers_accepting_at_once_never_overbook(world):
     offers = contended_offers(unit=world.lunden, requester=world.avesta, free=FREE, count=40, by=world.lunden_staff)
     keys = [
-        api_key_create(
-            organisation=world.avesta, name=f"System {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by_user=None
-        )[1]
+        api_key_create(organisation=world.avesta, name=f"System {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None)[1]
         for i in range(4)
     ]
     with app_servers(database_url(connection.settings_dict), count=2, threads=6) as servers:

@@ -9,7 +9,8 @@ from django.core import mail
 from django.db import transaction
 
 from samverkan.accounts.models import Notification
-from samverkan.organisations.models import Organisation, Role
+from samverkan.organisations.models import Organisation
+from samverkan.organisations.roles import Role
 from samverkan.placements import services
 from samverkan.placements.tests.helpers import add_member, new_request, report
 

@@ -84,7 +84,7 @@ def test_home_page_asks_users_without_roles_to_get_access(client, db):
 
 
 def test_500_page_renders_without_context(rf):
-    from samverkan.portal.views import error_500
+    from samverkan.errors import error_500
 
     response = error_500(rf.get("/"))
     assert response.status_code == 500

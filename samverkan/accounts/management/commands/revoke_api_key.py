@@ -14,5 +14,5 @@ class Command(BaseCommand):
         key = ApiKey.objects.filter(prefix=prefix).first()
         if key is None:
             raise CommandError(f"No API key with prefix {prefix!r}.")
-        services.api_key_revoke(api_key=key, by_user=None)
+        services.api_key_revoke(api_key=key, by=None)
         self.stdout.write(f"Revoked API key {key.prefix} ({key.name}).")

@@ -18,7 +18,8 @@ from samverkan.demo import capacity as demo_capacity
 from samverkan.demo import flow as demo_flow
 from samverkan.demo import placements as demo_placements
 from samverkan.organisations import services as org_services
-from samverkan.organisations.models import Membership, Municipality, Organisation, Role, Unit, UnitKind
+from samverkan.organisations.models import Membership, Municipality, Organisation, Unit, UnitKind
+from samverkan.organisations.roles import Role
 
 DEMO_PASSWORD = "Samverkan-demo-2026!"
 DEMO_DOMAIN = "demo.samverkan.se"
@@ -122,7 +123,7 @@ class Command(BaseCommand):
         unit = Unit(
             code=code, name=name, kind=kind, organisation=organisation, municipality_id=municipality_code, site=site
         )
-        return org_services.unit_save(unit=unit, by_user=None)
+        return org_services.unit_save(unit=unit, by=None)
 
     def _units(self) -> None:
         region = Organisation.objects.get(code="R20")
@@ -187,7 +188,7 @@ class Command(BaseCommand):
             membership = Membership.objects.filter(user=user, organisation=organisation, role=role, unit=unit).first()
             if membership is None:
                 membership = org_services.membership_save(
-                    membership=Membership(user=user, organisation=organisation, role=role, unit=unit), by_user=None
+                    membership=Membership(user=user, organisation=organisation, role=role, unit=unit), by=None
                 )
             TOTPDevice.objects.update_or_create(
                 user=user, name="Demo authenticator", defaults={"key": demo_totp_key(email), "confirmed": True}

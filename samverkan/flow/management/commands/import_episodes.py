@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from samverkan.flow.fhir import read_fhir
-from samverkan.flow.imports import FileRejected, format_error, import_rows, read_csv, read_xlsx, source_for
+from samverkan.flow.imports import FileRejected, format_error, import_rows, read_csv, source_for
+from samverkan.flow.workbooks import read_xlsx
 from samverkan.organisations import policy
 from samverkan.organisations.models import County
 

@@ -5,10 +5,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from samverkan.audit import selectors
-from samverkan.audit.forms import AuditFilterForm
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation
+from samverkan.review import selectors
+from samverkan.review.forms import AuditFilterForm
 
 PAGE_SIZE = 50
 
@@ -20,7 +20,7 @@ def review(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(
         request.GET or None,
         event_types=selectors.audit_event_types(request.user),
-        organisations=Organisation.objects.visible_to(request.user),
+        organisations=Organisation.objects.visible_to(request.user, "organisations.view"),
     )
     filters = selectors.AuditFilter()
     if form.is_valid():
@@ -42,6 +42,6 @@ def review(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "audit/review.html",
+        "review/review.html",
         {"form": form, "page": page, "show_access_log": show_access_log, "query": query.urlencode()},
     )

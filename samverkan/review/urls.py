@@ -1,7 +1,7 @@
 from django.urls import path
 
-from samverkan.audit import views
+from samverkan.review import views
 
-app_name = "audit"
+app_name = "review"
 
 urlpatterns = [path("", views.review, name="review")]
