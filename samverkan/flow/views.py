@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -153,8 +153,10 @@ def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 def _progress(run: ImportRun) -> dict:
-    """Where an import stands, for its page and its status endpoint (polled by import_progress.js)."""
+    """Where an import stands, for its page and its status address (flow/_import_progress.html, polled by htmx).
+    The bar runs to the estimate (or the rows read, when more) and is full once the import is done."""
     rows = formats.number_format(run.rows, force_grouping=True)
+    bar_max = max(run.rows_estimate, run.rows) if run.rows_estimate else None
     if run.status == ImportStatus.RUNNING and run.rows_estimate:
         text = _("%(rows)s of about %(total)s rows read") % {
             "rows": rows,
@@ -186,23 +188,19 @@ def _progress(run: ImportRun) -> dict:
     else:
         text = _("Cancelled: nothing was imported.")
     return {
-        "status": run.status,
         "status_label": run.get_status_display(),
         "finished": not run.is_open,
-        "rows": run.rows,
-        "rows_estimate": run.rows_estimate,
-        "created": run.created,
-        "updated": run.updated,
-        "unchanged": run.unchanged,
-        "errors": len(run.errors),
         "text": text,
+        "bar_max": bar_max,
+        "bar_value": bar_max if run.status == ImportStatus.DONE else run.rows,
     }
 
 
 @login_required
-def import_status(request: HttpRequest, run_id: int) -> JsonResponse:
+def import_status(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress card again, with the status and (at the end) the announcement out of band."""
     run = _run_for(request, run_id)
-    response = JsonResponse(_progress(run))
+    response = render(request, "flow/_import_progress.html", {"run": run, "progress": _progress(run), "polled": True})
     response["Cache-Control"] = "no-store"
     return response
 

@@ -330,6 +330,10 @@ def _big_canonical(count: int) -> bytes:
     return csv_bytes(*(row(source_id=f"B{i}", personnummer=PNR if i == 0 else "") for i in range(count)))
 
 
+def _polls(html: str, run: ImportRun) -> bool:
+    return f'hx-get="/flode/import/{run.pk}/status/" hx-trigger="every 2s" hx-swap="outerHTML"' in html
+
+
 def test_a_large_file_is_queued_for_the_worker_and_imported_by_the_task(client, world, settings, queued_tasks):
     settings.IMPORT_BACKGROUND_BYTES = 100
     response = _upload(login(client, world.region_coordinator), _big_canonical(4), name="stor.csv")
@@ -339,11 +343,13 @@ def test_a_large_file_is_queued_for_the_worker_and_imported_by_the_task(client, 
     assert [(r.task.func, r.kwargs) for r in queued_tasks] == [(tasks.import_upload.func, {"run_id": run.pk})]
     assert _stored_files(settings) == [run.stored_file]
 
-    status = client.get(f"/flode/import/{run.pk}/status/").json()
-    assert status["status"] == "queued" and status["finished"] is False
+    polled = client.get(f"/flode/import/{run.pk}/status/")
+    assert polled.context["progress"]["finished"] is False and polled["Cache-Control"] == "no-store"
+    # While the import is open, htmx polls the status address and swaps the card it answers.
+    assert _polls(polled.content.decode(), run) and 'hx-swap-oob="innerHTML">Queued</span>' in polled.content.decode()
     page = client.get(f"/flode/import/{run.pk}/").content.decode()
-    assert f'data-status-url="/flode/import/{run.pk}/status/"' in page
-    assert "import_progress.js" in page and 'aria-live="polite"' in page and "<noscript>" in page
+    assert _polls(page, run) and "htmx-2.0.11.min.js" in page
+    assert '<p id="import-progress-done" role="status" aria-live="polite"></p>' in page and "<noscript>" in page
     # The history lists the waiting import with a link to it.
     history = client.get(UPLOAD + "?county=20").content.decode()
     assert f'<a href="/flode/import/{run.pk}/">Queued</a>' in history
@@ -353,19 +359,22 @@ def test_a_large_file_is_queued_for_the_worker_and_imported_by_the_task(client, 
     assert (run.status, run.rows, run.created, run.rows_estimate) == (ImportStatus.DONE, 4, 4, 4)
     assert run.imported_by == world.region_coordinator
     assert _stored_files(settings) == [] and run.stored_file == ""
-    status = client.get(f"/flode/import/{run.pk}/status/").json()
-    assert status == {
-        "status": "done",
+    polled = client.get(f"/flode/import/{run.pk}/status/")
+    assert polled.context["progress"] == {
         "status_label": "Imported",
         "finished": True,
-        "rows": 4,
-        "rows_estimate": 4,
-        "created": 4,
-        "updated": 0,
-        "unchanged": 0,
-        "errors": 0,
         "text": "Imported 4 rows: 4 new, 0 updated, 0 unchanged.",
+        "bar_max": 4,
+        "bar_value": 4,
     }
+    # The finished card stops the polling and the end is announced in the page's live region.
+    answer = polled.content.decode()
+    assert not _polls(answer, run) and "hx-trigger" not in answer
+    assert (
+        '<p id="import-progress-done" hx-swap-oob="innerHTML">Imported 4 rows: 4 new, 0 updated, 0 unchanged. '
+        f'<a href="/flode/import/{run.pk}/">Show the result and any errors</a></p>'
+    ) in answer
+    assert '<span id="import-status" hx-swap-oob="innerHTML">Imported</span>' in answer
     # Run again (a retried task): nothing happens twice.
     assert tasks.import_upload.call(run_id=run.pk) == ImportStatus.DONE
     assert Episode.objects.count() == 4
@@ -393,14 +402,16 @@ def test_the_progress_shows_rows_read_of_the_estimate(client, world):
         rows_estimate=50000,
         imported_by=world.region_coordinator,
     )
-    status = client.get(f"/flode/import/{run.pk}/status/").json()
-    assert (status["status"], status["finished"], status["rows"], status["rows_estimate"]) == (
-        "running",
-        False,
-        12000,
-        50000,
-    )
-    assert status["text"] == "12,000 of about 50,000 rows read"
+    polled = client.get(f"/flode/import/{run.pk}/status/")
+    progress = polled.context["progress"]
+    assert (progress["finished"], progress["bar_max"], progress["bar_value"]) == (False, 50000, 12000)
+    assert progress["text"] == "12,000 of about 50,000 rows read"
+    assert '<progress id="import-progress-bar" max="50000" value="12000"' in polled.content.decode()
+    assert "import-progress-done" not in polled.content.decode()  # announced only at the end
+    # More rows than the estimate: the bar grows with them.
+    ImportRun.objects.filter(pk=run.pk).update(rows=60000)
+    assert client.get(f"/flode/import/{run.pk}/status/").context["progress"]["bar_max"] == 60000
+    ImportRun.objects.filter(pk=run.pk).update(rows=12000)
     page = client.get(f"/flode/import/{run.pk}/").content.decode()
     assert '<progress id="import-progress-bar" max="50000" value="12000"' in page
     assert "12,000 of about 50,000 rows read" in page
@@ -417,8 +428,8 @@ def test_a_rejected_background_import_lists_its_errors_and_deletes_the_file(clie
     assert run.status == ImportStatus.REJECTED and Episode.objects.count() == 0
     assert run.errors == [{"row": 3, "column": "care_type", "message": "Use somatic or psychiatric, not 'geriatric'."}]
     assert _stored_files(settings) == []
-    status = client.get(f"/flode/import/{run.pk}/status/").json()
-    assert status["finished"] and status["text"] == "The file was not imported: 1 error. Nothing in it was saved."
+    progress = client.get(f"/flode/import/{run.pk}/status/").context["progress"]
+    assert progress["finished"] and progress["text"] == "The file was not imported: 1 error. Nothing in it was saved."
     assert "Use somatic or psychiatric" in client.get(f"/flode/import/{run.pk}/").content.decode()
 
 
