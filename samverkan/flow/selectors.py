@@ -12,6 +12,7 @@ from samverkan.audit.services import access_log_record
 from samverkan.flow import statistics as flow_statistics
 from samverkan.flow.models import ColumnLayout, Episode, ImportRun
 from samverkan.organisations import policy
+from samverkan.organisations import selectors as organisations
 from samverkan.organisations.models import Municipality
 
 
@@ -96,6 +97,8 @@ def episode_list(
         resource=f"flow.episode_list county={county_code} {filters.describe()} page={number}".replace("  ", " "),
         reason=reason,
         object_ids=[e.pk for e in rows],
+        # Stored with the acting organisation, so that the county's reviewers see the read.
+        organisation=organisations.acting_organisation(principal, "flow.view_episodes", county_code),
     )
     return EpisodePage(rows=rows, total=total, number=number, pages=pages)
 

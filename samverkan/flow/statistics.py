@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import decimal
 import hashlib
 import hmac
 from dataclasses import dataclass, field
@@ -549,6 +550,19 @@ def readers_figures(stats: Statistics, rounding: Rounding) -> Statistics:
 # --- Display: the same cells for the page and the exports -------------------------------------
 
 
+# The one rounding rule of every figure that is not a count, used alike by the page, the CSV and
+# Excel downloads and the API: rates per 1 000 to 2 decimals, means to 1, shares as fractions to
+# 2 decimals (a whole percent on the page); halves round up (27.155 → 27.16), from the decimal
+# value rather than the float's binary approximation.
+DECIMALS = {"rate": 2, "mean": 1, "share": 2}
+
+
+def rounded(value: float, kind: str) -> decimal.Decimal:
+    """`value` rounded by the rule for its kind (DECIMALS)."""
+    step = decimal.Decimal(1).scaleb(-DECIMALS[kind])
+    return decimal.Decimal(repr(value)).quantize(step, rounding=decimal.ROUND_HALF_UP)
+
+
 @dataclass(frozen=True)
 class Cell:
     """One figure as shown: `value` is an int or float, or None when it cannot be shown (nothing
@@ -557,23 +571,28 @@ class Cell:
     value: int | float | None
     kind: str  # count, rate, share, mean
 
-    def export(self):
-        """The value for a spreadsheet: numbers as numbers (shares as fractions, rounded)."""
+    @property
+    def shown(self) -> int | decimal.Decimal | None:
+        """The value as every output gives it: counts as they are, the rest rounded (DECIMALS)."""
         if isinstance(self.value, float):
-            return round(self.value, 4 if self.kind == "share" else 2)
+            return rounded(self.value, self.kind)
         return self.value
 
-    def __str__(self) -> str:
+    def export(self) -> int | float | None:
+        """The value for a spreadsheet or the API: numbers as numbers, the same rounded figure
+        as the page (shares as fractions)."""
+        shown = self.shown
+        return float(shown) if isinstance(shown, decimal.Decimal) else shown
 
-        if self.value is None:
+    def __str__(self) -> str:
+        shown = self.shown
+        if shown is None:
             return "–"
         if self.kind == "share":
-            return f"{number_format(self.value * 100, 0)} %"
-        if self.kind == "rate":
-            return number_format(self.value, 2)
-        if self.kind == "mean":
-            return number_format(self.value, 1)
-        return str(self.value)
+            return f"{number_format(shown * 100, 0)} %"
+        if isinstance(shown, decimal.Decimal):
+            return number_format(shown, DECIMALS[self.kind])
+        return str(shown)
 
 
 def _too_few(patients: int, exact: bool) -> bool:

@@ -562,6 +562,19 @@ def places(principal: Asker, action: str) -> tuple[Place, ...]:
     )
 
 
+def acting_organisation_id(principal: Asker, action: str, place: Place) -> int | None:
+    """The organisation through which the principal takes `action` at `place`: that of its first
+    grant (in membership order) that reaches the place; None when no grant does (an administrator
+    without a membership there, the system). Recorded with what it does, e.g. in the access log."""
+    scope = scope_of(principal)
+    rule = RULES[action]
+    for grant in scope.grants:
+        for name in rule.roles.get(grant.role, ()):
+            if rule.relation(name, place).reaches(place, grant, scope):
+                return grant.organisation_id
+    return None
+
+
 def is_admin(principal: Asker) -> bool:
     return scope_of(principal).is_admin
 

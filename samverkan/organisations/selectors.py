@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Municipality, Organisation, Unit
+from samverkan.organisations.roles import OrganisationKind
 
 
 def county_list(principal: policy.Asker, action: str = "organisations.view") -> QuerySet[County]:
@@ -57,3 +58,13 @@ def unit_list(
     if kind:
         units = units.filter(kind=kind)
     return units
+
+
+def acting_organisation(principal: policy.Asker, action: str, county_code: str) -> Organisation | None:
+    """The organisation to record as acting when the principal takes `action` in a county: the
+    organisation of the membership that allows it there, else (an administrator without one, the
+    system) the county's region, the care provider that reviews the county's reads of patient data."""
+    organisation_id = policy.acting_organisation_id(principal, action, policy.Place(county=county_code))
+    if organisation_id is not None:
+        return Organisation.objects.get(pk=organisation_id)
+    return Organisation.objects.filter(county_id=county_code, kind=OrganisationKind.REGION).order_by("pk").first()

@@ -468,3 +468,39 @@ def test_api_rejects_bad_parameters(client, fixture):
     assert client.get(base + "&municipality=1880").status_code == 422
     assert client.get(base + "&granularity=year").status_code == 422
     assert client.get(base.replace("county=20", "county=18")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "page", "exported"),
+    [
+        (27.158, "rate", "27,16", 27.16),
+        (27.155, "rate", "27,16", 27.16),  # halves up, from the decimal value (the float is 27.15499…)
+        (1.565, "mean", "1,6", 1.6),
+        (1.549, "mean", "1,5", 1.5),
+        (0.125, "share", "13 %", 0.13),
+        (2 / 3, "share", "67 %", 0.67),
+    ],
+)
+def test_the_page_and_the_exports_round_a_figure_alike(value, kind, page, exported):
+    """Issue 16, part 2: one rounding rule (st.DECIMALS); the page used to truncate."""
+    cell = st.Cell(value, kind)
+    with translation.override("sv"):
+        assert str(cell) == page
+    assert cell.export() == exported
+
+
+def test_page_csv_excel_and_api_give_the_same_rounded_rate(client, fixture):
+    # Avesta's one admission (E11) among 64 inhabitants: 15.625 per 1 000, shown everywhere as 15.63.
+    Municipality.objects.filter(code="2084").update(population=64)
+    query = "?county=20&from=2025-03-24&to=2025-04-13&granularity=week&municipality=2084"
+    login(client, fixture.region_coordinator)
+    page = client.get("/flode/" + query).content.decode()
+    assert "15.63" in page and "15.62" not in page
+    index = 4 + [c.key for c in st.columns(3)].index("admissions_per_1000")
+    rows = list(csv.reader(io.StringIO(client.get("/flode/statistik.csv" + query).content.decode())))
+    assert next(r for r in rows if r[0] == "2084")[index] == "15.63"
+    workbook = load_workbook(io.BytesIO(client.get("/flode/statistik.xlsx" + query).content))
+    sheet_row = next(r for r in workbook.worksheets[0].iter_rows(min_row=2, values_only=True) if r[0] == "2084")
+    assert sheet_row[index] == 15.63
+    api = client.get("/api/v1/flow/statistics" + query).json()
+    assert next(m for m in api["municipalities"] if m["code"] == "2084")["total"]["admissions_per_1000"] == 15.63

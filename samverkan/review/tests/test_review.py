@@ -3,8 +3,11 @@
 import pytest
 from django.db import transaction
 
+from samverkan.audit.models import AccessLogEntry
 from samverkan.audit.services import access_log_record, audit_record
 from samverkan.organisations import services
+from samverkan.organisations.models import Membership
+from samverkan.organisations.roles import Role
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +36,26 @@ def test_access_log_tab_lists_reads(world, client):
     )
     body = login(client, world.region_coordinator).get("/granskning/?log=access").content.decode()
     assert "flow.episode_list" in body
+
+
+def test_episode_reads_by_the_region_coordinator_reach_the_county_reviewer(world, client, django_user_model):
+    """Issue 16, part 1: the access log row carries the acting organisation, so the county's
+    reviewer (another region coordinator) sees it on /granskning/?log=access."""
+    reader = world.region_coordinator
+    login(client, reader).get("/flode/vardtillfallen/", {"county": "20", "reason": "Planering av platser"})
+    reviewer = django_user_model.objects.create_user("granskare@test.samverkan.se", "Testlösen-2026!")
+    Membership.objects.create(user=reviewer, organisation=world.region, role=Role.REGION_COORDINATOR)
+    client.logout()
+    body = login(client, reviewer).get("/granskning/?log=access").content.decode()
+    assert "Planering av platser" in body
+    assert "flow.episode_list county=20" in body
+    assert world.region.name in body
+    # Not in another county's review
+    client.logout()
+    assert "Planering av platser" not in login(client, world.outsider).get("/granskning/?log=access").content.decode()
+
+
+def test_an_administrators_episode_read_is_reviewed_by_the_county_it_concerns(world, client):
+    login(client, world.admin).get("/flode/vardtillfallen/", {"county": "18", "reason": "Support"})
+    entry = AccessLogEntry.objects.get()
+    assert entry.organisation is not None and entry.organisation.county_id == "18"
