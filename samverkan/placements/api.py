@@ -211,7 +211,7 @@ def list_requests(
     request,
     status: choice(PlaceRequest, "status") | None = None,
     county: CountyCode | None = None,
-    box: Literal["all", "incoming", "outgoing"] = "all",
+    box: Literal["all", "incoming", "outgoing", "awaiting"] = "all",
 ):
     return list(selectors.request_list(policy.principal_of(request), county_code=county, status=status, box=box)[:500])
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from samverkan import limits
 from samverkan.organisations.models import Organisation, Unit, UnitKind
@@ -61,12 +62,36 @@ class OfferForm(forms.Form):
     places = forms.IntegerField(label=_("Places"), min_value=1)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=300)
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, free: dict[int, int] | None = None, **kwargs):
+        """`units`: those to offer from; `free`: their free places now, shown beside each name."""
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
+        field = self.fields["unit"]
+        field.queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
+        if free is not None:
+            field.label_from_instance = lambda unit: (
+                ngettext("%(unit)s (%(free)d free place)", "%(unit)s (%(free)d free places)", free.get(unit.pk, 0))
+                % {"unit": unit.name, "free": free.get(unit.pk, 0)}
+            )
+        self.free = free or {}
         if len(units) == 1:
-            self.fields["unit"].initial = units[0].pk
-            self.fields["unit"].empty_label = None
+            field.initial = units[0].pk
+            field.empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        unit, places = data.get("unit"), data.get("places")
+        # An offer beyond the unit's free places could never be accepted (accepting reserves them).
+        if unit is not None and places is not None and unit.pk in self.free and places > self.free[unit.pk]:
+            self.add_error(
+                "places",
+                ngettext(
+                    "%(unit)s has %(free)d free place now; offer at most that.",
+                    "%(unit)s has %(free)d free places now; offer at most that.",
+                    self.free[unit.pk],
+                )
+                % {"unit": unit.name, "free": self.free[unit.pk]},
+            )
+        return data
 
 
 class ReasonForm(forms.Form):

@@ -18,14 +18,23 @@ from samverkan.capacity.models import BedCategory, CapacityReportCategory, UnitC
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit, UnitKind
 from samverkan.placements import states
-from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus, Reservation
+from samverkan.placements.models import (
+    OPEN_STATUSES,
+    DayRate,
+    OfferStatus,
+    PlacementNeed,
+    PlaceRequest,
+    RequestStatus,
+    Reservation,
+)
 
 
 def request_list(
     principal, *, county_code: str | None = None, status: str | None = None, box: str = "all"
 ) -> QuerySet[PlaceRequest]:
     """Requests of the principal's counties; `box` narrows to those sent by ("outgoing") or
-    addressed to ("incoming") the principal's organisations."""
+    addressed to ("incoming") the principal's organisations, or to those that wait for its
+    answer ("awaiting", see `awaiting_answer`)."""
     policy.require(principal, "placements.view")
     requests = (
         PlaceRequest.objects.visible_to(principal, "placements.view")
@@ -40,7 +49,78 @@ def request_list(
         requests = requests.visible_to(principal, "placements.act_as_requester")
     elif box == "incoming":
         requests = requests.visible_to(principal, "placements.act_as_receiver")
+    elif box == "awaiting":
+        own_units = Unit.objects.visible_to(principal, "capacity.report", own=True)
+        requests = (
+            requests.visible_to(principal, "placements.act_as_receiver")
+            .filter(status__in=OPEN_STATUSES)
+            .exclude(offers__unit__in=own_units)
+        )
     return requests
+
+
+def awaiting_answer(principal, *, county_code: str | None = None) -> QuerySet[PlaceRequest]:
+    """The requests that wait for the principal's answer: addressed to it, still open (sent or
+    offered), and without an offer yet from a unit it reports for. The home page's count and the
+    list it links to (`box=awaiting`) are this one query, so the count is what the list shows."""
+    return request_list(principal, county_code=county_code, box="awaiting")
+
+
+def places_still_wanted(request: PlaceRequest) -> int:
+    """The places the request asks for that no accepted offer gives yet."""
+    accepted = sum(o.places for o in request.offers.all() if o.status == OfferStatus.ACCEPTED)
+    return max(request.places - accepted, 0)
+
+
+@dataclass
+class OfferChoice:
+    unit: Unit
+    free: int
+
+
+@dataclass
+class RequestPage:
+    """What a request's page offers the principal: only what can succeed now (the state table,
+    the places still wanted and the units' free places agree)."""
+
+    actions: list[str]
+    still_wanted: int
+    offer_units: list[OfferChoice]  # units it may offer from, with their free places (at least 1)
+    no_free_units: list[Unit]  # units it could offer from that have no free place now
+    acceptable_offers: frozenset[int]  # open offers that accepting can give now
+
+    @property
+    def may_offer(self) -> bool:
+        return "offer" in self.actions and self.still_wanted > 0 and bool(self.offer_units)
+
+    @property
+    def free_by_unit(self) -> dict[int, int]:
+        """The free places now of every unit the principal could offer from (0 for those without)."""
+        return {**{u.pk: 0 for u in self.no_free_units}, **{c.unit.pk: c.free for c in self.offer_units}}
+
+
+def request_page(principal, request: PlaceRequest) -> RequestPage:
+    actions = states.available_actions(principal, request)
+    still_wanted = places_still_wanted(request)
+    offer_units: list[OfferChoice] = []
+    no_free: list[Unit] = []
+    if "offer" in actions and still_wanted > 0:
+        for unit in offerable_units(principal, request):
+            free = capacity.unit_free_places(unit)
+            if free > 0:
+                offer_units.append(OfferChoice(unit, free))
+            else:
+                no_free.append(unit)
+    acceptable: set[int] = set()
+    if "accept" in actions:
+        for offer in request.offers.all():
+            if (
+                offer.status == OfferStatus.OPEN
+                and offer.places <= still_wanted
+                and offer.places <= capacity.unit_free_places(offer.unit)
+            ):
+                acceptable.add(offer.pk)
+    return RequestPage(actions, still_wanted, offer_units, no_free, frozenset(acceptable))
 
 
 def request_detail(principal, request_id: int) -> PlaceRequest:

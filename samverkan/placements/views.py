@@ -16,7 +16,7 @@ from samverkan import limits, tables
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Organisation
 from samverkan.organisations.selectors import county_of_page
-from samverkan.placements import escalation, selectors, services, states
+from samverkan.placements import escalation, selectors, services
 from samverkan.placements.forms import EscalationForm, OfferForm, ReasonForm, RequestForm
 from samverkan.placements.models import EscalationStep, PlaceOffer, PlaceRequest, RequestStatus
 
@@ -95,18 +95,30 @@ def request_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     place_request = _visible_request(request, request_id)
-    actions = states.available_actions(request.user, place_request)
-    units = selectors.offerable_units(request.user, place_request) if "offer" in actions else []
+    page = selectors.request_page(request.user, place_request)
+    offer_form = None
+    if page.may_offer:
+        offer_form = OfferForm(
+            units=[c.unit for c in page.offer_units],
+            free=page.free_by_unit,
+            initial={"places": min(page.still_wanted, max(c.free for c in page.offer_units))},
+        )
     return render(
         request,
         "placements/request_detail.html",
         {
             "req": place_request,
-            "actions": actions,
-            "offer_form": OfferForm(units=units, initial={"places": place_request.places}) if units else None,
+            "page": page,
+            "actions": page.actions,
+            # The buttons of the "What you can do" box (offers are answered in the offers' table).
+            "panel_actions": [a for a in page.actions if a in PANEL_ACTIONS],
+            "offer_form": offer_form,
             "reason_form": ReasonForm(),
         },
     )
+
+
+PANEL_ACTIONS = ("send", "arrive", "end", "decline", "withdraw")
 
 
 def _act(request: HttpRequest, call, place_request: PlaceRequest, success: str) -> HttpResponse:
@@ -161,7 +173,11 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
 def offer_create(request: HttpRequest, request_id: int) -> HttpResponse:
     place_request = _visible_request(request, request_id)
     # Any unit of the county is accepted here; the service decides whether this user may offer there.
-    form = OfferForm(request.POST, units=selectors.county_units(request.user, place_request.county_id))
+    form = OfferForm(
+        request.POST,
+        units=selectors.county_units(request.user, place_request.county_id),
+        free=selectors.request_page(request.user, place_request).free_by_unit,
+    )
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("placements:detail", request_id=place_request.pk)

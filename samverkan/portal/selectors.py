@@ -18,7 +18,6 @@ from samverkan.organisations import policy
 from samverkan.organisations.models import Membership, Municipality, Unit
 from samverkan.placements import escalation
 from samverkan.placements import selectors as placements
-from samverkan.placements.models import OPEN_STATUSES
 from samverkan.review import selectors as review
 
 
@@ -95,7 +94,7 @@ def home_summary(user) -> HomeSummary:
             )
     summary.attention.extend(_capacity_attention(user, counties))
     summary.escalations = [escalation.escalation_view(user, code) for code in counties]
-    summary.attention.extend(_placement_attention(user))
+    summary.attention.extend(_placement_attention(user, counties))
     summary.attention.extend(_flow_attention(user))
     if policy.can(user, "audit.review"):
         summary.recent_events = list(review.audit_events(user).select_related("organisation")[:8])
@@ -134,23 +133,27 @@ def _capacity_attention(user, counties: list[str]) -> list[Attention]:
     return items
 
 
-def _placement_attention(user) -> list[Attention]:
-    """Requests waiting for the user's answer, and unread notifications."""
+def _placement_attention(user, counties: list[str]) -> list[Attention]:
+    """Requests waiting for the user's answer (per county, counted by the same query as the list
+    the link opens), and unread notifications."""
     items = []
-    incoming = placements.request_list(user, box="incoming").filter(status__in=OPEN_STATUSES).count()
-    if incoming:
-        items.append(
-            Attention(
-                ngettext(
-                    "%(count)d place request waits for an answer.",
-                    "%(count)d place requests wait for an answer.",
-                    incoming,
+    for county_code in counties:
+        if not policy.can(user, "placements.view", policy.Place(county=county_code)):
+            continue
+        awaiting = placements.awaiting_answer(user, county_code=county_code).count()
+        if awaiting:
+            items.append(
+                Attention(
+                    ngettext(
+                        "%(count)d place request waits for your answer.",
+                        "%(count)d place requests wait for your answer.",
+                        awaiting,
+                    )
+                    % {"count": awaiting},
+                    url=f"{reverse('placements:list')}?county={county_code}&box=awaiting",
+                    level="warning",
                 )
-                % {"count": incoming},
-                url=reverse("placements:list") + "?box=incoming&status=sent",
-                level="warning",
             )
-        )
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     if unread:
         items.append(
