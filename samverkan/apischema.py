@@ -1,12 +1,16 @@
 """What the API's schemas are built from, so that they carry the models' limits and every operation
 documents the errors it can answer (samverkan/api.py turns each error into that JSON).
 
-Field types, derived from the models rather than repeated:
+Field types, derived from the models rather than repeated. A type built by a call is no type to
+mypy, so each of these is the metadata of an `Annotated` whose first argument is the plain type
+mypy checks (`As` makes pydantic validate and document the field as the built type):
 
-- `text(Model, "field")`: a string no longer than the model's column (max_length);
-- `choice(Model, "field")`: one of the field's choices (and "" where the field may be blank);
-- `count(Model, "field")`: a whole number within the column's range (never negative for a
-  positive field);
+- `Annotated[str, text(Model, "field")]`: a string no longer than the model's column (max_length);
+- `Annotated[str, choice(Model, "field")]`: one of the field's choices (and "" where the field may
+  be blank); `Annotated[str, one_of("a", "b")]` for a list of values of one's own;
+- `Annotated[int, count(Model, "field")]`: a whole number within the column's range (never
+  negative for a positive field);
+- `Annotated[Item | list[Item], one_or_many(Item, maximum)]`: one item or a list of them;
 - `Id`: a database key, 1 … 2⁶³ − 1; `Date`, `DateTime`: within samverkan.limits' years.
 
 A body holding a NUL character or a lone surrogate never reaches a schema: samverkan/api.py's
@@ -15,13 +19,15 @@ parser refuses it (neither can be stored in PostgreSQL)."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AfterValidator, Discriminator, Tag
+from pydantic import AfterValidator, Discriminator, GetCoreSchemaHandler, Tag
+from pydantic_core import CoreSchema
 
 from samverkan import limits
 
@@ -38,42 +44,66 @@ Date = Annotated[datetime.date, AfterValidator(_within_range)]
 DateTime = Annotated[datetime.datetime, AfterValidator(_within_range)]
 
 
-def _field(model: type[models.Model], name: str) -> models.Field:
-    return model._meta.get_field(name)
+@dataclass(frozen=True)
+class As:
+    """`Annotated` metadata: pydantic validates and documents the field as `annotation`, a type
+    built at import time (see the module's docstring)."""
+
+    annotation: Any
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return handler.generate_schema(self.annotation)
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a relation, not a column")
+    return field
 
 
 def max_length(model: type[models.Model], name: str) -> int:
-    return _field(model, name).max_length
+    length = _field(model, name).max_length
+    if length is None:
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length
 
 
-def text(model: type[models.Model], name: str) -> Any:
+def text(model: type[models.Model], name: str) -> As:
     """A string that fits the model field's column."""
-    return Annotated[str, Field(max_length=max_length(model, name))]
+    return As(Annotated[str, Field(max_length=max_length(model, name))])
 
 
-def choice(model: type[models.Model], name: str) -> Any:
+def one_of(*values: object) -> As:
+    """One of `values`."""
+    return As(Literal[values])
+
+
+def choice(model: type[models.Model], name: str) -> As:
     """One of the model field's choices; "" too when the field may be blank."""
     field = _field(model, name)
-    values = [value for value, _label in field.choices]
-    return Literal[tuple(["", *values] if field.blank else values)]
+    values = [value for value, _label in field.flatchoices]
+    return one_of(*(["", *values] if field.blank else values))
 
 
-def count(model: type[models.Model], name: str) -> Any:
+def count(model: type[models.Model], name: str) -> As:
     """A whole number within the range of the model field's column (e.g. 0 … 2 147 483 647)."""
     lowest, highest = BaseDatabaseOperations.integer_field_ranges[_field(model, name).get_internal_type()]
-    return Annotated[int, Field(ge=lowest, le=highest)]
+    return As(Annotated[int, Field(ge=lowest, le=highest)])
 
 
 _ONE, _MANY = "one", "list"  # the tags of one_or_many's union: not part of an error's field path
 
 
-def one_or_many(item: type[Schema], maximum: int) -> Any:
+def _one_or_many_tag(value: object) -> str:
+    return _MANY if isinstance(value, list) else _ONE
+
+
+def one_or_many(item: type[Schema], maximum: int) -> As:
     """A body that is one `item` or a list of 1 … `maximum` of them. Errors name the field as
     `field` for one, `index.field` for a list (see field_errors)."""
-    many = Annotated[list[item], Field(min_length=1, max_length=maximum), Tag(_MANY)]
-    return Annotated[
-        Annotated[item, Tag(_ONE)] | many, Discriminator(lambda value: _MANY if isinstance(value, list) else _ONE)
-    ]
+    many = Annotated[list[item], Field(min_length=1, max_length=maximum), Tag(_MANY)]  # type: ignore[valid-type]  # item is a class given at import time
+    return As(Annotated[Annotated[item, Tag(_ONE)] | many, Discriminator(_one_or_many_tag)])
 
 
 def field_errors(problems: list[dict]) -> dict[str, list[str]]:

@@ -73,16 +73,17 @@ def line_chart(series: list[Series], *, label: str) -> SafeString:
                 day.strftime("%d/%m"),
             )
         )
-    lines = []
+    lines: list[SafeString] = []
     for s in series:
-        segments, current = [], []
-        for day, value in s.points:
-            if value is None:
+        segments: list[list[str]] = []
+        current: list[str] = []
+        for day, point in s.points:
+            if point is None:
                 if current:
                     segments.append(current)
                 current = []
             else:
-                current.append(f"{x(day):.1f},{y(value):.1f}")
+                current.append(f"{x(day):.1f},{y(point):.1f}")
         if current:
             segments.append(current)
         lines.extend(

@@ -142,7 +142,7 @@ _ENROLMENT_LINK = re.compile(r"https?://\S+?(/konto/login/authenticator/[A-Za-z0
 
 def enrolment_links(user: User) -> list[str]:
     """The paths of the authenticator set-up links e-mailed to `user` (the test mail outbox), oldest first."""
-    found = (_ENROLMENT_LINK.search(m.body) for m in mail.outbox if m.to == [user.email])
+    found = (_ENROLMENT_LINK.search(str(m.body)) for m in mail.outbox if m.to == [user.email])
     return [match.group(1) for match in found if match]
 
 
@@ -300,14 +300,15 @@ def post_simultaneously(calls: list[tuple[str, str, dict[str, str]]], *, timeout
     def post(index: int, url: str, path: str, headers: dict[str, str]) -> None:
         host, port = url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        connected = True
         try:
             connection.connect()
         except OSError as error:
             answers[index] = (0, f"connect: {error!r}")
-            connection = None
+            connected = False
         try:
             barrier.wait()
-            if connection is None:
+            if not connected:
                 return
             started.append(time.perf_counter())
             connection.request("POST", path, body=b"", headers={"Content-Length": "0", **headers})
@@ -317,8 +318,7 @@ def post_simultaneously(calls: list[tuple[str, str, dict[str, str]]], *, timeout
         except (OSError, threading.BrokenBarrierError, http.client.HTTPException) as error:
             answers[index] = (0, repr(error))
         finally:
-            if connection is not None:
-                connection.close()
+            connection.close()
 
     workers = [threading.Thread(target=post, args=(i, *call)) for i, call in enumerate(calls)]
     for worker in workers:

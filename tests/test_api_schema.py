@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from samverkan.accounts.services import api_key_create
 from samverkan.api import api
+from samverkan.organisations import policy
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1/"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -51,7 +52,9 @@ def app(db):
 
 @pytest.fixture
 def region_key(world) -> dict[str, str]:
-    _key, raw = api_key_create(organisation=world.region, name="schemathesis", role="region_coordinator", by=None)
+    _key, raw = api_key_create(
+        organisation=world.region, name="schemathesis", role="region_coordinator", by=policy.SYSTEM
+    )
     return {"Authorization": f"Bearer {raw}"}
 
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent / "samverkan"
 APPS = ["audit", "organisations", "accounts", "capacity", "flow", "placements", "review", "portal", "demo"]
 # Project modules that import no app: anyone may use them.
 FOUNDATION = {
-    "env", "requestcontext", "charts", "tables", "clientip", "middleware", "adminapps", "settings", "limits", "apischema"
+    "env", "requestcontext", "charts", "tables", "clientip", "middleware", "adminapps", "settings", "limits", "apischema",
+    "principals",
 }  # fmt: skip
 # Project modules that wire the apps together: only they (and tests) may import every app.
 WIRING = {"api", "apiauth", "adminsite", "errors", "urls", "wsgi", "testing"}

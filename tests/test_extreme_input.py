@@ -17,6 +17,7 @@ from samverkan.capacity.api import MAX_REPORTS_PER_CALL
 from samverkan.capacity.models import CapacityReport
 from samverkan.flow.api import MAX_EPISODES_PER_CALL
 from samverkan.flow.models import Episode, Source
+from samverkan.organisations import policy
 from samverkan.placements.models import PlaceRequest
 from samverkan.testing import login
 
@@ -30,8 +31,8 @@ RANGE = "Ange ett datum mellan 1900-01-01 och 2199-12-31."  # the interface and 
 def api(world):
     """Callers with API keys: the region's (flow, statistics) and Falun's (its unit Lunden)."""
     keys = {
-        "region": api_key_create(organisation=world.region, name="r", role="region_coordinator", by=None)[1],
-        "falun": api_key_create(organisation=world.falun, name="f", role="municipal_coordinator", by=None)[1],
+        "region": api_key_create(organisation=world.region, name="r", role="region_coordinator", by=policy.SYSTEM)[1],
+        "falun": api_key_create(organisation=world.falun, name="f", role="municipal_coordinator", by=policy.SYSTEM)[1],
     }
 
     def call(method: str, path: str, body=None, *, who: str = "falun", raw: bytes | None = None):

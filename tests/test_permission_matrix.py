@@ -19,6 +19,7 @@ from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import PlannedChange
 from samverkan.flow import uploads
 from samverkan.flow.models import ColumnLayout, ImportRun, ImportStatus, Source
+from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.organisations.roles import OrganisationKind
 from samverkan.placements import services as placement_services
@@ -216,7 +217,7 @@ def _api_key_kwargs(world, persona, which):
     )
     owner = Organisation.objects.get(code=owner_code)
     role = "region_coordinator" if owner.kind == "region" else "municipal_coordinator"
-    key, _ = account_services.api_key_create(organisation=owner, name="matrix", role=role, by=None)
+    key, _ = account_services.api_key_create(organisation=owner, name="matrix", role=role, by=policy.SYSTEM)
     return {"pk": key.pk}
 
 

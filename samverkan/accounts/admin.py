@@ -64,7 +64,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         sent = 0
         for user in queryset:
             if user.is_active and not user.has_authenticator and policy.requires_second_factor(user):
-                services.enrolment_link_send(user=user, by=request.user)
+                services.enrolment_link_send(user=user, by=policy.actor_of(request))
                 sent += 1
         skipped = len(queryset) - sent
         self.message_user(

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import ApiKeyRole
 from samverkan.organisations import policy
+from samverkan.organisations.models import Organisation
 
 
 class LoginForm(forms.Form):
@@ -34,7 +35,7 @@ class TokenForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Organisation"))
     name = forms.CharField(label=_("Label"), max_length=100, help_text=_("Which system uses the key."))
     role = forms.ChoiceField(
         label=_("Acts as"),

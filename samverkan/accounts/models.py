@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -12,10 +14,10 @@ from samverkan.organisations.policy import PolicyQuerySet
 from samverkan.organisations.roles import Role
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("A user needs an e-mail address.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -23,7 +25,7 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **extra):
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(email, password, **extra)
@@ -47,10 +49,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
 
     objects = UserManager()
+    # Set by django.contrib.auth.authenticate() on the user it returns (not a column).
+    backend: str
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -136,7 +140,7 @@ class Notification(models.Model):
         return f"{self.user}: {self.text}"
 
 
-class EnrolmentLinkQuerySet(models.QuerySet):
+class EnrolmentLinkQuerySet(models.QuerySet["EnrolmentLink"]):
     def open_for(self, user: User) -> EnrolmentLinkQuerySet:
         """The user's links that can still be opened (not yet used, not expired)."""
         return self.filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now())

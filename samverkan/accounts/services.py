@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail, send_mass_mail
@@ -18,6 +20,7 @@ from samverkan.accounts import ratelimits
 from samverkan.accounts.models import ApiKey, EnrolmentLink, Notification, User
 from samverkan.audit.services import audit_record, snapshot
 from samverkan.organisations import policy
+from samverkan.organisations.models import Organisation
 
 API_KEY_PREFIX = "sv"
 
@@ -27,11 +30,11 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def api_key_create(*, organisation, name: str, role: str, by: User | None) -> tuple[ApiKey, str]:
+def api_key_create(*, organisation: Organisation, name: str, role: str, by: policy.Principal) -> tuple[ApiKey, str]:
     """Create a key for `organisation` and return it with its raw value, which is never stored.
     The role must fit the organisation's kind and be one `by` holds there (any fitting role
-    for an administrator, or for the system when `by` is None); ValidationError on `role` if not."""
-    policy.require_api_key_role(by if by is not None else policy.SYSTEM, organisation, role)
+    for an administrator or the system); ValidationError on `role` if not."""
+    policy.require_api_key_role(by, organisation, role)
     prefix = secrets.token_hex(4)
     raw_key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
@@ -41,7 +44,7 @@ def api_key_create(*, organisation, name: str, role: str, by: User | None) -> tu
             role=role,
             prefix=prefix,
             key_hash=hash_api_key(raw_key),
-            created_by=by,
+            created_by=by if isinstance(by, User) else None,
         )
         audit_record(
             by=by,
@@ -53,7 +56,7 @@ def api_key_create(*, organisation, name: str, role: str, by: User | None) -> tu
     return key, raw_key
 
 
-def api_key_revoke(*, api_key: ApiKey, by: User | None) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, by: policy.Principal) -> ApiKey:
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
         if key.revoked_at is not None:
@@ -90,10 +93,11 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def enrolment_link_send(*, user: User, by: User | None = None) -> EnrolmentLink:
+def enrolment_link_send(*, user: User, by: policy.Principal) -> EnrolmentLink:
     """E-mail the user a new link to set up an authenticator app (once the link is saved),
-    replacing any unused one. `by`: the administrator who sends it, which also lifts
-    `enrolment_by_admin_only`; None when it is sent at the user's own password login."""
+    replacing any unused one. `by`: the user at their own password login, or the administrator
+    (or the system) who sends it, which also lifts `enrolment_by_admin_only`."""
+    by_administrator = by.pk != user.pk
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -103,19 +107,19 @@ def enrolment_link_send(*, user: User, by: User | None = None) -> EnrolmentLink:
             token_hash=hash_token(raw),
             created_at=now,
             expires_at=now + datetime.timedelta(minutes=settings.ENROLMENT_LINK_MINUTES),
-            sent_by=by,
+            sent_by=by if by_administrator and isinstance(by, User) else None,
         )
-        if by is not None and user.enrolment_by_admin_only:
+        if by_administrator and user.enrolment_by_admin_only:
             User.objects.filter(pk=user.pk).update(enrolment_by_admin_only=False)
             user.enrolment_by_admin_only = False
         audit_record(
-            by=by or user,
+            by=by,
             event_type="accounts.enrolment_link_sent",
             obj=user,
-            after={"by_administrator": by is not None, "expires_at": link.expires_at},
+            after={"by_administrator": by_administrator, "expires_at": link.expires_at},
         )
     url = f"{settings.SITE_URL.rstrip('/')}{reverse('accounts:enrolment_link', args=[raw])}"
-    subject, body = _enrolment_mail(url, link, by_administrator=by is not None)
+    subject, body = _enrolment_mail(url, link, by_administrator=by_administrator)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return link
 
@@ -150,7 +154,7 @@ def enrolment_link_request(*, user: User) -> bool:
         return False
     if not ratelimits.allow("enrolment_link", str(user.pk), limit=settings.ENROLMENT_LINKS_PER_HOUR):
         return False
-    enrolment_link_send(user=user)
+    enrolment_link_send(user=user, by=user)
     return True
 
 
@@ -214,7 +218,7 @@ def login_recorded(*, user: User, second_factor: bool) -> None:
         audit_record(by=user, event_type="accounts.login", obj=user, after={"second_factor": second_factor})
 
 
-def user_create(*, email: str, password: str | None, full_name: str = "", by: User | None = None, **extra) -> User:
+def user_create(*, email: str, password: str | None, full_name: str = "", by: policy.Principal, **extra: Any) -> User:
     with transaction.atomic():
         user = User.objects.create_user(email, password, full_name=full_name, **extra)
         audit_record(
@@ -226,7 +230,7 @@ def user_create(*, email: str, password: str | None, full_name: str = "", by: Us
     return user
 
 
-def notify(*, users, text: str, url: str = "", email: bool = True, by=None) -> int:
+def notify(*, users: Iterable[User], text: str, url: str = "", email: bool = True, by: policy.Principal) -> int:
     """Tell each user (but the actor) in the app, and by e-mail unless `email` is false. E-mail
     goes after the current transaction commits, so a rolled-back change mails no one (and its
     in-app notifications roll back with it). Returns the number of users told."""

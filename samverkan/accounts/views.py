@@ -189,8 +189,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+class LoggedInRequest(HttpRequest):
+    """A request that @login_required let through: its user is a User (django-stubs' pattern)."""
+
+    user: User
+
+
 @login_required
-def account_view(request: HttpRequest) -> HttpResponse:
+def account_view(request: LoggedInRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related("organisation", "unit").order_by("organisation__name")
     has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     return render(
@@ -217,7 +223,7 @@ def api_keys_view(request: HttpRequest) -> HttpResponse:
                 organisation=form.cleaned_data["organisation"],
                 name=form.cleaned_data["name"],
                 role=form.cleaned_data["role"],
-                by=request.user,
+                by=policy.actor_of(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -234,13 +240,13 @@ def api_keys_view(request: HttpRequest) -> HttpResponse:
 def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     policy.require(request.user, "accounts.manage_api_keys")
     key = get_object_or_404(ApiKey.objects.visible_to(request.user, "accounts.manage_api_keys"), pk=pk)
-    services.api_key_revoke(api_key=key, by=request.user)
+    services.api_key_revoke(api_key=key, by=policy.actor_of(request))
     messages.success(request, _("The key %(prefix)s has been revoked.") % {"prefix": key.prefix})
     return redirect("accounts:api_keys")
 
 
 @login_required
-def notifications_view(request: HttpRequest) -> HttpResponse:
+def notifications_view(request: LoggedInRequest) -> HttpResponse:
     notifications = list(request.user.notifications.all()[:100])
     if request.method == "POST":
         services.notifications_mark_read(user=request.user)

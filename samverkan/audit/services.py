@@ -13,6 +13,7 @@ from django.db import connection, models, transaction
 from django.forms.models import model_to_dict
 
 from samverkan.audit.models import AccessLogEntry, AuditEvent
+from samverkan.principals import ActingKey, OrganisationLike, Principal
 from samverkan.requestcontext import current_request_id
 
 
@@ -44,22 +45,21 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def actor_fields(by: object) -> dict[str, Any]:
-    """Who acted, as the audit row's fields: a person, an API key (any other stored principal),
-    or the system (anything else)."""
+def actor_fields(by: Principal) -> dict[str, Any]:
+    """Who acted, as the audit row's fields: a person, an API key, or the system."""
     if isinstance(by, AbstractBaseUser):
         return {"actor": by if by.is_authenticated else None, "api_key": None, "actor_label": by.get_username()}
-    if isinstance(by, models.Model):
-        return {"actor": None, "api_key": by, "actor_label": f"API key {by.prefix} ({by.name})"}  # type: ignore[attr-defined]
+    if isinstance(by, ActingKey):
+        return {"actor": None, "api_key": by, "actor_label": f"API key {by.prefix} ({by.name})"}
     return {"actor": None, "api_key": None, "actor_label": "system"}
 
 
 def audit_record(
     *,
-    by: object,
+    by: Principal,
     event_type: str,
     obj: models.Model | None = None,
-    organisation: models.Model | None = None,
+    organisation: OrganisationLike | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
@@ -69,7 +69,7 @@ def audit_record(
         raise AuditOutsideTransaction(f"audit_record({event_type!r}) must run inside transaction.atomic().")
     return AuditEvent.objects.create(
         **actor_fields(by),
-        organisation=organisation,
+        organisation_id=organisation.pk if organisation is not None else None,
         event_type=event_type,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
@@ -81,17 +81,17 @@ def audit_record(
 
 def access_log_record(
     *,
-    by: object,
+    by: Principal,
     resource: str,
     reason: str,
     object_ids: Iterable[object] = (),
-    organisation: models.Model | None = None,
+    organisation: OrganisationLike | None = None,
 ) -> AccessLogEntry:
     """Record a read of episode-level data (patient-data law requires who, what, when and why)."""
     with transaction.atomic():
         return AccessLogEntry.objects.create(
             **actor_fields(by),
-            organisation=organisation,
+            organisation_id=organisation.pk if organisation is not None else None,
             resource=resource,
             object_ids=[str(i) for i in object_ids],
             reason=reason,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import orjson
 from django.core.exceptions import ValidationError
@@ -21,21 +22,23 @@ MAX_REPORTS_PER_CALL = 500  # far more units than an organisation has; a nationa
 
 
 class CategoryFigures(Schema):
-    staffed: count(CapacityReportCategory, "staffed")
-    occupied: count(CapacityReportCategory, "occupied")
+    staffed: Annotated[int, count(CapacityReportCategory, "staffed")]
+    occupied: Annotated[int, count(CapacityReportCategory, "occupied")]
 
 
 class ReportIn(Schema):
     unit: Id = Field(description="Unit id (GET /api/v1/units).")
     reported_at: DateTime | None = Field(None, description="Default now; without offset: Swedish local time.")
-    physical: count(CapacityReport, "physical")
-    staffed: count(CapacityReport, "staffed")
-    occupied: count(CapacityReport, "occupied")
-    surge: count(CapacityReport, "surge") = 0
+    physical: Annotated[int, count(CapacityReport, "physical")]
+    staffed: Annotated[int, count(CapacityReport, "staffed")]
+    occupied: Annotated[int, count(CapacityReport, "occupied")]
+    surge: Annotated[int, count(CapacityReport, "surge")] = 0
     open_for_admission: bool = True
-    closure_reason: choice(CapacityReport, "closure_reason") = Field("", description="Only when closed.")
-    comment: text(CapacityReport, "comment") = ""
-    categories: dict[text(BedCategory, "code"), CategoryFigures] = Field(
+    closure_reason: Annotated[str, choice(CapacityReport, "closure_reason")] = Field(
+        "", description="Only when closed."
+    )
+    comment: Annotated[str, text(CapacityReport, "comment")] = ""
+    categories: dict[Annotated[str, text(BedCategory, "code")], CategoryFigures] = Field(
         default_factory=dict, description="Bed category code → figures."
     )
     corrects: Id | None = Field(None, description="Id of an earlier report of the same unit that this one corrects.")
@@ -136,7 +139,9 @@ def _input(item: ReportIn, units: dict[int, Unit], corrected: dict[int, Capacity
     response=responses({201: list[ReportOut]}, *BODY),
     summary=f"Send one report or a list of at most {MAX_REPORTS_PER_CALL} (all or nothing)",
 )
-def post_reports(request, payload: Body[one_or_many(ReportIn, MAX_REPORTS_PER_CALL)]):
+def post_reports(
+    request, payload: Body[Annotated[ReportIn | list[ReportIn], one_or_many(ReportIn, MAX_REPORTS_PER_CALL)]]
+):
     items = payload if isinstance(payload, list) else [payload]
     who = policy.principal_of(request)
     visible = {
@@ -159,7 +164,9 @@ def post_reports(request, payload: Body[one_or_many(ReportIn, MAX_REPORTS_PER_CA
     if missing:
         return Status(422, {"detail": missing})
     try:
-        reports = services.capacity_reports_create(items=[_input(item, visible, corrected) for item in items], by=who)
+        reports = services.capacity_reports_create(
+            items=[_input(item, visible, corrected) for item in items], by=policy.actor_of(request)
+        )
     except ValidationError as error:
         return Status(422, {"detail": error.message_dict})
     return Status(201, reports)
@@ -227,8 +234,8 @@ def _overview_response(overview: selectors.Overview) -> HttpResponse:
 def overview(
     request,
     county: CountyCode,
-    category: text(BedCategory, "code") | None = None,
-    kind: choice(Unit, "kind") | None = None,
+    category: Annotated[str, text(BedCategory, "code")] | None = None,
+    kind: Annotated[str, choice(Unit, "kind")] | None = None,
 ):
     return _overview_response(
         selectors.county_overview(policy.principal_of(request), county, category=category, kind=kind)

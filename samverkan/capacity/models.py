@@ -155,7 +155,7 @@ class UnitCapacity(models.Model):
         return f"{self.unit}: reserved {self.reserved}"
 
 
-class PlannedChangeQuerySet(PolicyQuerySet):
+class PlannedChangeQuerySet(PolicyQuerySet["PlannedChange"]):
     def active(self) -> PlannedChangeQuerySet:
         return self.filter(cancelled_at__isnull=True)
 

@@ -73,12 +73,12 @@ class Totals:
             return
         self.reporting_units += 1
         self.stale_units += row.stale
-        self.physical += row.physical
+        self.physical += row.physical or 0
         self.staffed += row.staffed
-        self.occupied += row.occupied
+        self.occupied += row.occupied or 0
         self.reserved += row.reserved
-        self.free += row.free
-        self.surge += row.surge
+        self.free += row.free or 0
+        self.surge += row.surge or 0
         self.closed_units += row.open_for_admission is False
 
     def merge(self, other: Totals) -> None:
@@ -197,7 +197,7 @@ def county_overview(
             ).values_list("report_id", "staffed", "occupied")
         }
     today = now.astimezone(sched.LOCAL).date()
-    changes = planned_changes(units.values("pk"), today)
+    changes = planned_changes(units.values_list("pk", flat=True), today)
 
     current_since = {code: sched.current_since(now, rule) for code, rule in rules.items()}
     rows = []
@@ -468,7 +468,7 @@ def reporting_completeness(principal, county_code: str | None = None, *, days: i
         county=county,
         days=day_list,
         units=result_units,
-        by_municipality=[(code, name, *counts) for (code, name), counts in municipality_counts.items()],
-        totals=tuple(totals),
+        by_municipality=[(code, name, c[0], c[1], c[2], c[3]) for (code, name), c in municipality_counts.items()],
+        totals=(totals[0], totals[1], totals[2], totals[3]),
         overdue=overdue,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -109,13 +110,15 @@ def _validate(
     return errors
 
 
-def capacity_report_create(*, data: ReportInput, by, received_at: datetime.datetime | None = None) -> CapacityReport:
+def capacity_report_create(
+    *, data: ReportInput, by: policy.Principal, received_at: datetime.datetime | None = None
+) -> CapacityReport:
     """Validate and store one report; raises ValidationError (a message per field) or PermissionDenied."""
     return capacity_reports_create(items=[data], by=by, received_at=received_at)[0]
 
 
 def capacity_reports_create(
-    *, items: Sequence[ReportInput], by, received_at: datetime.datetime | None = None
+    *, items: Sequence[ReportInput], by: policy.Principal, received_at: datetime.datetime | None = None
 ) -> list[CapacityReport]:
     """Store several reports all-or-nothing. Errors are keyed by field, or by `index.field` when
     more than one report is sent, so the sender knows which report and field to fix.
@@ -139,13 +142,11 @@ def capacity_reports_create(
     with transaction.atomic():
         reports = [_store(data, now=now, by=by) for data in items]
         for county_code in county_codes:
-            transaction.on_commit(
-                lambda code=county_code: capacity_changed.send(sender=CapacityReport, county_code=code)
-            )
+            transaction.on_commit(partial(capacity_changed.send, sender=CapacityReport, county_code=county_code))
     return reports
 
 
-def _store(data: ReportInput, *, now: datetime.datetime, by) -> CapacityReport:
+def _store(data: ReportInput, *, now: datetime.datetime, by: policy.Principal) -> CapacityReport:
 
     report = CapacityReport.objects.create(
         unit=data.unit,
@@ -204,7 +205,13 @@ def _store(data: ReportInput, *, now: datetime.datetime, by) -> CapacityReport:
 
 
 def planned_change_create(
-    *, unit: Unit, effective_from: datetime.date, physical_change: int, staffed_change: int, description: str, by
+    *,
+    unit: Unit,
+    effective_from: datetime.date,
+    physical_change: int,
+    staffed_change: int,
+    description: str,
+    by: policy.Principal,
 ) -> PlannedChange:
     if not policy.can(by, "capacity.report", unit):
         raise PermissionDenied
@@ -214,7 +221,7 @@ def planned_change_create(
         physical_change=physical_change,
         staffed_change=staffed_change,
         description=description,
-        created_by=by if getattr(by, "pk", None) and getattr(by, "email", None) else None,
+        created_by=by if isinstance(by, User) else None,
     )
     change.full_clean(exclude=["created_by"])
     with transaction.atomic():
@@ -229,7 +236,7 @@ def planned_change_create(
     return change
 
 
-def planned_change_cancel(*, change: PlannedChange, by) -> PlannedChange:
+def planned_change_cancel(*, change: PlannedChange, by: policy.Principal) -> PlannedChange:
     if not policy.can(by, "capacity.report", change.unit):
         raise PermissionDenied
     with transaction.atomic():
@@ -257,7 +264,9 @@ def reporting_schedule_for(county_code: str) -> ReportingSchedule:
     return ReportingSchedule.objects.get_or_create(county_id=county_code)[0]
 
 
-def reporting_schedule_update(*, schedule: ReportingSchedule, by, **changes) -> ReportingSchedule:
+def reporting_schedule_update(
+    *, schedule: ReportingSchedule, by: policy.Principal, **changes: object
+) -> ReportingSchedule:
     if not policy.can(by, "capacity.manage_schedule", policy.Place(county=schedule.county_id)):
         raise PermissionDenied
     before = snapshot(schedule)
@@ -292,7 +301,7 @@ def _locked_state(unit: Unit) -> UnitCapacity:
     return state
 
 
-def _reserved_changed(state: UnitCapacity, *, before: int, by, event_type: str, reason: str) -> None:
+def _reserved_changed(state: UnitCapacity, *, before: int, by: policy.Principal, event_type: str, reason: str) -> None:
     state.save(update_fields=["reserved", "updated_at"])
     audit_record(
         by=by,
@@ -306,7 +315,7 @@ def _reserved_changed(state: UnitCapacity, *, before: int, by, event_type: str, 
     transaction.on_commit(lambda: capacity_changed.send(sender=UnitCapacity, county_code=county_code))
 
 
-def places_reserve(*, unit: Unit, count: int, by, reason: str) -> UnitFigures:
+def places_reserve(*, unit: Unit, count: int, by: policy.Principal, reason: str) -> UnitFigures:
     """Hold `count` of the unit's free places (its figures in force, capacity/figures.py) under a
     row lock, so concurrent reservations never overbook; raises NotEnoughPlaces. Must run inside
     the caller's transaction, which it joins. Returns the unit's figures after the reservation."""
@@ -325,7 +334,7 @@ def places_reserve(*, unit: Unit, count: int, by, reason: str) -> UnitFigures:
     return figures
 
 
-def places_release(*, unit: Unit, count: int, by, reason: str) -> None:
+def places_release(*, unit: Unit, count: int, by: policy.Principal, reason: str) -> None:
     """Give back `count` held places: the patients did not come (withdrawn) or did come (the
     places are then the unit's occupied ones, counted by its next report)."""
     with transaction.atomic():

@@ -35,14 +35,15 @@ def send_overdue_reminders(county_code: str) -> int:
         recipients: dict[int, set[str]] = {row.unit_id: set() for row in overdue}
         memberships = Membership.objects.filter(user__is_active=True).select_related("user", "unit")
         for m in memberships.filter(role=Role.UNIT_STAFF, unit_id__in=unit_ids):
-            recipients[m.unit_id].add(m.user.email)
+            if m.unit_id is not None:
+                recipients[m.unit_id].add(m.user.email)
         by_organisation: dict[int, set[str]] = {}
-        for m in (
+        for organisation_id, email in (
             memberships.filter(role=Role.MUNICIPAL_COORDINATOR, organisation__units__in=unit_ids)
             .values_list("organisation_id", "user__email")
             .distinct()
         ):
-            by_organisation.setdefault(m[0], set()).add(m[1])
+            by_organisation.setdefault(organisation_id, set()).add(email)
         units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
         mails = []
         for row in overdue:

@@ -158,7 +158,7 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
             reported_at=corrects.reported_at if corrects else None,
         )
         try:
-            saved = services.capacity_report_create(data=data, by=request.user)
+            saved = services.capacity_report_create(data=data, by=policy.actor_of(request))
         except ValidationError as error:
             for field_name, field_messages in error.message_dict.items():
                 form.add_error(field_name if field_name in form.fields else None, field_messages)
@@ -183,7 +183,7 @@ def planned_change_add(request: HttpRequest, unit_id: int) -> HttpResponse:
     form = PlannedChangeForm(request.POST)
     if form.is_valid():
         try:
-            services.planned_change_create(unit=unit, by=request.user, **form.cleaned_data)
+            services.planned_change_create(unit=unit, by=policy.actor_of(request), **form.cleaned_data)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -191,7 +191,11 @@ def planned_change_add(request: HttpRequest, unit_id: int) -> HttpResponse:
     else:
         messages.error(
             request,
-            " ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items() if f in form.fields)
+            " ".join(
+                f"{form.fields[f].label}: {' '.join(str(m) for m in e)}"
+                for f, e in form.errors.items()
+                if f in form.fields
+            )
             or _("Check the planned change."),
         )
     return redirect("capacity:unit", unit_id=unit.pk)
@@ -203,7 +207,7 @@ def planned_change_cancel(request: HttpRequest, change_id: int) -> HttpResponse:
     change = get_object_or_404(
         PlannedChange.objects.visible_to(request.user, "capacity.view").select_related("unit"), pk=change_id
     )
-    services.planned_change_cancel(change=change, by=request.user)
+    services.planned_change_cancel(change=change, by=policy.actor_of(request))
     messages.success(request, _("The planned change is cancelled."))
     return redirect("capacity:unit", unit_id=change.unit_id)
 
@@ -242,7 +246,7 @@ def schedule_edit(request: HttpRequest, county_code: str) -> HttpResponse:
     schedule = services.reporting_schedule_for(county.code)
     form = ScheduleForm(request.POST or None, instance=schedule)
     if request.method == "POST" and form.is_valid():
-        services.reporting_schedule_update(schedule=schedule, by=request.user, **form.changes())
+        services.reporting_schedule_update(schedule=schedule, by=policy.actor_of(request), **form.changes())
         messages.success(request, _("The reporting schedule is saved."))
         return redirect(f"{reverse('capacity:completeness')}?county={county.code}")
     return render(request, "capacity/schedule.html", {"form": form, "county": county})

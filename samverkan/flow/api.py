@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import BeforeValidator
 
-from samverkan.apischema import BODY, CountyCode, Date, Id, MunicipalityCode, max_length, responses, text
+from samverkan.apischema import BODY, As, CountyCode, Date, Id, MunicipalityCode, max_length, one_of, responses, text
 from samverkan.flow import imports, selectors
 from samverkan.flow import statistics as flow_statistics
 from samverkan.flow.models import CareType, DestinationMapping, Episode, Source, UnitMapping
@@ -29,39 +29,39 @@ def _as_written(value):
     return value
 
 
-def _column(length: int) -> Any:
+def _column(length: int) -> As:
     """A canonical column's value: text (numbers and booleans taken as the CSV writes them) of at
     most `length` characters; the import checks the rest (see the README)."""
-    return Annotated[str, BeforeValidator(_as_written), Field(max_length=length)]
+    return As(Annotated[str, BeforeValidator(_as_written), Field(max_length=length)])
 
 
 # The longest correct forms of the columns no model field holds as they are written.
-PERSONNUMMER = _column(len("YYYYMMDD-NNNN"))
-TIME = _column(len("YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM"))
+PERSONNUMMER = Annotated[str, _column(len("YYYYMMDD-NNNN"))]
+TIME = Annotated[str, _column(len("YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM"))]
 
 
 class EpisodeIn(Schema):
     """The canonical CSV's fields, as JSON strings (or null); see the README for the rules."""
 
-    source_id: _column(max_length(Episode, "record_id"))
+    source_id: Annotated[str, _column(max_length(Episode, "record_id"))]
     personnummer: PERSONNUMMER | None = None
-    birth_year: _column(len("YYYY")) | None = None
-    sex: _column(max_length(Episode, "sex")) | None = None
-    home_municipality: _column(max_length(Municipality, "code"))
-    hospital_unit: _column(max_length(UnitMapping, "code")) | None = None
-    care_type: _column(max_length(Episode, "care_type"))
+    birth_year: Annotated[str, _column(len("YYYY"))] | None = None
+    sex: Annotated[str, _column(max_length(Episode, "sex"))] | None = None
+    home_municipality: Annotated[str, _column(max_length(Municipality, "code"))]
+    hospital_unit: Annotated[str, _column(max_length(UnitMapping, "code"))] | None = None
+    care_type: Annotated[str, _column(max_length(Episode, "care_type"))]
     admitted_at: TIME
     admission_notice_at: TIME | None = None
-    estimated_discharge_date: _column(len("YYYY-MM-DD")) | None = None
+    estimated_discharge_date: Annotated[str, _column(len("YYYY-MM-DD"))] | None = None
     ready_at: TIME | None = None
     sip_called_at: TIME | None = None
     discharged_at: TIME | None = None
-    destination: _column(max_length(DestinationMapping, "code")) | None = None
-    covid: _column(len("false")) | None = None
+    destination: Annotated[str, _column(max_length(DestinationMapping, "code"))] | None = None
+    covid: Annotated[str, _column(len("false"))] | None = None
 
 
 class EpisodesIn(Schema):
-    source: text(Source, "name") = Field(description="Source system name (created on first use).")
+    source: Annotated[str, text(Source, "name")] = Field(description="Source system name (created on first use).")
     county: CountyCode = Field(description="The county whose region sends the episodes.")
     episodes: list[EpisodeIn] = Field(max_length=MAX_EPISODES_PER_CALL)
     dry_run: bool = False
@@ -100,7 +100,7 @@ def import_episodes(request, payload: EpisodesIn):
     result = imports.import_rows(
         source=imports.source_for(payload.county, payload.source.strip()),
         rows=rows,
-        by=who,
+        by=policy.actor_of(request),
         file_format="api",
         dry_run=payload.dry_run,
     )
@@ -163,8 +163,8 @@ class StatisticsQuery(Schema):
     municipality: MunicipalityCode | None = Field(
         None, description="The series is for this municipality (default: the county)."
     )
-    care_type: Literal["", *CareType.values] = ""
-    age_band: Literal["", *flow_statistics.AGE_BANDS] = ""
+    care_type: Annotated[str, one_of("", *CareType.values)] = ""
+    age_band: Annotated[str, one_of("", *flow_statistics.AGE_BANDS)] = ""
     covid: bool | None = None
     hospital_unit: Id | None = None
 

@@ -40,8 +40,9 @@ imported earlier stays as it was)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -96,14 +97,14 @@ def _path(resource_type: str, loc: tuple) -> str:
     return path
 
 
-def _message(problem: dict) -> str:
+def _message(problem: Mapping[str, Any]) -> str:
     text = str(problem["msg"]).removeprefix("Value error, ")
     if problem["type"] == "extra_forbidden":
         return "Not an element of this resource in FHIR R4."
     return text if text.endswith(".") else text + "."
 
 
-def _invalid(index: int, resource_type: str, invalid: ValidationError) -> list[dict]:
+def _invalid(index: int | None, resource_type: str, invalid: ValidationError) -> list[dict]:
     return [error(index, _path(resource_type, p["loc"]), _message(p), kind="entry") for p in invalid.errors()]
 
 
@@ -133,7 +134,7 @@ class _Entry:
 
     index: int
     resource_type: str | None
-    resource: object | None = None
+    resource: Any = None  # a fhir.resources model (its attributes are the resource's elements), or None
     full_url: str | None = None
     errors: list[dict] = field(default_factory=list)
     resource_id: str | None = None  # of an invalid resource, to tell references to it apart
@@ -149,11 +150,11 @@ def _parse_entry(index: int, entry, get_model, entry_model) -> _Entry:
         return _Entry(
             index, None, errors=[_entry_error(index, "Bundle.entry.resource", "Each entry must hold a resource.")]
         )
-    resource_type = resource.get("resourceType")
+    resource_type = str(resource.get("resourceType"))
     try:
-        get_model(str(resource_type))
+        get_model(resource_type)
     except (ValueError, KeyError):
-        message = f"{resource_type!r} is not a FHIR R4 resource type."
+        message = f"{resource.get('resourceType')!r} is not a FHIR R4 resource type."
         return _Entry(index, None, errors=[_entry_error(index, "Bundle.entry.resource.resourceType", message)])
     full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
     try:
@@ -202,7 +203,7 @@ class _Bundle:
     """The bundle's resources by reference ("fullUrl" or "Type/id"), to follow an Encounter's references."""
 
     def __init__(self, entries: list[_Entry]):
-        self.by_reference: dict[str, object] = {}
+        self.by_reference: dict[str, Any] = {}  # fhir.resources models
         self.invalid: dict[str, int] = {}  # the references of entries that are not valid FHIR: their index
         for entry in entries:
             if entry.resource is None:
@@ -325,12 +326,12 @@ def _row(index: int, encounter, bundle: _Bundle) -> dict:
         k, coding = chosen[0]
         put("destination", coding.code, f"Encounter.hospitalization.dischargeDisposition.coding[{k}].code")
 
-    concepts = list(encounter.reasonCode or [])
+    reasons = list(encounter.reasonCode or [])
     for diagnosis in encounter.diagnosis or []:
         condition = bundle.resolve(diagnosis.condition, "Condition")
         if condition is not None and condition.code:
-            concepts.append(condition.code)
-    codes = {(c.code or "").upper().replace(".", "") for concept in concepts for c in concept.coding or []}
+            reasons.append(condition.code)
+    codes = {(c.code or "").upper().replace(".", "") for reason in reasons for c in reason.coding or []}
     values["covid"] = "1" if codes & COVID_CODES else "0"
     return {**values, "__paths__": paths}
 

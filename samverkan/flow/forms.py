@@ -1,4 +1,5 @@
 import datetime
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -83,8 +84,12 @@ class EpisodeFilterForm(forms.Form):
 
     def __init__(self, *args, municipalities, hospital_units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = [("", _("All you may see"))] + [(m.code, m.name) for m in municipalities]
-        self.fields["hospital_unit"].choices = [("", _("All"))] + [(u.pk, u.name) for u in hospital_units]
+        cast(forms.ChoiceField, self.fields["municipality"]).choices = [("", _("All you may see"))] + [
+            (m.code, m.name) for m in municipalities
+        ]
+        cast(forms.ChoiceField, self.fields["hospital_unit"]).choices = [("", _("All"))] + [
+            (u.pk, u.name) for u in hospital_units
+        ]
 
     def clean(self):
         data = super().clean()
@@ -124,8 +129,9 @@ class ColumnMappingForm(forms.Form):
                 },
             )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         used: dict[str, str] = {}
         for column, file_column in list(cleaned.items()):
             if not file_column:
@@ -180,17 +186,21 @@ class StatisticsForm(forms.Form):
         }
         self.fields = {**dates, **self.fields}
         self.exact = exact
-        self.fields["granularity"].choices = [
+        cast(forms.ChoiceField, self.fields["granularity"]).choices = [
             (value, label) for value, label in Granularity.choices if exact or value != Granularity.DAY
         ]
         if not exact:
             self.fields["granularity"].error_messages["invalid_choice"] = READERS_GET_NO_DAYS
-        self.fields["municipality"].choices = [("", county_name)] + [(code, name) for code, name in municipalities]
-        self.fields["care_type"].choices = [("", _("All"))] + CareType.choices
-        self.fields["age_band"].choices = [("", _("All"))] + [
+        cast(forms.ChoiceField, self.fields["municipality"]).choices = [("", county_name)] + [
+            (code, name) for code, name in municipalities
+        ]
+        cast(forms.ChoiceField, self.fields["care_type"]).choices = [("", _("All"))] + CareType.choices
+        cast(forms.ChoiceField, self.fields["age_band"]).choices = [("", _("All"))] + [
             (key, label) for key, (label, _l, _h) in AGE_BANDS.items()
         ]
-        self.fields["hospital_unit"].choices = [("", _("All"))] + [(str(pk), name) for pk, name in hospital_units]
+        cast(forms.ChoiceField, self.fields["hospital_unit"]).choices = [("", _("All"))] + [
+            (str(pk), name) for pk, name in hospital_units
+        ]
 
     @staticmethod
     def _with_defaults(data):

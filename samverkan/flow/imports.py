@@ -49,6 +49,7 @@ from samverkan.flow.models import (
 from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, contains_personnummer, pseudonym
 from samverkan.organisations.models import Municipality, Organisation
 from samverkan.organisations.roles import OrganisationKind
+from samverkan.principals import Principal
 from samverkan.requestcontext import current_request_id
 
 CANONICAL_COLUMNS = [
@@ -133,13 +134,14 @@ def _at_paths(errors: list[dict], paths: dict[str, str]) -> list[dict]:
 CHUNK_SIZE = 1 << 20  # bytes read and decoded at a time
 
 
-def _not_encoding(encoding: str) -> FileRejected:
+def _not_encoding(encoding: str | None) -> FileRejected:
     return FileRejected(
         [
             error(
                 None,
                 None,
-                _("The file is not valid %(encoding)s. Save it as UTF-8 and try again.") % {"encoding": encoding},
+                _("The file is not valid %(encoding)s. Save it as UTF-8 and try again.")
+                % {"encoding": encoding or "UTF-8"},
             )
         ]
     )
@@ -385,14 +387,15 @@ def _timestamp(text: str) -> datetime.datetime:
     try:
         value = _fromisoformat(text)  # what parse_datetime tries first, too
     except ValueError:
-        value = parse_datetime(text.replace(" ", "T", 1) if "T" not in text and " " in text else text)
-        if value is None:
+        parsed = parse_datetime(text.replace(" ", "T", 1) if "T" not in text and " " in text else text)
+        if parsed is None:
             date = parse_date(text)
             if date is None:
                 raise ValueError("not an ISO 8601 time (e.g. 2026-03-04T08:15)") from None
-            value = datetime.datetime.combine(date, datetime.time(0))
+            parsed = datetime.datetime.combine(date, datetime.time(0))
+        value = parsed
     if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.timezone(value.replace(tzinfo=LOCAL).utcoffset()))
+        value = value.replace(tzinfo=datetime.timezone(_utcoffset(value.replace(tzinfo=LOCAL))))
         if canonical:
             if len(_LOCAL_OFFSETS) > 200_000:
                 _LOCAL_OFFSETS.clear()
@@ -403,8 +406,15 @@ def _timestamp(text: str) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
 
 
+def _utcoffset(value: datetime.datetime) -> datetime.timedelta:
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("a time without a zone has no offset")
+    return offset
+
+
 def _offset_text(value: datetime.datetime) -> str:
-    minutes = int(value.utcoffset().total_seconds()) // 60
+    minutes = int(_utcoffset(value).total_seconds()) // 60
     return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
@@ -616,7 +626,7 @@ def import_rows(
     *,
     source: Source,
     rows: Iterable[tuple[int, dict]],
-    by,
+    by: Principal,
     filename: str = "",
     file_format: str = "csv",
     dry_run: bool = False,
@@ -739,7 +749,7 @@ class _BatchStage(_Touches):
     """Any database: upserts each batch of valid rows as it comes, inside import_rows' transaction
     (rolled back if a later row fails); duplicate source ids found with the ids seen so far."""
 
-    def __init__(self, run: ImportRun, source: Source, by, region, now):
+    def __init__(self, run: ImportRun, source: Source, by: Principal, region, now):
         self.run, self.source, self.by, self.region = run, source, by, region
         self.seen: dict[str, int] = {}
         self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import
@@ -857,7 +867,7 @@ class _PostgresStage(_Touches):
 
     fields = list(_STAGING_TYPES)
 
-    def __init__(self, run: ImportRun, source: Source, by, region, now):
+    def __init__(self, run: ImportRun, source: Source, by: Principal, region, now):
 
         self.run, self.source, self.now = run, source, now
         self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import

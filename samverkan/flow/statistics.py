@@ -52,7 +52,9 @@ import datetime
 import decimal
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, models
@@ -66,6 +68,9 @@ from samverkan.flow import daily
 from samverkan.flow.models import WAITED_DAYS_KEPT, CareType, DailyFlow, Destination, Episode
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 GRACE_DAYS = 3
 ROUNDING_BASE = 5  # readers see every count as a multiple of this
@@ -238,8 +243,8 @@ def local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(0), tzinfo=LOCAL)
 
 
-def _filtered(county_code: str, filters: Filters) -> models.QuerySet:
-    episodes = Episode.objects.filter(home_municipality__county_id=county_code)
+def _filtered(county_code: str, filters: Filters) -> models.QuerySet[Episode]:
+    episodes: models.QuerySet[Episode] = Episode.objects.filter(home_municipality__county_id=county_code)
     if filters.care_type:
         episodes = episodes.filter(care_type=filters.care_type)
     if filters.covid is not None:
@@ -248,11 +253,10 @@ def _filtered(county_code: str, filters: Filters) -> models.QuerySet:
         episodes = episodes.filter(hospital_unit_id=filters.hospital_unit)
     if filters.age_band:
         _, low, high = AGE_BANDS[filters.age_band]
-        episodes = episodes.annotate(
-            age_at_admission=ExtractYear("admitted_at", tzinfo=LOCAL) - F("birth_year")
-        ).filter(birth_year__isnull=False, age_at_admission__gte=low)
+        aged = episodes.annotate(age_at_admission=ExtractYear("admitted_at", tzinfo=LOCAL) - F("birth_year"))
+        episodes = aged.filter(birth_year__isnull=False, age_at_admission__gte=low)
         if high is not None:
-            episodes = episodes.filter(age_at_admission__lte=high)
+            episodes = aged.filter(birth_year__isnull=False, age_at_admission__gte=low, age_at_admission__lte=high)
     return episodes
 
 
@@ -629,8 +633,8 @@ def mean_cell(total: int, patients: int, exact: bool) -> Cell:
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
-    cell: object  # (Figures, exact) -> Cell
+    label: StrOrPromise
+    cell: Callable[[Figures, bool], Cell]
 
 
 def columns(grace_days: int) -> list[Column]:
@@ -683,17 +687,23 @@ def main_columns(grace_days: int) -> list[Column]:
     ]
 
 
+def _destination_count(destination: str) -> Callable[[Figures, bool], Cell]:
+    return lambda f, x: count_cell(f.destinations[destination], x)
+
+
+def _destination_share(destination: str) -> Callable[[Figures, bool], Cell]:
+    return lambda f, x: share_cell(f.destinations[destination], f.known_destinations, x)
+
+
 def destination_columns() -> list[Column]:
     result = []
     for value, label in Destination.choices:
-        result.append(
-            Column(f"destination_{value}", str(label), lambda f, x, d=value: count_cell(f.destinations[d], x))
-        )
+        result.append(Column(f"destination_{value}", str(label), _destination_count(value)))
         result.append(
             Column(
                 f"destination_{value}_share",
                 _("%(destination)s, share") % {"destination": label},
-                lambda f, x, d=value: share_cell(f.destinations[d], f.known_destinations, x),
+                _destination_share(value),
             )
         )
     return result

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samverkan.accounts.models import User
 from samverkan.audit.services import audit_record
 from samverkan.flow import imports, workbooks
 from samverkan.flow.fhir import read_fhir
@@ -58,14 +59,16 @@ def store(chunks) -> str:
     return token
 
 
-def keep(chunks, *, size: int, source: Source, by, filename: str, file_format: str, **fields) -> ImportRun:
+def keep(
+    chunks, *, size: int, source: Source, by: policy.Principal, filename: str, file_format: str, **fields
+) -> ImportRun:
     """Store an upload (an iterable of bytes, e.g. an uploaded file's chunks) for a later step and
     record its import (status and the rest in `fields`)."""
     token = store(chunks)
     try:
         return ImportRun.objects.create(
             source=source,
-            imported_by=by,
+            imported_by=by if isinstance(by, User) else None,
             filename=filename[:255],
             file_format=file_format,
             stored_file=token,
@@ -142,7 +145,8 @@ def preview(data: bytes | BinaryIO, file_format: str, options: dict, *, rows: in
     if file_format == "xlsx":
         header, lines = _xlsx_lines(data, options.get("sheet") or None, rows)
     else:
-        header, lines = _csv_lines(data, options.get("encoding") or None, options.get("delimiter") or None, rows)
+        head = data if isinstance(data, bytes) else data.read()
+        header, lines = _csv_lines(head, options.get("encoding") or None, options.get("delimiter") or None, rows)
     masked_columns = {i for i, name in enumerate(header) if _IDENTITY_NAME.search(name)}
     masked = [
         [
@@ -168,7 +172,7 @@ def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: 
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
-    lines = []
+    lines: list[list[str]] = []
     for values in reader:
         if len(lines) >= count:
             break
@@ -180,7 +184,7 @@ def _csv_lines(data: bytes, encoding: str | None, delimiter: str | None, count: 
 def _xlsx_lines(data: bytes | BinaryIO, sheet: str | None, count: int):
 
     header, rows = workbooks.read(io.BytesIO(data) if isinstance(data, bytes) else data, sheet)
-    lines = []
+    lines: list[list[str]] = []
     for texts in rows:
         if len(lines) >= count:
             break
@@ -224,7 +228,7 @@ def suggested_mapping(source: Source, header: list[str]) -> dict[str, str]:
     return suggestion
 
 
-def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], by) -> ColumnLayout:
+def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], by: policy.Principal) -> ColumnLayout:
     """Create or replace the source's layout for this header (audited)."""
     with transaction.atomic():
         layout = ColumnLayout.objects.select_for_update().filter(source=source, header_key=header_key(header)).first()
@@ -232,7 +236,7 @@ def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], b
         if layout is None:
             layout = ColumnLayout(source=source, header_key=header_key(header))
         layout.header, layout.mapping = header, mapping
-        layout.saved_by = by if getattr(by, "is_authenticated", False) else None
+        layout.saved_by = by if isinstance(by, User) else None
         layout.saved_at = timezone.now()
         layout.save()
         audit_record(
@@ -309,7 +313,7 @@ def import_stored(run: ImportRun) -> ImportRun:
         def progress(rows: int) -> None:
             ImportRun.objects.filter(pk=run.pk).update(rows=rows)
 
-        layout = run.layout.mapping if run.layout_id else None
+        layout = run.layout.mapping if run.layout is not None else None
         with path.open("rb") as handle:  # streamed: a large file is never read whole into memory
             rows = read_rows(handle, run.file_format, run.read_options, layout=layout)
             imports.import_rows(source=run.source, rows=rows, by=by, dry_run=run.dry_run, progress=progress, run=run)

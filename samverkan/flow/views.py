@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -61,7 +63,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             and len([c for c in header if c]) >= len(imports.REQUIRED_COLUMNS)
             and not uploads.holds_identity_numbers(header)
         )
-        if needs_mapping and known_source is not None:
+        if needs_mapping and header is not None and known_source is not None:
             layout = uploads.layout_for(known_source, header)
             needs_mapping = layout is None
         file.seek(0)
@@ -73,7 +75,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 file.chunks(),
                 size=file.size,
                 source=imports.source_for(county, source_name),
-                by=request.user,
+                by=policy.actor_of(request),
                 filename=file.name,
                 file_format=file_format,
                 status=ImportStatus.MAPPING if needs_mapping else ImportStatus.QUEUED,
@@ -91,7 +93,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             result = imports.import_rows(
                 source=source,
                 rows=rows,
-                by=request.user,
+                by=policy.actor_of(request),
                 filename=file.name,
                 file_format=file_format,
                 dry_run=data["dry_run"],
@@ -233,7 +235,7 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
             return redirect("flow:import_detail", run_id=run.pk)
         run.status = ImportStatus.QUEUED
         run.layout = uploads.save_layout(
-            source=run.source, header=preview.header, mapping=form.mapping(), by=request.user
+            source=run.source, header=preview.header, mapping=form.mapping(), by=policy.actor_of(request)
         )
         run.save(update_fields=["layout"])
         if run.file_size > settings.IMPORT_BACKGROUND_BYTES or run.file_format == "xlsx":
@@ -265,7 +267,9 @@ def import_layout_edit(request: HttpRequest, layout_id: int) -> HttpResponse:
         request.POST or None, header=layout.header, initial=ColumnMappingForm.initial_for(layout.mapping)
     )
     if request.method == "POST" and form.is_valid():
-        uploads.save_layout(source=layout.source, header=layout.header, mapping=form.mapping(), by=request.user)
+        uploads.save_layout(
+            source=layout.source, header=layout.header, mapping=form.mapping(), by=policy.actor_of(request)
+        )
         messages.success(request, _("The column layout was saved."))
         return redirect(f"{reverse('flow:upload')}?county={layout.source.county_id}")
     return render(request, "flow/layout_edit.html", {"layout": layout, "form": form})
@@ -366,10 +370,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 def _chart(area, exact: bool):
-    def points(attribute: str):
+    def points(attribute: str) -> list[tuple[datetime.date, float | None]]:
+        counts = [flow_statistics.count_cell(getattr(bucket.figures, attribute), exact) for bucket in area.buckets]
         return [
-            (bucket.start, float(flow_statistics.count_cell(getattr(bucket.figures, attribute), exact).value))
-            for bucket in area.buckets
+            (bucket.start, None if count.value is None else float(count.value))
+            for bucket, count in zip(area.buckets, counts, strict=True)
         ]
 
     return line_chart(

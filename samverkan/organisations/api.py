@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Router, Schema
 
 from samverkan.apischema import CountyCode, Id, MunicipalityCode, choice, responses
@@ -66,7 +68,9 @@ def municipalities(request, county: CountyCode | None = None):
 
 
 @router.get("/organisations", response=responses({200: list[OrganisationOut]}), summary="Organisations visible to you")
-def organisations(request, county: CountyCode | None = None, kind: choice(Organisation, "kind") | None = None):
+def organisations(
+    request, county: CountyCode | None = None, kind: Annotated[str, choice(Organisation, "kind")] | None = None
+):
     return list(selectors.organisation_list(policy.principal_of(request), county=county, kind=kind))
 
 
@@ -77,7 +81,7 @@ def units(
     request,
     municipality: MunicipalityCode | None = None,
     organisation: Id | None = None,
-    kind: choice(Unit, "kind") | None = None,
+    kind: Annotated[str, choice(Unit, "kind")] | None = None,
 ):
     return list(
         selectors.unit_list(

@@ -28,7 +28,7 @@ import contextlib
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,84 +39,15 @@ from django.utils.translation import gettext as _
 
 from samverkan.organisations.roles import KEY_ROLES, OrganisationKind, Role, role_fits
 
-# Principals ----------------------------------------------------------------------------------
-
-
-class OrganisationLike(Protocol):
-    """What the policy reads of an organisation (organisations.Organisation)."""
-
-    @property
-    def pk(self) -> Any: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def county_id(self) -> str: ...
-    @property
-    def municipality_id(self) -> str | None: ...
-    @property
-    def is_active(self) -> bool: ...
-
-
-class MembershipLike(Protocol):
-    """What the policy reads of a membership (organisations.Membership)."""
-
-    @property
-    def organisation(self) -> OrganisationLike: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def unit_id(self) -> int | None: ...
-
-
-@runtime_checkable
-class Person(Protocol):
-    """A person who logs in (accounts.User)."""
-
-    @property
-    def pk(self) -> Any: ...
-    @property
-    def is_active(self) -> bool: ...
-    @property
-    def is_superuser(self) -> bool: ...
-    @property
-    def is_authenticated(self) -> bool: ...
-    @property
-    def memberships(self) -> Any: ...
-
-
-@runtime_checkable
-class ActingKey(Protocol):
-    """A system acting for one organisation with one role (accounts.ApiKey)."""
-
-    @property
-    def pk(self) -> Any: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def organisation(self) -> OrganisationLike: ...
-    @property
-    def is_usable(self) -> bool: ...
-
-
-class SystemPrincipal:
-    """Background work acting for the platform itself (reminders, expiry, imports run by a worker)."""
-
-    pk = None
-    is_authenticated = False
-
-    def __str__(self) -> str:
-        return "system"
-
-
-SYSTEM = SystemPrincipal()
-
-# Who acts: every service takes one as `by`.
-Principal: TypeAlias = Person | ActingKey | SystemPrincipal
-# Who asks: a principal, an anonymous visitor, or nobody (None).
-Asker: TypeAlias = Principal | AnonymousUser | None
-
+# The principals, re-exported (samverkan/principals.py: below every app, so that audit names them too).
+from samverkan.principals import SYSTEM as SYSTEM
+from samverkan.principals import ActingKey as ActingKey
+from samverkan.principals import Asker as Asker
+from samverkan.principals import MembershipLike as MembershipLike
+from samverkan.principals import OrganisationLike as OrganisationLike
+from samverkan.principals import Person as Person
+from samverkan.principals import Principal as Principal
+from samverkan.principals import SystemPrincipal as SystemPrincipal
 
 # Grants and scopes ---------------------------------------------------------------------------
 
@@ -193,6 +124,15 @@ def _compute_scope(principal: Asker) -> Scope:
 def principal_of(request: HttpRequest) -> Asker:
     """Who a request acts as: the API key or user the API's authentication found, else the session's user."""
     found: Asker = getattr(request, "principal", None) or getattr(request, "user", None)
+    return found
+
+
+def actor_of(request: HttpRequest) -> Principal:
+    """Who a request acts as, for a service's `by`: the API key or the logged-in user. Nobody may
+    write without one (PermissionDenied; the login and API authentication come first anyway)."""
+    found = principal_of(request)
+    if found is None or isinstance(found, AnonymousUser):
+        raise PermissionDenied
     return found
 
 
@@ -532,10 +472,13 @@ def restrict(queryset: Rows, principal: Asker, action: str, *, own: bool = False
     return queryset.filter(reached)
 
 
-class PolicyQuerySet(models.QuerySet[Any]):
+_Model = TypeVar("_Model", bound=models.Model)
+
+
+class PolicyQuerySet(models.QuerySet[_Model]):
     """A queryset that narrows itself through the policy: `Model.objects.visible_to(principal, action)`."""
 
-    def visible_to(self, principal: Asker, action: str, *, own: bool = False) -> Any:
+    def visible_to(self, principal: Asker, action: str, *, own: bool = False) -> PolicyQuerySet[_Model]:
         return restrict(self, principal, action, own=own)
 
 
@@ -625,7 +568,7 @@ def api_key_roles(principal: Asker, organisation: OrganisationLike) -> frozenset
     organisation's kind can hold and, unless the principal is an administrator (or the system),
     that the principal holds in that very organisation with the right to create keys. So no key
     carries more rights than its creator."""
-    fitting = frozenset(role for role in KEY_ROLES if role_fits(organisation.kind, role))
+    fitting: frozenset[str] = frozenset(role for role in KEY_ROLES if role_fits(organisation.kind, role))
     scope = scope_of(principal)
     if scope.is_admin:
         return fitting

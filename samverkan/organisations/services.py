@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from samverkan.audit.services import audit_record, snapshot
+from samverkan.organisations import policy
 from samverkan.organisations.models import County, Membership, Municipality, Organisation, Unit
 from samverkan.organisations.roles import OrganisationKind
 
@@ -62,7 +63,9 @@ def _parse_population(path: Path) -> dict[str, tuple[int, int]]:
     return result
 
 
-def reference_data_load(*, population_file: Path | None = None, by=None) -> ReferenceLoadResult:
+def reference_data_load(
+    *, population_file: Path | None = None, by: policy.Principal = policy.SYSTEM
+) -> ReferenceLoadResult:
     """Load or refresh counties, municipalities and one organisation per region and municipality.
 
     Idempotent: running it again changes nothing unless the files changed. A population file
@@ -137,10 +140,12 @@ def _region_name(county: County) -> str:
     return f"Region {county.short_name}"
 
 
-def _save_audited(instance, *, by, event_type: str, organisation) -> None:
+def _save_audited(
+    instance: Organisation | Unit | Membership, *, by: policy.Principal, event_type: str, organisation: Organisation
+) -> None:
     before = None
     if instance.pk is not None:
-        before = snapshot(type(instance).objects.get(pk=instance.pk))
+        before = snapshot(type(instance)._default_manager.get(pk=instance.pk))
     instance.full_clean()
     instance.save()
     audit_record(
@@ -153,28 +158,28 @@ def _save_audited(instance, *, by, event_type: str, organisation) -> None:
     )
 
 
-def organisation_save(*, organisation: Organisation, by) -> Organisation:
+def organisation_save(*, organisation: Organisation, by: policy.Principal) -> Organisation:
     with transaction.atomic():
         event = "organisations.organisation_changed" if organisation.pk else "organisations.organisation_created"
         _save_audited(organisation, by=by, event_type=event, organisation=organisation)
     return organisation
 
 
-def unit_save(*, unit: Unit, by) -> Unit:
+def unit_save(*, unit: Unit, by: policy.Principal) -> Unit:
     with transaction.atomic():
         event = "organisations.unit_changed" if unit.pk else "organisations.unit_created"
         _save_audited(unit, by=by, event_type=event, organisation=unit.organisation)
     return unit
 
 
-def membership_save(*, membership: Membership, by) -> Membership:
+def membership_save(*, membership: Membership, by: policy.Principal) -> Membership:
     with transaction.atomic():
         event = "organisations.membership_changed" if membership.pk else "organisations.membership_created"
         _save_audited(membership, by=by, event_type=event, organisation=membership.organisation)
     return membership
 
 
-def membership_delete(*, membership: Membership, by) -> None:
+def membership_delete(*, membership: Membership, by: policy.Principal) -> None:
     with transaction.atomic():
         before = snapshot(membership)
         audit_record(

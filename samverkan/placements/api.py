@@ -19,19 +19,19 @@ from samverkan.placements.models import PlacementNeed, PlaceOffer, PlaceRequest,
 router = Router(tags=["placements"])
 MAX_NEEDS = 50  # a county lists a handful of needs
 
-NeedCode = text(PlacementNeed, "code")
+NeedCode = Annotated[str, text(PlacementNeed, "code")]
 
 
 class RequestIn(Schema):
     from_organisation: Id
-    places: count(PlaceRequest, "places")
+    places: Annotated[int, count(PlaceRequest, "places")]
     needs: list[NeedCode] = Field(
         default_factory=list, max_length=MAX_NEEDS, description="Need codes of the county's list."
     )
     wanted_from: Date
     wanted_until: Date | None = None
-    urgency: choice(PlaceRequest, "urgency") = Urgency.NORMAL.value
-    note: text(PlaceRequest, "note") = Field("", description="No patient identity.")
+    urgency: Annotated[str, choice(PlaceRequest, "urgency")] = Urgency.NORMAL.value
+    note: Annotated[str, text(PlaceRequest, "note")] = Field("", description="No patient identity.")
     to_unit: Id | None = None
     to_municipality: Id | None = Field(None, description="Organisation id of the municipality.")
     to_county: bool = False
@@ -40,15 +40,15 @@ class RequestIn(Schema):
 
 class OfferIn(Schema):
     unit: Id
-    places: count(PlaceOffer, "places")
-    comment: text(PlaceOffer, "comment") = ""
+    places: Annotated[int, count(PlaceOffer, "places")]
+    comment: Annotated[str, text(PlaceOffer, "comment")] = ""
 
 
 class DeclineIn(BaseModel):
     """A plain pydantic model: a ninja Schema would take any value (a list, a number) as an object
     whose fields all have their defaults."""
 
-    reason: text(PlaceOffer, "decline_reason") = ""
+    reason: Annotated[str, text(PlaceOffer, "decline_reason")] = ""
 
 
 class OfferOut(Schema):
@@ -189,7 +189,7 @@ def create_request(request, payload: RequestIn):
     )
     error, created = _conflict_or_invalid(
         lambda: services.request_create(
-            by=who,
+            by=policy.actor_of(request),
             from_organisation=organisation,
             places=payload.places,
             wanted_from=payload.wanted_from,
@@ -209,7 +209,7 @@ def create_request(request, payload: RequestIn):
 @router.get("/placements/requests", url_name="placements_requests", response=responses({200: list[RequestOut]}))
 def list_requests(
     request,
-    status: choice(PlaceRequest, "status") | None = None,
+    status: Annotated[str, choice(PlaceRequest, "status")] | None = None,
     county: CountyCode | None = None,
     box: Literal["all", "incoming", "outgoing", "awaiting"] = "all",
 ):
@@ -236,7 +236,11 @@ def create_offer(request, request_id: Id, payload: OfferIn):
     )
     error, offer = _conflict_or_invalid(
         lambda: services.offer_create(
-            request=place_request, unit=unit, places=payload.places, by=who, comment=payload.comment
+            request=place_request,
+            unit=unit,
+            places=payload.places,
+            by=policy.actor_of(request),
+            comment=payload.comment,
         )
     )
     return error or Status(201, offer)
@@ -255,9 +259,7 @@ def _visible_offer(request, offer_id: int) -> PlaceOffer:
 )
 def accept_offer(request, offer_id: Id):
     offer = _visible_offer(request, offer_id)
-    error, reservation = _conflict_or_invalid(
-        lambda: services.offer_accept(offer=offer, by=policy.principal_of(request))
-    )
+    error, reservation = _conflict_or_invalid(lambda: services.offer_accept(offer=offer, by=policy.actor_of(request)))
     return error or Status(201, reservation)
 
 
@@ -271,7 +273,7 @@ def decline_offer(request, offer_id: Id, payload: Body[DeclineIn | None] = None)
     offer = _visible_offer(request, offer_id)
     reason = payload.reason if payload is not None else ""
     error, declined = _conflict_or_invalid(
-        lambda: services.offer_decline(offer=offer, by=policy.principal_of(request), reason=reason)
+        lambda: services.offer_decline(offer=offer, by=policy.actor_of(request), reason=reason)
     )
     return error or Status(200, declined)
 

@@ -108,9 +108,9 @@ def county_figures(county_code: str, steps: list[EscalationStep], now: datetime.
     now = now or timezone.now()
     overview = capacity.county_overview(policy.SYSTEM, county_code, now=now)
     current = [r for r in overview.rows if not r.stale and r.staffed is not None]
-    staffed = sum(r.staffed for r in current)
-    occupied = sum(r.occupied for r in current)
-    free = sum(r.free for r in current)
+    staffed = sum(r.staffed or 0 for r in current)
+    occupied = sum(r.occupied or 0 for r in current)
+    free = sum(r.free or 0 for r in current)
     occupancy = (Decimal(occupied) * 100 / staffed).quantize(Decimal("0.1")) if staffed else None
     waiting = {}
     for hours in sorted({s.waiting_hours for s in steps}):
@@ -213,7 +213,9 @@ def _county_coordinators(county_code: str) -> list[User]:
     )
 
 
-def escalation_confirm(*, county_code: str, step: EscalationStep, by, comment: str) -> EscalationChange:
+def escalation_confirm(
+    *, county_code: str, step: EscalationStep, by: policy.Principal, comment: str
+) -> EscalationChange:
     """A person sets the county's step (up or down) with a comment; audited and notified."""
     if not policy.can(by, "placements.confirm_escalation", policy.Place(county=county_code)):
         raise PermissionDenied
@@ -282,5 +284,6 @@ def escalation_check(county_code: str) -> Suggestion | None:
                 },
                 url=reverse("placements:escalation") + f"?county={county_code}",
                 email=False,
+                by=policy.SYSTEM,
             )
     return suggestion

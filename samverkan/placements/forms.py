@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -7,7 +9,7 @@ from django.utils.translation import ngettext
 from samverkan import limits
 from samverkan.organisations.models import Organisation, Unit, UnitKind
 from samverkan.organisations.roles import OrganisationKind
-from samverkan.placements.models import PlacementNeed, Urgency
+from samverkan.placements.models import EscalationStep, PlacementNeed, Urgency
 
 
 class RequestForm(forms.Form):
@@ -38,12 +40,14 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args, county_code: str, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_organisation"].queryset = organisations
-        self.fields["needs"].queryset = PlacementNeed.objects.filter(county_id=county_code)
-        self.fields["to_municipality"].queryset = Organisation.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["from_organisation"]).queryset = organisations
+        cast(forms.ModelChoiceField, self.fields["needs"]).queryset = PlacementNeed.objects.filter(
+            county_id=county_code
+        )
+        cast(forms.ModelChoiceField, self.fields["to_municipality"]).queryset = Organisation.objects.filter(
             county_id=county_code, kind=OrganisationKind.MUNICIPALITY
         )
-        self.fields["to_unit"].queryset = Unit.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["to_unit"]).queryset = Unit.objects.filter(
             organisation__county_id=county_code, kind=UnitKind.SHORT_TERM, is_active=True
         ).select_related("municipality")
 
@@ -65,7 +69,7 @@ class OfferForm(forms.Form):
     def __init__(self, *args, units, free: dict[int, int] | None = None, **kwargs):
         """`units`: those to offer from; `free`: their free places now, shown beside each name."""
         super().__init__(*args, **kwargs)
-        field = self.fields["unit"]
+        field = cast(forms.ModelChoiceField, self.fields["unit"])
         field.queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
         if free is not None:
             field.label_from_instance = lambda unit: (
@@ -99,9 +103,9 @@ class ReasonForm(forms.Form):
 
 
 class EscalationForm(forms.Form):
-    step = forms.ModelChoiceField(label=_("Step"), queryset=None, empty_label=None)
+    step = forms.ModelChoiceField(label=_("Step"), queryset=EscalationStep.objects.none(), empty_label=None)
     comment = forms.CharField(label=_("Comment"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, steps, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["step"].queryset = steps
+        cast(forms.ModelChoiceField, self.fields["step"]).queryset = steps

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -157,7 +158,7 @@ class FreeUnit:
 
 
 def free_places(
-    principal, county_code: str | None = None, *, needs: list[str] = (), municipality: str | None = None
+    principal, county_code: str | None = None, *, needs: Sequence[str] = (), municipality: str | None = None
 ) -> tuple:
     """Units with free places now (the shop window), from the latest reports; stale reports are
     included but marked. A need whose code is a bed category requires free places of that category."""
@@ -175,7 +176,7 @@ def free_places(
                 "unit_id", "latest_report_id"
             )
         )
-        figures = defaultdict(dict)
+        figures: defaultdict[int, dict[str, int]] = defaultdict(dict)
         for report_id, code, staffed, occupied in CapacityReportCategory.objects.filter(
             report_id__in=latest.values(), category__code__in=category_codes
         ).values_list("report_id", "category__code", "staffed", "occupied"):
@@ -184,7 +185,8 @@ def free_places(
             )  # reservations are per unit, not per category
         result = []
         for row in rows:
-            per_category = figures.get(latest.get(row.unit_id), {})
+            latest_id = latest.get(row.unit_id)
+            per_category = figures.get(latest_id, {}) if latest_id is not None else {}
             if all(per_category.get(code, 0) > 0 for code in category_codes):
                 result.append(FreeUnit(row, per_category))
     result.sort(key=lambda f: (f.row.stale, -(f.row.free or 0), f.row.unit_name))
@@ -286,12 +288,12 @@ def settlement(
     statements: dict[tuple[int, int], Statement] = {}
     for reservation in reservations:
         payer, receiver = reservation.request.from_organisation, reservation.unit.organisation
-        if payer.pk == receiver.pk:
+        if payer.pk == receiver.pk or reservation.arrived_on is None:  # none: the query has only arrivals
             continue
         start, end, days, amount = days_and_amount(
             reservation.arrived_on, reservation.left_on, first, last, rates, today
         )
-        if days == 0:
+        if start is None or end is None:  # no day within the month
             continue
         amount *= reservation.places
         statement = statements.setdefault((payer.pk, receiver.pk), Statement(payer, receiver, []))

@@ -8,6 +8,7 @@ free places inside that lock."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -43,21 +44,21 @@ class Conflict(Exception):
     """The request cannot be done as the world stands now (e.g. the places were taken meanwhile)."""
 
 
-def _label(principal) -> str:
+def _label(principal: policy.Principal) -> str:
     if isinstance(principal, User):
         return principal.get_full_name()
     return str(getattr(principal, "name", None) or principal)
 
 
-def _actor_organisation(principal, request: PlaceRequest) -> Organisation | None:
+def _actor_organisation(principal: policy.Principal, request: PlaceRequest) -> Organisation | None:
     """The organisation the principal acted for: the requesting one if it is among its own."""
-    own = [place.organisation for place in policy.places(principal, "placements.view")]
+    own = [place.organisation for place in policy.places(principal, "placements.view") if place.organisation]
     if request.from_organisation_id in own:
         return request.from_organisation
     return Organisation.objects.filter(pk=own[0]).first() if own else None
 
 
-def _event(request: PlaceRequest, action: str, by, text: str = "") -> None:
+def _event(request: PlaceRequest, action: str, by: policy.Principal, text: str = "") -> None:
     RequestEvent.objects.create(
         request=request,
         action=action,
@@ -68,7 +69,7 @@ def _event(request: PlaceRequest, action: str, by, text: str = "") -> None:
     )
 
 
-def _require(by, request: PlaceRequest, action: str) -> None:
+def _require(by: policy.Principal, request: PlaceRequest, action: str) -> None:
     if not states.allowed(by, request, action):
         if request.status not in states.TRANSITIONS[action].sources:
             raise Conflict(
@@ -78,7 +79,7 @@ def _require(by, request: PlaceRequest, action: str) -> None:
         raise PermissionDenied(action)
 
 
-def _coordinators_of(organisation_ids) -> list[User]:
+def _coordinators_of(organisation_ids: Iterable[int]) -> list[User]:
     return list(
         User.objects.filter(
             memberships__organisation_id__in=organisation_ids,
@@ -97,15 +98,15 @@ def _requester_users(request: PlaceRequest) -> list[User]:
     return list(users.distinct())
 
 
-def _unit_people(unit_ids, organisation_ids) -> list[User]:
+def _unit_people(unit_ids: Iterable[int], organisation_ids: Iterable[int]) -> list[User]:
     """The staff of these units and the municipal coordinators of these organisations."""
     staff = User.objects.filter(memberships__unit_id__in=unit_ids, is_active=True)
     return list({*staff, *_coordinators_of(organisation_ids)})
 
 
 def _receiver_users(request: PlaceRequest) -> list[User]:
-    if request.to_unit_id:
-        return _unit_people([request.to_unit_id], [request.to_unit.organisation_id])
+    if request.to_unit is not None:
+        return _unit_people([request.to_unit.pk], [request.to_unit.organisation_id])
     if request.to_municipality_id:
         return _coordinators_of([request.to_municipality_id])
     others = Organisation.objects.filter(county_id=request.county_id, kind=OrganisationKind.MUNICIPALITY).exclude(
@@ -148,7 +149,7 @@ def _check_note(note: str, field: str = "note") -> None:
 
 def request_create(
     *,
-    by,
+    by: policy.Principal,
     from_organisation: Organisation,
     places: int,
     wanted_from: datetime.date,
@@ -229,7 +230,7 @@ def request_create(
     return request
 
 
-def _send(request: PlaceRequest, by) -> None:
+def _send(request: PlaceRequest, by: policy.Principal) -> None:
     settings_row = PlacementSettings.objects.filter(county_id=request.county_id).first()
     hours = settings_row.expiry_hours if settings_row else 48
     now = timezone.now()
@@ -252,10 +253,11 @@ def _send(request: PlaceRequest, by) -> None:
         )
         % {"org": request.from_organisation.name, "n": request.places, "date": request.wanted_from.isoformat()},
         url=_url(request),
+        by=by,
     )
 
 
-def request_send(*, request: PlaceRequest, by) -> PlaceRequest:
+def request_send(*, request: PlaceRequest, by: policy.Principal) -> PlaceRequest:
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "send")
@@ -263,9 +265,14 @@ def request_send(*, request: PlaceRequest, by) -> PlaceRequest:
     return request
 
 
-def _transition(request: PlaceRequest, action: str, by, *, text: str = "", notify_side: str | None = None) -> None:
+def _transition(
+    request: PlaceRequest, action: str, by: policy.Principal, *, text: str = "", notify_side: str | None = None
+) -> None:
     before = request.status
-    request.status = states.TRANSITIONS[action].target
+    target = states.TRANSITIONS[action].target
+    if target is None:
+        raise ValueError(f"{action}: the state table leaves the status to the service")
+    request.status = target
     request.save(update_fields=["status", "decline_reason"] if action == "decline" else ["status"])
     _event(request, action, by, text)
     audit_record(
@@ -282,10 +289,13 @@ def _transition(request: PlaceRequest, action: str, by, *, text: str = "", notif
             text=_("Request #%(id)d from %(org)s: %(status)s.")
             % {"id": request.pk, "org": request.from_organisation.name, "status": request.get_status_display().lower()},
             url=_url(request),
+            by=by,
         )
 
 
-def _release_reservations(request: PlaceRequest, by, *, arrived_on: datetime.date | None = None) -> None:
+def _release_reservations(
+    request: PlaceRequest, by: policy.Principal, *, arrived_on: datetime.date | None = None
+) -> None:
     """Give back the places held for the request's patients who have not arrived: on arrival
     (`arrived_on`) they become the unit's occupied places, otherwise they are free again."""
     now = timezone.now()
@@ -305,7 +315,7 @@ def _release_reservations(request: PlaceRequest, by, *, arrived_on: datetime.dat
         reservation.save(update_fields=["arrived_on", "released_at"])
 
 
-def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceRequest:
+def request_withdraw(*, request: PlaceRequest, by: policy.Principal, reason: str = "") -> PlaceRequest:
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "withdraw")
@@ -316,7 +326,7 @@ def request_withdraw(*, request: PlaceRequest, by, reason: str = "") -> PlaceReq
     return request
 
 
-def request_decline(*, request: PlaceRequest, by, reason: str) -> PlaceRequest:
+def request_decline(*, request: PlaceRequest, by: policy.Principal, reason: str) -> PlaceRequest:
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "decline")
@@ -329,7 +339,9 @@ def request_decline(*, request: PlaceRequest, by, reason: str) -> PlaceRequest:
     return request
 
 
-def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment: str = "") -> PlaceOffer:
+def offer_create(
+    *, request: PlaceRequest, unit: Unit, places: int, by: policy.Principal, comment: str = ""
+) -> PlaceOffer:
     """Offer places at `unit`, which must be one of the addressed units that `by` reports for."""
     with transaction.atomic():
         request = _lock(request)
@@ -372,11 +384,12 @@ def offer_create(*, request: PlaceRequest, unit: Unit, places: int, by, comment:
             )
             % {"unit": unit.name, "n": places, "id": request.pk},
             url=_url(request),
+            by=by,
         )
     return offer
 
 
-def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
+def offer_accept(*, offer: PlaceOffer, by: policy.Principal) -> Reservation:
     """Accept an offer: reserve its places at the unit. Raises Conflict when the unit no longer
     has that many free places (free = staffed − occupied − reserved, from its latest report)."""
     with transaction.atomic():
@@ -425,11 +438,12 @@ def offer_accept(*, offer: PlaceOffer, by) -> Reservation:
             )
             % {"id": request.pk, "org": request.from_organisation.name, "n": offer.places, "unit": offer.unit.name},
             url=_url(request),
+            by=by,
         )
     return reservation
 
 
-def offer_decline(*, offer: PlaceOffer, by, reason: str = "") -> PlaceOffer:
+def offer_decline(*, offer: PlaceOffer, by: policy.Principal, reason: str = "") -> PlaceOffer:
     with transaction.atomic():
         request = _lock(offer.request)
         offer = PlaceOffer.objects.select_for_update(of=("self",)).select_related("unit__organisation").get(pk=offer.pk)
@@ -459,11 +473,12 @@ def offer_decline(*, offer: PlaceOffer, by, reason: str = "") -> PlaceOffer:
             users=_coordinators_of([offer.unit.organisation_id]),
             text=_("Request #%(id)d: your offer was declined.") % {"id": request.pk},
             url=_url(request),
+            by=by,
         )
     return offer
 
 
-def request_arrive(*, request: PlaceRequest, by, on: datetime.date | None = None) -> PlaceRequest:
+def request_arrive(*, request: PlaceRequest, by: policy.Principal, on: datetime.date | None = None) -> PlaceRequest:
     """The patients are in place: the held places become the units' occupied places."""
     on = on or timezone.localdate()
     with transaction.atomic():
@@ -480,13 +495,13 @@ def request_arrive(*, request: PlaceRequest, by, on: datetime.date | None = None
     return request
 
 
-def request_end(*, request: PlaceRequest, by, on: datetime.date | None = None) -> PlaceRequest:
+def request_end(*, request: PlaceRequest, by: policy.Principal, on: datetime.date | None = None) -> PlaceRequest:
     on = on or timezone.localdate()
     with transaction.atomic():
         request = _lock(request)
         _require(by, request, "end")
         stays = request.reservations.filter(arrived_on__isnull=False, left_on__isnull=True)
-        if any(on < r.arrived_on for r in stays):
+        if any(r.arrived_on is not None and on < r.arrived_on for r in stays):
             raise ValidationError({"on": [_("A stay cannot end before it starts.")]})
         stays.update(left_on=on)
         _transition(
@@ -505,7 +520,7 @@ def requests_expire(*, now: datetime.datetime | None = None) -> int:
     for request in PlaceRequest.objects.filter(status__in=[S.SENT, S.OFFERED], expires_at__lte=now):
         with transaction.atomic():
             locked = _lock(request)
-            if locked.status not in (S.SENT, S.OFFERED) or locked.expires_at > now:
+            if locked.status not in (S.SENT, S.OFFERED) or locked.expires_at is None or locked.expires_at > now:
                 continue
             locked.offers.filter(status=OfferStatus.OPEN).update(status=OfferStatus.LAPSED, answered_at=now)
             _transition(locked, "expire", policy.SYSTEM, notify_side=states.REQUESTER)

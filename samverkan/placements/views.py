@@ -65,7 +65,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             created = services.request_create(
-                by=request.user,
+                by=policy.actor_of(request),
                 from_organisation=data["from_organisation"],
                 places=data["places"],
                 wanted_from=data["wanted_from"],
@@ -145,7 +145,7 @@ def _visible_request(request: HttpRequest, request_id: int) -> PlaceRequest:
 def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
     place_request = _visible_request(request, request_id)
     reason = request.POST.get("reason", "")
-    user = request.user
+    user = policy.actor_of(request)
     calls = {
         "send": (lambda: services.request_send(request=place_request, by=user), _("The request is sent.")),
         "withdraw": (
@@ -179,13 +179,17 @@ def offer_create(request: HttpRequest, request_id: int) -> HttpResponse:
         free=selectors.request_page(request.user, place_request).free_by_unit,
     )
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("placements:detail", request_id=place_request.pk)
     data = form.cleaned_data
     return _act(
         request,
         lambda: services.offer_create(
-            request=place_request, unit=data["unit"], places=data["places"], by=request.user, comment=data["comment"]
+            request=place_request,
+            unit=data["unit"],
+            places=data["places"],
+            by=policy.actor_of(request),
+            comment=data["comment"],
         ),
         place_request,
         _("Your offer is sent."),
@@ -202,13 +206,13 @@ def offer_answer(request: HttpRequest, offer_id: int, answer: str) -> HttpRespon
     if answer == "accept":
         return _act(
             request,
-            lambda: services.offer_accept(offer=offer, by=request.user),
+            lambda: services.offer_accept(offer=offer, by=policy.actor_of(request)),
             place_request,
             _("The places are reserved."),
         )
     return _act(
         request,
-        lambda: services.offer_decline(offer=offer, by=request.user, reason=request.POST.get("reason", "")),
+        lambda: services.offer_decline(offer=offer, by=policy.actor_of(request), reason=request.POST.get("reason", "")),
         place_request,
         _("The offer is declined."),
     )
@@ -280,6 +284,7 @@ def settlement(request: HttpRequest) -> HttpResponse:
     county = _county(request)
     year, month = _month(request)
     fmt = request.GET.get("format")
+    missing_rate: datetime.date | None = None
     try:
         statements = selectors.settlement(request.user, county, year, month)
     except selectors.MissingDayRate as missing:
@@ -291,8 +296,6 @@ def settlement(request: HttpRequest) -> HttpResponse:
         if fmt in {"csv", "xlsx"}:
             return redirect(f"{reverse('placements:settlement')}?county={county}&month={year}-{month:02d}")
         statements, missing_rate = [], missing.day
-    else:
-        missing_rate = None
     header = [
         _("Pays"),
         _("Receives"),
@@ -340,7 +343,7 @@ def escalation_page(request: HttpRequest) -> HttpResponse:
                 escalation.escalation_confirm(
                     county_code=county,
                     step=form.cleaned_data["step"],
-                    by=request.user,
+                    by=policy.actor_of(request),
                     comment=form.cleaned_data["comment"],
                 )
             except ValidationError as error:

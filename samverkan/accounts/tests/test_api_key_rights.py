@@ -87,12 +87,12 @@ def test_the_service_refuses_a_role_the_creator_does_not_hold_in_that_organisati
 
 def test_a_region_role_key_of_falun_already_in_the_database_cannot_rewrite_avesta_episodes(client, world):
     _, region_key = services.api_key_create(
-        organisation=world.region, name="Cosmic", role="region_coordinator", by=None
+        organisation=world.region, name="Cosmic", role="region_coordinator", by=policy.SYSTEM
     )
     assert _episodes(client, region_key, AVESTA_RESIDENT).status_code == 201
     # A key made before the fix: Falun's, acting as region coordinator.
     forged, forged_raw = services.api_key_create(
-        organisation=world.falun, name="Eskalering", role="municipal_coordinator", by=None
+        organisation=world.falun, name="Eskalering", role="municipal_coordinator", by=policy.SYSTEM
     )
     ApiKey.objects.filter(pk=forged.pk).update(role=ApiKeyRole.REGION_COORDINATOR)
     deceased = {**AVESTA_RESIDENT, "discharged_at": "2026-10-03T10:00", "destination": "deceased"}
@@ -171,8 +171,12 @@ def test_the_command_makes_no_key_for_a_private_provider(world):
 
 
 def test_keys_whose_role_does_not_fit_are_revoked_by_the_migration_and_audited(world):
-    fitting, _ = services.api_key_create(organisation=world.avesta, name="ok", role="municipal_coordinator", by=None)
-    forged, _ = services.api_key_create(organisation=world.falun, name="forged", role="municipal_coordinator", by=None)
+    fitting, _ = services.api_key_create(
+        organisation=world.avesta, name="ok", role="municipal_coordinator", by=policy.SYSTEM
+    )
+    forged, _ = services.api_key_create(
+        organisation=world.falun, name="forged", role="municipal_coordinator", by=policy.SYSTEM
+    )
     ApiKey.objects.filter(pk=forged.pk).update(role=ApiKeyRole.REGION_COORDINATOR)
     migration = importlib.import_module("samverkan.accounts.migrations.0004_revoke_keys_with_unfitting_roles")
     migration.revoke_unfitting_keys(apps, None)

@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from samverkan.accounts import services
 from samverkan.accounts.models import ApiKey, ApiKeyRole
 from samverkan.audit.models import AuditEvent
+from samverkan.organisations import policy
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,9 @@ def test_command_rejects_unknown_organisations(world):
 
 
 def test_a_key_acts_within_its_own_county(client, world):
-    _, raw = services.api_key_create(organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None)
+    _, raw = services.api_key_create(
+        organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=policy.SYSTEM
+    )
     response = client.get("/api/v1/organisations", **_bearer(raw))
     assert response.status_code == 200
     counties = {row["county"] for row in response.json()}
@@ -51,7 +54,7 @@ def test_a_key_acts_within_its_own_county(client, world):
 
 def test_a_revoked_key_is_refused(client, world):
     key, raw = services.api_key_create(
-        organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None
+        organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=policy.SYSTEM
     )
     assert client.get("/api/v1/units", **_bearer(raw)).status_code == 200
     services.api_key_revoke(api_key=key, by=world.falun_coordinator)
@@ -87,7 +90,7 @@ def test_a_coordinator_cannot_create_keys_for_another_organisation(client, world
 
 def test_a_coordinator_cannot_revoke_another_organisations_key(client, world):
     key, _ = services.api_key_create(
-        organisation=world.avesta, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None
+        organisation=world.avesta, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=policy.SYSTEM
     )
     response = login(client, world.falun_coordinator).post(f"/konto/api-keys/{key.pk}/revoke/")
     assert response.status_code == 404
@@ -96,7 +99,7 @@ def test_a_coordinator_cannot_revoke_another_organisations_key(client, world):
 
 
 def test_revoke_command(world):
-    key, _ = services.api_key_create(organisation=world.region, name="t", role="region_coordinator", by=None)
+    key, _ = services.api_key_create(organisation=world.region, name="t", role="region_coordinator", by=policy.SYSTEM)
     call_command("revoke_api_key", key.prefix, stdout=io.StringIO())
     key.refresh_from_db()
     assert key.revoked_at is not None

@@ -5,6 +5,7 @@ import pytest
 
 from samverkan.accounts import services
 from samverkan.accounts.models import ApiKeyRole
+from samverkan.organisations import policy
 from samverkan.testing import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,9 @@ def test_the_new_key_and_the_key_list_are_not_stored(client, world):
 
 
 def test_api_answers_to_a_key_are_not_stored(client, world):
-    _, raw = services.api_key_create(organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None)
+    _, raw = services.api_key_create(
+        organisation=world.falun, name="t", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=policy.SYSTEM
+    )
     response = client.get("/api/v1/organisations", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 200
     assert _no_store(response)

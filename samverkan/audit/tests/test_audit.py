@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from samverkan.audit.models import AccessLogEntry, AuditEvent
 from samverkan.audit.services import AuditOutsideTransaction, access_log_record, audit_record
-from samverkan.organisations import services
+from samverkan.organisations import policy, services
 from samverkan.organisations.models import Membership, Unit, UnitKind
 from samverkan.organisations.roles import Role
 from samverkan.testing import login
@@ -49,7 +49,7 @@ def test_an_error_after_the_audit_row_rolls_both_back(world):
 @pytest.mark.django_db(transaction=True)
 def test_audit_outside_a_transaction_is_refused(world):
     with pytest.raises(AuditOutsideTransaction):
-        audit_record(by=None, event_type="x.y")
+        audit_record(by=policy.SYSTEM, event_type="x.y")
 
 
 def test_secrets_never_reach_the_audit_rows(world, client):
@@ -81,7 +81,7 @@ def test_access_log_records_who_what_and_why(world):
 
 def test_audit_rows_cannot_be_changed_on_the_admin_pages(world, client):
     with transaction.atomic():
-        event = audit_record(by=None, event_type="x.y")
+        event = audit_record(by=policy.SYSTEM, event_type="x.y")
     login(client, world.admin)
     assert client.get(f"/admin/audit/auditevent/{event.pk}/change/").status_code == 200  # view only
     response = client.post(f"/admin/audit/auditevent/{event.pk}/change/", {"event_type": "changed"})

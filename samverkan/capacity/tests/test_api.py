@@ -12,6 +12,7 @@ from samverkan.accounts.services import api_key_create
 from samverkan.audit.models import AuditEvent
 from samverkan.capacity.models import BedCategory, CapacityReport, UnitCapacity
 from samverkan.capacity.tests.helpers import at, database_state, local, report, utc
+from samverkan.organisations import policy
 from samverkan.testing import login
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def frozen():
 
 @pytest.fixture
 def falun_key(world):
-    key, raw = api_key_create(organisation=world.falun, name="Lifecare", role="municipal_coordinator", by=None)
+    key, raw = api_key_create(organisation=world.falun, name="Lifecare", role="municipal_coordinator", by=policy.SYSTEM)
     return key, {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from samverkan.accounts.services import api_key_create
 from samverkan.flow.models import Episode
+from samverkan.organisations import policy
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def _post(client, body, key):
 
 
 def test_a_region_key_imports_episodes_and_a_second_call_changes_nothing(client, world):
-    _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by=None)
+    _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by=policy.SYSTEM)
     body = {"source": "Cosmic", "county": "20", "episodes": [EPISODE, {**EPISODE, "source_id": "X2", "covid": True}]}
     first = _post(client, body, key)
     assert first.status_code == 201, first.content
@@ -29,7 +30,7 @@ def test_a_region_key_imports_episodes_and_a_second_call_changes_nothing(client,
 
 
 def test_a_bad_episode_rejects_the_whole_call_with_row_and_column(client, world):
-    _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by=None)
+    _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by=policy.SYSTEM)
     body = {
         "source": "Cosmic",
         "county": "20",
@@ -45,5 +46,5 @@ def test_a_bad_episode_rejects_the_whole_call_with_row_and_column(client, world)
 
 
 def test_a_municipal_key_may_not_import(client, world):
-    _, key = api_key_create(organisation=world.falun, name="x", role="municipal_coordinator", by=None)
+    _, key = api_key_create(organisation=world.falun, name="x", role="municipal_coordinator", by=policy.SYSTEM)
     assert _post(client, {"source": "C", "county": "20", "episodes": [EPISODE]}, key).status_code == 403

@@ -122,7 +122,7 @@ def test_a_fhir_encounter_identified_by_a_personnummer_is_refused_by_entry_and_e
 
 
 def test_the_api_refuses_a_personnummer_as_source_id_without_repeating_it(client, world):
-    _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by=None)
+    _, key = api_key_create(organisation=world.region, name="Cosmic", role="region_coordinator", by=policy.SYSTEM)
     episode = {"source_id": PERSON, "home_municipality": "2080", "care_type": "somatic", "admitted_at": "2026-10-01"}
     response = client.post(
         "/api/v1/flow/episodes",

@@ -9,6 +9,7 @@ import pytest
 
 from samverkan.accounts.services import api_key_create, api_key_revoke
 from samverkan.audit.models import AuditEvent
+from samverkan.organisations import policy
 from samverkan.placements import services
 from samverkan.placements.models import OfferStatus, PlacementNeed, PlaceOffer, PlaceRequest, RequestStatus
 from samverkan.placements.tests.helpers import new_request, report
@@ -35,7 +36,7 @@ def _payload(world, **changes) -> dict:
 
 @pytest.fixture
 def avesta_key(world):
-    _key, raw = api_key_create(organisation=world.avesta, name="x", role="municipal_coordinator", by=None)
+    _key, raw = api_key_create(organisation=world.avesta, name="x", role="municipal_coordinator", by=policy.SYSTEM)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
@@ -319,8 +320,8 @@ def test_an_api_key_acts_for_its_organisation(client, world, avesta_key):
 
 
 def test_a_revoked_or_wrong_key_is_refused(client, world):
-    key, raw = api_key_create(organisation=world.avesta, name="y", role="municipal_coordinator", by=None)
-    api_key_revoke(api_key=key, by=None)
+    key, raw = api_key_create(organisation=world.avesta, name="y", role="municipal_coordinator", by=policy.SYSTEM)
+    api_key_revoke(api_key=key, by=policy.SYSTEM)
     assert _post(client, REQUESTS, _payload(world), HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     assert _post(client, REQUESTS, _payload(world), HTTP_AUTHORIZATION="Bearer nonsense").status_code == 401
     assert PlaceRequest.objects.count() == 0

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 
 from samverkan.accounts.models import Notification
 from samverkan.accounts.services import api_key_authenticate, api_key_create
+from samverkan.organisations import policy
 from samverkan.placements import services, states
 from samverkan.placements.models import PlaceRequest, RequestStatus, Reservation
 from samverkan.placements.tests.helpers import new_request, report
@@ -49,7 +50,9 @@ def test_ludvika_can_neither_mark_arrival_nor_end_on_the_pages(client, world, ac
 
 
 def test_a_ludvika_api_key_can_neither_mark_arrival_nor_end(world, accepted):
-    _key, raw = api_key_create(organisation=world.ludvika, name="Ludvika", role="municipal_coordinator", by=None)
+    _key, raw = api_key_create(
+        organisation=world.ludvika, name="Ludvika", role="municipal_coordinator", by=policy.SYSTEM
+    )
     key = api_key_authenticate(raw)
     with pytest.raises(PermissionDenied):
         services.request_arrive(request=accepted, by=key)

@@ -18,6 +18,7 @@ from django.db.utils import load_backend
 from samverkan.accounts.models import ApiKeyRole, User
 from samverkan.accounts.services import api_key_create
 from samverkan.capacity.models import UnitCapacity
+from samverkan.organisations import policy
 from samverkan.placements import services
 from samverkan.placements.models import OfferStatus, PlaceOffer, Reservation
 from samverkan.testing import app_servers, contended_offers, database_url, post_simultaneously
@@ -43,7 +44,9 @@ def _reserved(unit) -> tuple[int, int, int]:
 def test_two_app_servers_accepting_at_once_never_overbook(world):
     offers = contended_offers(unit=world.lunden, requester=world.avesta, free=FREE, count=40, by=world.lunden_staff)
     keys = [
-        api_key_create(organisation=world.avesta, name=f"System {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None)[1]
+        api_key_create(
+            organisation=world.avesta, name=f"System {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=policy.SYSTEM
+        )[1]
         for i in range(4)
     ]
     with app_servers(database_url(connection.settings_dict), count=2, threads=6) as servers:

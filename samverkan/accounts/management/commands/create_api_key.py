@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 )
             (role,) = fitting
         try:
-            key, raw_key = services.api_key_create(organisation=found, name=name, role=role, by=None)
+            key, raw_key = services.api_key_create(organisation=found, name=name, role=role, by=policy.SYSTEM)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(f"API key {key.prefix} for {found.name} ({key.get_role_display()}), shown only now:")

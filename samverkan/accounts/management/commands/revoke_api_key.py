@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from samverkan.accounts import services
 from samverkan.accounts.models import ApiKey
+from samverkan.organisations import policy
 
 
 class Command(BaseCommand):
@@ -14,5 +15,5 @@ class Command(BaseCommand):
         key = ApiKey.objects.filter(prefix=prefix).first()
         if key is None:
             raise CommandError(f"No API key with prefix {prefix!r}.")
-        services.api_key_revoke(api_key=key, by=None)
+        services.api_key_revoke(api_key=key, by=policy.SYSTEM)
         self.stdout.write(f"Revoked API key {key.prefix} ({key.name}).")

@@ -17,6 +17,7 @@ from samverkan.accounts.models import User
 from samverkan.demo import capacity as demo_capacity
 from samverkan.demo import flow as demo_flow
 from samverkan.demo import placements as demo_placements
+from samverkan.organisations import policy
 from samverkan.organisations import services as org_services
 from samverkan.organisations.models import Membership, Municipality, Organisation, Unit, UnitKind
 from samverkan.organisations.roles import Role
@@ -123,7 +124,7 @@ class Command(BaseCommand):
         unit = Unit(
             code=code, name=name, kind=kind, organisation=organisation, municipality_id=municipality_code, site=site
         )
-        return org_services.unit_save(unit=unit, by=None)
+        return org_services.unit_save(unit=unit, by=policy.SYSTEM)
 
     def _units(self) -> None:
         region = Organisation.objects.get(code="R20")
@@ -178,7 +179,12 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = account_services.user_create(
-                    email=email, password=DEMO_PASSWORD, full_name=name, is_staff=superuser, is_superuser=superuser
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    full_name=name,
+                    is_staff=superuser,
+                    is_superuser=superuser,
+                    by=policy.SYSTEM,
                 )
             else:
                 user.set_password(DEMO_PASSWORD)
@@ -188,7 +194,7 @@ class Command(BaseCommand):
             membership = Membership.objects.filter(user=user, organisation=organisation, role=role, unit=unit).first()
             if membership is None:
                 membership = org_services.membership_save(
-                    membership=Membership(user=user, organisation=organisation, role=role, unit=unit), by=None
+                    membership=Membership(user=user, organisation=organisation, role=role, unit=unit), by=policy.SYSTEM
                 )
             TOTPDevice.objects.update_or_create(
                 user=user, name="Demo authenticator", defaults={"key": demo_totp_key(email), "confirmed": True}
