@@ -27,10 +27,11 @@ demo: setup ## SQLite demo with reference and demo data on http://127.0.0.1:$(PO
 demo-code: setup ## current authenticator code of a demo user: make demo-code EMAIL=falun@demo.samverkan.se
 	@DJANGO_DEBUG=1 $(PY) manage.py demo_code $(EMAIL)
 
-test: setup ## lint, checks, migrations check and the whole suite (DATABASE_URL picks the database)
+test: setup ## lint, types (mypy), checks, migrations check and the whole suite (DATABASE_URL picks the database)
 	mkdir -p var/static
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DJANGO_DEBUG=1 $(PY) -m mypy
 	DJANGO_DEBUG=1 $(PY) manage.py check
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_DEBUG=1 $(PY) -m pytest -q $(PYTEST_ARGS)
