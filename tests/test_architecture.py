@@ -92,9 +92,9 @@ def test_no_import_hides_inside_a_function(path):
     assert not inner, f"{path.relative_to(ROOT)} imports {sorted(inner)} inside a function"
 
 
-def test_the_policy_imports_only_the_roles():
+def test_the_policy_imports_only_the_roles_and_the_principals():
     top, inner = _imports(ROOT / "organisations" / "policy.py")
-    assert top | inner == {"organisations"}
+    assert top | inner == {"organisations", "principals"}
     source = (ROOT / "organisations" / "policy.py").read_text()
     assert "samverkan.organisations.models" not in source
 
