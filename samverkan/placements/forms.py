@@ -61,21 +61,33 @@ class RequestForm(forms.Form):
         return data
 
 
+class UnitChoiceField(forms.ModelChoiceField):
+    """A unit to choose, with its free places now beside its name when `free` (unit id → free
+    places) is given."""
+
+    free: dict[int, int] | None = None
+
+    def label_from_instance(self, obj: Unit) -> str:
+        if self.free is None:
+            return str(super().label_from_instance(obj))
+        count = self.free.get(obj.pk, 0)
+        return ngettext("%(unit)s (%(free)d free place)", "%(unit)s (%(free)d free places)", count) % {
+            "unit": obj.name,
+            "free": count,
+        }
+
+
 class OfferForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     places = forms.IntegerField(label=_("Places"), min_value=1)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=300)
 
     def __init__(self, *args, units, free: dict[int, int] | None = None, **kwargs):
         """`units`: those to offer from; `free`: their free places now, shown beside each name."""
         super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["unit"])
+        field = cast(UnitChoiceField, self.fields["unit"])
         field.queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
-        if free is not None:
-            field.label_from_instance = lambda unit: (
-                ngettext("%(unit)s (%(free)d free place)", "%(unit)s (%(free)d free places)", free.get(unit.pk, 0))
-                % {"unit": unit.name, "free": free.get(unit.pk, 0)}
-            )
+        field.free = free
         self.free = free or {}
         if len(units) == 1:
             field.initial = units[0].pk
