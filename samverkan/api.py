@@ -29,6 +29,7 @@ from samverkan.capacity.api import router as capacity_router
 from samverkan.flow.api import router as flow_router
 from samverkan.organisations.api import router as organisations_router
 from samverkan.placements.api import router as placements_router
+from samverkan.resources.api import router as resources_router
 
 PATH = "/api/"
 logger = logging.getLogger("django.request")
@@ -151,3 +152,4 @@ api.add_router("", organisations_router)
 api.add_router("", capacity_router)
 api.add_router("", placements_router)
 api.add_router("", flow_router)
+api.add_router("", resources_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "samverkan.capacity",
     "samverkan.flow",
     "samverkan.placements",
+    "samverkan.resources",
     "samverkan.review",
     "samverkan.portal",
     "samverkan.demo",

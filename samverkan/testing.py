@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,8 @@ from urllib.parse import quote
 
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection, connections
+from django.db.utils import load_backend
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -203,6 +206,33 @@ def contended_offers(*, unit: Unit, requester: Organisation, free: int, count: i
     )
 
 
+@contextlib.contextmanager
+def database_for_threads(tmp_path: Path) -> Iterator[dict]:
+    """Database settings for threads that each open their own connection, with the main thread
+    switched to the same database (concurrency tests).
+
+    PostgreSQL: the test database itself. SQLite: pytest-django's test database lives in memory
+    with a shared cache, where a second writer fails at once ("database table is locked") instead of
+    waiting; so the threads work on a file copy of it, like the deployed SQLite database, with the
+    settings' options (BEGIN IMMEDIATE, a busy timeout)."""
+    if connection.vendor != "sqlite":
+        yield connection.settings_dict
+        return
+    path = tmp_path / "threads.sqlite3"
+    connection.ensure_connection()
+    copy = sqlite3.connect(path)
+    connection.connection.backup(copy)
+    copy.close()
+    settings_dict = {**connection.settings_dict, "NAME": str(path)}
+    original = connections["default"]
+    connections["default"] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    try:
+        yield settings_dict
+    finally:
+        connections["default"].close()
+        connections["default"] = original
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -289,9 +319,11 @@ class Burst:
         return [(status, body) for status, body in self.answers if status not in expected]
 
 
-def post_simultaneously(calls: list[tuple[str, str, dict[str, str]]], *, timeout: float = 60) -> Burst:
-    """POST every (base_url, path, headers) call from its own thread: each thread connects first,
-    then all wait at one barrier and send together."""
+def post_simultaneously(
+    calls: list[tuple[str, str, dict[str, str]]], *, timeout: float = 60, body: bytes = b""
+) -> Burst:
+    """POST every (base_url, path, headers) call, each with `body`, from its own thread: each
+    thread connects first, then all wait at one barrier and send together."""
     barrier = threading.Barrier(len(calls), timeout=timeout)
     answers: list[tuple[int, str]] = [(0, "")] * len(calls)
     started: list[float] = []
@@ -311,7 +343,7 @@ def post_simultaneously(calls: list[tuple[str, str, dict[str, str]]], *, timeout
             if not connected:
                 return
             started.append(time.perf_counter())
-            connection.request("POST", path, body=b"", headers={"Content-Length": "0", **headers})
+            connection.request("POST", path, body=body, headers={"Content-Length": str(len(body)), **headers})
             response = connection.getresponse()
             answers[index] = (response.status, response.read().decode(errors="replace"))
             finished.append(time.perf_counter())

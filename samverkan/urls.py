@@ -12,6 +12,7 @@ urlpatterns = [
     path("kapacitet/", include("samverkan.capacity.urls")),
     path("platser/", include("samverkan.placements.urls")),
     path("flode/", include("samverkan.flow.urls")),
+    path("resurser/", include("samverkan.resources.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),

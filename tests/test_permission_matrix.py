@@ -23,6 +23,9 @@ from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.organisations.roles import OrganisationKind
 from samverkan.placements import services as placement_services
+from samverkan.resources import services as resource_services
+from samverkan.resources.models import EquipmentItem, Loan
+from samverkan.resources.tests.helpers import catalogue, make_items, make_request, make_staff_request
 from samverkan.testing import PERSONAS, World, login
 
 ANONYMOUS = "anonymous"
@@ -78,6 +81,9 @@ class Rule:
     # allowed personas (`other`) and for the rest (`other_denied`, default: `denied`).
     other: int | None = None
     other_denied: int | None = None
+    # Per persona, a status other than `denied` for the own case (e.g. 403 for those who see a
+    # row but may not act on it, where the rest get 404 because they do not see it).
+    denied_by: dict[str, int] = field(default_factory=dict)
 
     def expected(self, persona: str, which: str) -> int:
         if persona == ANONYMOUS:
@@ -87,7 +93,7 @@ class Rule:
                 return self.other
             return self.other_denied if self.other_denied is not None else self.denied
         if persona not in self.allowed:
-            return self.denied
+            return self.denied_by.get(persona, self.denied)
         return self.ok
 
 
@@ -219,6 +225,111 @@ def _api_key_kwargs(world, persona, which):
     role = "region_coordinator" if owner.kind == "region" else "municipal_coordinator"
     key, _ = account_services.api_key_create(organisation=owner, name="matrix", role=role, by=policy.SYSTEM)
     return {"pk": key.pk}
+
+
+# resources: a loan request in the persona's county ("own") or the other: in Dalarna from Avesta's
+# unit to Region Dalarna, in Örebro from Örebro kommun's unit to Region Örebro, each region owning
+# two concentrators there. Who sees it: the county's region coordinators and forum secretary, the
+# borrower's and lender's coordinators; the rest get 404. Of those who see it, those not on the
+# side an action needs get 403.
+LOAN_REQUESTERS = {"admin", "region_coordinator", "falun_coordinator", "avesta_coordinator", "lunden_staff"}
+LOAN_VIEWERS = {"admin", "region_coordinator", "forum_secretary", "avesta_coordinator", "outsider"}
+LOAN_BORROWERS = {"admin", "avesta_coordinator"}
+LOAN_LENDERS = {"admin", "region_coordinator", "outsider"}
+SEE_BUT_NOT_BORROW = {"region_coordinator": 403, "forum_secretary": 403, "outsider": 403}
+SEE_BUT_NOT_LEND = {"forum_secretary": 403, "avesta_coordinator": 403}
+SEE_BUT_NOT_RETURN = {"forum_secretary": 403}
+ITEM_MANAGERS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "outsider"}
+
+
+def _loan_request(world, persona, which, *, lent: bool = False):
+    in_orebro = _county(persona, which) == "18"
+    unit = world.orebro_unit if in_orebro else world.avesta_unit
+    items = make_items(world, 2, county="18" if in_orebro else "20")
+    request = make_request(world, unit=unit)
+    if lent:
+        resource_services.loan_request_approve(request=request, items=items[:1], by=world.admin)
+    return request
+
+
+def _loan_request_kwargs(world, persona, which):
+    return {"request_id": _loan_request(world, persona, which).pk}
+
+
+def _lent_loan_kwargs(world, persona, which):
+    return {"loan_id": _loan_request(world, persona, which, lent=True).loans.get().pk}
+
+
+def _open_loan(world, persona, which) -> Loan:
+    return Loan.objects.filter(returned_at__isnull=True).latest("pk")
+
+
+def _available_item(world, persona, which) -> dict:
+    item = EquipmentItem.objects.filter(owner__county_id=_county(persona, which), status="available").latest("pk")
+    return {"items": [item.pk]}
+
+
+def _new_loan_request_json(world, persona, which):
+    make_items(world, 1, county="18")
+    make_items(world, 1, county="20")
+    unit = world.orebro_unit if _county(persona, which) == "18" else world.avesta_unit
+    return {
+        "unit": unit.pk,
+        "type": "syrgaskoncentrator",
+        "quantity": 1,
+        "needed_from": "2030-03-04",
+        "needed_until": "2030-03-18",
+        "purpose": "Syrgas",
+    }
+
+
+def _item_kwargs(world, persona, which):
+    return {"item_id": make_items(world, 1, county=_county(persona, which))[0].pk}
+
+
+# Supply stock: everyone in the county sees the totals; coordinators report for their
+# organisation, unit staff for their unit; the region coordinators keep the catalogue.
+STOCK_REPORTERS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "lunden_staff", "outsider"}
+SUPPLY_MANAGERS = {"admin", "region_coordinator", "outsider"}
+
+
+def _stock_json(world, persona, which):
+    county = _county(persona, which)
+    catalogue(county)
+    table = OWN_ORGANISATION if which == "own" else OTHER_COUNTY_ORGANISATION
+    place = (
+        {"unit": "t-lunden"}
+        if persona == "lunden_staff" and which == "own"
+        else {"organisation": table.get(persona, "R20")}
+    )
+    return {"county": county, "rows": [{**place, "item": "ffp2", "on_hand": 10, "used_7_days": 7, "can_obtain": "yes"}]}
+
+
+# Staff requests: a request from Avesta's unit (Dalarna) or Örebro kommun's (Örebro), seen by
+# its requester and the county's region coordinators and forum secretary, as loan requests are.
+STAFF_FOLLOWERS = LOGGED_IN - {"viewer"}
+STAFF_REQUESTERS = {"admin", "falun_coordinator", "avesta_coordinator", "lunden_staff"}
+
+
+def _staff_request(world, persona, which, *, proposed: bool = False):
+    unit = world.orebro_unit if _county(persona, which) == "18" else world.avesta_unit
+    request = make_staff_request(world, unit=unit)
+    if proposed:
+        resource_services.staff_request_propose(request=request, by=world.admin, proposal="Två", proposed_number=2)
+    return request
+
+
+def _staff_json(world, persona, which):
+    unit = world.orebro_unit if _county(persona, which) == "18" else world.avesta_unit
+    return {
+        "unit": unit.pk,
+        "profession": "nurse",
+        "number": 2,
+        "starts_on": "2030-03-04",
+        "ends_on": "2030-03-18",
+        "shifts": ["day"],
+        "reason": "Brist",
+    }
 
 
 PUBLIC = {ANONYMOUS, *PERSONAS}
@@ -381,6 +492,203 @@ RULES: dict[str, Rule] = {
     "api:capacity_unit_history": Rule(LOGGED_IN, anonymous=401, kwargs=_unit_kwargs, other=404),
     "api:capacity_reports": Rule(
         REPORTERS, ok=201, anonymous=401, method="post", json=True, data=_report_json, other=422, other_denied=422
+    ),
+    "resources:overview": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:types": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:items": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:item_new": Rule(ITEM_MANAGERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:item": Rule(LOGGED_IN, kwargs=_item_kwargs, other=404),
+    "resources:loans": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:loan_new": Rule(LOAN_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:loan": Rule(LOAN_VIEWERS, denied=404, kwargs=_loan_request_kwargs, other=404),
+    "resources:loan_action": Rule(
+        LOAN_BORROWERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {**_loan_request_kwargs(w, p, o), "action": "withdraw"},
+        denied=404,
+        denied_by=SEE_BUT_NOT_BORROW,
+        other=404,
+        other_denied=404,
+    ),
+    "resources:loan_action#approve": Rule(
+        LOAN_LENDERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {**_loan_request_kwargs(w, p, o), "action": "approve"},
+        data=_available_item,
+        denied=404,
+        denied_by=SEE_BUT_NOT_LEND,
+        other=404,
+        other_denied=404,
+    ),
+    "resources:loan_return": Rule(
+        LOAN_BORROWERS | LOAN_LENDERS,
+        ok=302,
+        method="post",
+        kwargs=_lent_loan_kwargs,
+        data=lambda w, p, o: {f"loan{_open_loan(w, p, o).pk}-condition": "ok"},
+        denied=404,
+        denied_by=SEE_BUT_NOT_RETURN,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_availability": Rule(
+        LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "api:resources_items": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "api:resources_loan_requests": Rule(LOGGED_IN, anonymous=401),
+    "api:resources_loan_requests_create": Rule(
+        LOAN_BORROWERS,
+        ok=201,
+        anonymous=401,
+        method="post",
+        json=True,
+        data=_new_loan_request_json,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_loan_request": Rule(LOAN_VIEWERS, denied=404, anonymous=401, kwargs=_loan_request_kwargs, other=404),
+    "api:resources_loan_request_approve": Rule(
+        LOAN_LENDERS,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=_loan_request_kwargs,
+        data=_available_item,
+        denied=404,
+        denied_by=SEE_BUT_NOT_LEND,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_loan_request_decline": Rule(
+        LOAN_LENDERS,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=_loan_request_kwargs,
+        data=lambda w, p, o: {"reason": "Alla är utlånade"},
+        denied=404,
+        denied_by=SEE_BUT_NOT_LEND,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_loan_request_withdraw": Rule(
+        LOAN_BORROWERS,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=_loan_request_kwargs,
+        denied=404,
+        denied_by=SEE_BUT_NOT_BORROW,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_loan_return": Rule(
+        LOAN_BORROWERS | LOAN_LENDERS,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=_lent_loan_kwargs,
+        data=lambda w, p, o: {"condition": "ok"},
+        denied=404,
+        denied_by=SEE_BUT_NOT_RETURN,
+        other=404,
+        other_denied=404,
+    ),
+    "resources:stock": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:stock_report": Rule(STOCK_REPORTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:stock_upload": Rule(STOCK_REPORTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:stock_settings": Rule(SUPPLY_MANAGERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    # A row for a place one may not report for is refused with the row's error, as on the upload page.
+    "api:resources_stock_reports": Rule(
+        STOCK_REPORTERS, ok=201, denied=422, anonymous=401, method="post", json=True, data=_stock_json, other=422
+    ),
+    "api:resources_stock_overview": Rule(
+        LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "resources:staff": Rule(STAFF_FOLLOWERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:staff_lent": Rule(STAFF_FOLLOWERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:staff_new": Rule(STAFF_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "resources:staff_detail": Rule(
+        LOAN_VIEWERS, denied=404, kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk}, other=404
+    ),
+    "resources:staff_action": Rule(
+        LOAN_BORROWERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk, "action": "withdraw"},
+        denied=404,
+        denied_by=SEE_BUT_NOT_BORROW,
+        other=404,
+        other_denied=404,
+    ),
+    "resources:staff_action#propose": Rule(
+        LOAN_LENDERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk, "action": "propose"},
+        data=lambda w, p, o: {"propose-proposed_number": 1, "propose-proposal": "En från vårdcentralen"},
+        denied=404,
+        denied_by=SEE_BUT_NOT_LEND,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_staff_requests": Rule(LOGGED_IN, anonymous=401),
+    "api:resources_staff_requests_create": Rule(
+        LOAN_BORROWERS,
+        ok=201,
+        anonymous=401,
+        method="post",
+        json=True,
+        data=_staff_json,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_staff_request": Rule(
+        LOAN_VIEWERS,
+        denied=404,
+        anonymous=401,
+        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk},
+        other=404,
+    ),
+    "api:resources_staff_request_propose": Rule(
+        LOAN_LENDERS,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk},
+        data=lambda w, p, o: {"proposed_number": 1, "proposal": "En"},
+        denied=404,
+        denied_by=SEE_BUT_NOT_LEND,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_staff_request_decide": Rule(
+        LOAN_LENDERS,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o, proposed=True).pk},
+        data=lambda w, p, o: {"number": 2, "decided_by_body": "Regionledningen"},
+        denied=404,
+        denied_by=SEE_BUT_NOT_LEND,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_staff_request_withdraw": Rule(
+        LOAN_BORROWERS,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk},
+        denied=404,
+        denied_by=SEE_BUT_NOT_BORROW,
+        other=404,
+        other_denied=404,
+    ),
+    "api:resources_staff_lent": Rule(
+        STAFF_FOLLOWERS, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403
     ),
     "api:openapi-json": Rule(PUBLIC),
     "api:openapi-view": Rule(PUBLIC),

@@ -315,6 +315,44 @@ RELATIONS: dict[str, dict[str, Relation]] = {
         "requester": Relation(Reach.ORGANISATION, "request__from_organisation_id"),
         "provider": Relation(Reach.ORGANISATION, "unit__organisation_id"),
     },
+    # resources: the equipment pool and its loans
+    "resources.EquipmentType": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+    },
+    "resources.EquipmentItem": {
+        "county": Relation(Reach.COUNTY, "owner__county_id"),
+        "owner": Relation(Reach.ORGANISATION, "owner_id"),
+    },
+    "resources.LoanRequest": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+        "borrower": Relation(Reach.ORGANISATION, "borrower_id"),
+        "borrowing_unit": Relation(Reach.UNIT, "unit_id"),
+        "lender": Relation(Reach.ORGANISATION, "lender_id"),
+    },
+    "resources.Loan": {
+        "county": Relation(Reach.COUNTY, "request__county_id"),
+        "borrower": Relation(Reach.ORGANISATION, "request__borrower_id"),
+        "borrowing_unit": Relation(Reach.UNIT, "unit_id"),
+        "lender": Relation(Reach.ORGANISATION, "request__lender_id"),
+    },
+    "resources.SupplyItem": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+    },
+    "resources.SupplyContact": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+    },
+    "resources.StockReport": {
+        "county": Relation(Reach.COUNTY, "supply_id"),
+        # Every member's, when the county shares stock in detail (SupplySettings.share_details).
+        "county_shared": Relation(Reach.COUNTY, "supply_id", when=(("supply__share_details", True),)),
+        "reporter": Relation(Reach.ORGANISATION, "organisation_id"),
+        "reporting_unit": Relation(Reach.UNIT, "unit_id"),
+    },
+    "resources.StaffRequest": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+        "requester": Relation(Reach.ORGANISATION, "requester_id"),
+        "requesting_unit": Relation(Reach.UNIT, "unit_id"),
+    },
 }
 
 
@@ -403,6 +441,57 @@ RULES: dict[str, Rule] = {
     ),
     "flow.statistics": Rule((), _each(ALL_ROLES, "county")),
     "flow.exact_counts": Rule((), _each(COORDINATORS, "county")),
+    # resources: the equipment pool (what there is, where, and when it is free) is the county's;
+    # a loan is its borrower's and its lender's business, and the region coordinators' and the
+    # forum secretary's, who follow the county. resources/states.py says which side may do what.
+    "resources.view": Rule(("resources.EquipmentType", "resources.EquipmentItem"), _each(ALL_ROLES, "county")),
+    "resources.manage_types": Rule(("resources.EquipmentType",), {R.REGION_COORDINATOR: ("county",)}),
+    "resources.manage_items": Rule(("resources.EquipmentItem",), _each(COORDINATORS, "owner")),
+    "resources.request_loan": Rule((UNIT,), {**_each(COORDINATORS, "organisation"), R.UNIT_STAFF: ("unit",)}),
+    "resources.view_loans": Rule(
+        ("resources.LoanRequest", "resources.Loan"),
+        {
+            **_each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county"),
+            R.MUNICIPAL_COORDINATOR: ("borrower", "lender"),
+            R.UNIT_STAFF: ("borrowing_unit",),
+        },
+    ),
+    "resources.act_as_borrower": Rule(
+        ("resources.LoanRequest", "resources.Loan"),
+        {**_each(COORDINATORS, "borrower"), R.UNIT_STAFF: ("borrowing_unit",)},
+    ),
+    "resources.act_as_lender": Rule(("resources.LoanRequest", "resources.Loan"), _each(COORDINATORS, "lender")),
+    # Supply stock: the catalogue, the contacts and the county's totals are every member's; the
+    # figures of one organisation or unit are its own, the region coordinators', and everyone's
+    # in the county once the county shares them (a viewer sees totals only).
+    "resources.view_stock": Rule(("resources.SupplyItem", "resources.SupplyContact"), _each(ALL_ROLES, "county")),
+    "resources.view_stock_details": Rule(
+        ("resources.StockReport",),
+        {
+            R.REGION_COORDINATOR: ("county",),
+            R.FORUM_SECRETARY: ("county_shared",),
+            R.MUNICIPAL_COORDINATOR: ("reporter", "county_shared"),
+            R.UNIT_STAFF: ("reporting_unit", "county_shared"),
+        },
+    ),
+    "resources.report_stock": Rule((UNIT,), {**_each(COORDINATORS, "organisation"), R.UNIT_STAFF: ("unit",)}),
+    "resources.report_stock_organisation": Rule(("organisations.Organisation",), _each(COORDINATORS, "organisation")),
+    "resources.manage_supply": Rule((), {R.REGION_COORDINATOR: ("county",)}),
+    # Staff requests to the region: a municipality or a unit asks; the region's coordinators (the
+    # staffing coordinator) prepare a proposal and record regional management's decision.
+    "resources.request_staff": Rule((UNIT,), {R.MUNICIPAL_COORDINATOR: ("organisation",), R.UNIT_STAFF: ("unit",)}),
+    "resources.view_staff_requests": Rule(
+        ("resources.StaffRequest",),
+        {
+            **_each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county"),
+            R.MUNICIPAL_COORDINATOR: ("requester",),
+            R.UNIT_STAFF: ("requesting_unit",),
+        },
+    ),
+    "resources.act_as_staff_requester": Rule(
+        ("resources.StaffRequest",), {R.MUNICIPAL_COORDINATOR: ("requester",), R.UNIT_STAFF: ("requesting_unit",)}
+    ),
+    "resources.act_as_staffing": Rule(("resources.StaffRequest",), {R.REGION_COORDINATOR: ("county",)}),
 }
 
 # Roles that must log in with a second factor.

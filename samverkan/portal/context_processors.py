@@ -18,6 +18,7 @@ def navigation(request) -> dict:
         ("capacity:overview", _("Capacity")),
         ("placements:list", _("Place requests")),
         ("flow:statistics", _("Patient flow")),
+        ("resources:overview", _("Resources")),
         ("organisations:list", _("Organisations")),
     ]
     if policy.can(user, "audit.review"):

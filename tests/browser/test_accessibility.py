@@ -27,6 +27,9 @@ from samverkan.flow.imports import import_rows, source_for
 from samverkan.placements import escalation
 from samverkan.placements import services as placements
 from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus
+from samverkan.resources import services as resources
+from samverkan.resources.models import EquipmentItem, ItemStatus, LoanRequest, LoanStatus, StaffRequest, StaffStatus
+from samverkan.resources.tests.helpers import catalogue, make_items, make_request, make_staff_request, stock_row
 from samverkan.testing import World, enrolment_links, totp_device
 
 pytestmark = pytest.mark.browser
@@ -77,6 +80,14 @@ def _login_error_page(page: Page, world: World, enter_password: Callable) -> Non
     expect(page.locator(".form-errors")).to_be_visible()
 
 
+def _stock_report_errors(page: Page, world: World, enter_password: Callable) -> None:
+    """The quick report sent with a bad figure: its errors shown beside the fields and above."""
+    page.goto("/resurser/forrad/rapport/")
+    page.fill("#ffp2-on_hand", "tolv")
+    page.click("form:has(input[name=place]) button[type=submit]")
+    expect(page.locator("#report-errors")).to_be_visible()
+
+
 VISITS = [
     Visit("login", "/konto/login/", persona=None),
     Visit("login-error", "/konto/login/", persona=None, arrive=_login_error_page),
@@ -108,6 +119,39 @@ VISITS = [
     Visit("placements-free", "/platser/lediga/"),
     Visit("placements-escalation", "/platser/beredskap/"),
     Visit("placements-settlement", "/platser/avrakning/"),
+    Visit("resources-overview", "/resurser/"),
+    Visit("resources-types", "/resurser/typer/"),
+    Visit("resources-items", "/resurser/utrustning/"),
+    Visit("resources-item-new", "/resurser/utrustning/ny/"),
+    Visit("resources-item", lambda world: f"/resurser/utrustning/{_lent_item().pk}/"),
+    Visit("resources-loans", "/resurser/lan/"),
+    Visit("resources-loan-new", "/resurser/lan/ny/"),
+    # An administrator sees both sides: the approval's checkboxes and decline, the return form.
+    Visit("resources-loan-waiting", lambda world: f"/resurser/lan/{_waiting_loan().pk}/", persona="admin"),
+    Visit(
+        "resources-loan-lent", lambda world: f"/resurser/lan/{_lent_item().loans.get().request_id}/", persona="admin"
+    ),
+    Visit("resources-stock", "/resurser/forrad/"),
+    Visit("resources-stock-municipal", "/resurser/forrad/", persona="falun_coordinator"),
+    Visit("resources-stock-report", "/resurser/forrad/rapport/", persona="lunden_staff"),
+    Visit(
+        "resources-stock-report-errors",
+        "/resurser/forrad/rapport/",
+        persona="lunden_staff",
+        arrive=_stock_report_errors,
+    ),
+    Visit("resources-stock-upload", "/resurser/forrad/uppladdning/", persona="lunden_staff"),
+    Visit("resources-stock-settings", "/resurser/forrad/installningar/"),
+    Visit("resources-staff", "/resurser/personal/"),
+    Visit("resources-staff-new", "/resurser/personal/ny/", persona="avesta_coordinator"),
+    Visit("resources-staff-proposal", lambda world: f"/resurser/personal/{_staff(StaffStatus.SUBMITTED).pk}/"),
+    Visit("resources-staff-decision", lambda world: f"/resurser/personal/{_staff(StaffStatus.PROPOSED).pk}/"),
+    Visit(
+        "resources-staff-decided",
+        lambda world: f"/resurser/personal/{_staff(StaffStatus.PARTLY_APPROVED).pk}/",
+        persona="avesta_coordinator",
+    ),
+    Visit("resources-staff-lent", "/resurser/personal/utlanad/"),
     Visit("flow-statistics", "/flode/"),
     # A reader's page: whole weeks, rounded counts and what that means.
     Visit("flow-statistics-reader", "/flode/?county=20&from=2026-10-01&to=2026-10-31", persona="viewer"),
@@ -117,6 +161,18 @@ VISITS = [
     Visit("404-logged-in", "/finns-inte/", status=404),
     Visit("400", "/kapacitet/?county=%00", status=400),
 ]
+
+
+def _staff(status: str) -> StaffRequest:
+    return StaffRequest.objects.filter(status=status).latest("pk")
+
+
+def _lent_item() -> EquipmentItem:
+    return EquipmentItem.objects.filter(status=ItemStatus.ON_LOAN).latest("pk")
+
+
+def _waiting_loan() -> LoanRequest:
+    return LoanRequest.objects.filter(status=LoanStatus.REQUESTED).latest("pk")
 
 
 def _offered_request() -> PlaceRequest:
@@ -199,6 +255,50 @@ def _with_content(world: World) -> None:
         by=world.region_coordinator,
         comment="Få lediga platser i länet",
     )
+    # Equipment: an overdue loan at Avesta, a request from Lunden waiting for the region's answer.
+    concentrators = make_items(world, 4)
+    lent = make_request(
+        world,
+        first=timezone.localdate() - datetime.timedelta(days=20),
+        last=timezone.localdate() - datetime.timedelta(days=2),
+    )
+    resources.loan_request_approve(request=lent, items=concentrators[:1], by=world.region_coordinator)
+    make_request(world, unit=world.lunden, quantity=2, by=world.lunden_staff)
+    # Supply: a catalogue, Falun low on FFP2, Avesta fine, and a contact for the south.
+    catalogue()
+    resources.stock_reports_submit(
+        county_code="20",
+        rows=[
+            ("2", stock_row("2080", on_hand=20, used_7_days=70)),
+            ("3", stock_row("t-lunden", "handsprit", used_7_days=None)),
+        ],
+        by=world.falun_coordinator,
+    )
+    resources.stock_reports_submit(
+        county_code="20", rows=[("2", stock_row("2084", on_hand=900))], by=world.avesta_coordinator
+    )
+    # Staff requests: one submitted, one with a proposal, one decided in part.
+    for target in (StaffStatus.SUBMITTED, StaffStatus.PROPOSED, StaffStatus.PARTLY_APPROVED):
+        staff = make_staff_request(world, by=world.avesta_coordinator, number=3, starts_on=timezone.localdate())
+        if target != StaffStatus.SUBMITTED:
+            resources.staff_request_propose(
+                request=staff, by=world.region_coordinator, proposal="Två från primärvården", proposed_number=2
+            )
+        if target == StaffStatus.PARTLY_APPROVED:
+            resources.staff_request_decide(
+                request=staff,
+                by=world.region_coordinator,
+                number=2,
+                reason="Natt kan inte bemannas",
+                decided_by_body="Regionledningen",
+            )
+    resources.supply_contact_create(
+        county_code="20",
+        user=world.region_coordinator,
+        area="Södra Dalarna",
+        municipalities=[world.avesta.municipality],
+        by=world.admin,
+    )
 
 
 def _go(visit: Visit, page: Page, world: World, enter_password: Callable) -> None:
@@ -224,11 +324,12 @@ def _report(violations: list[dict]) -> str:
 
 def _visit_all(world: World, open_page: Callable, enter_password: Callable, *, bypass_csp: bool):
     """Yield (visit, page) for every visit. Plain visits share one page per persona (a fresh page's
-    first load is the slow part); the visits through the login forms each get a new context."""
+    first load is the slow part); the visits that arrive by their own steps (the login forms, a
+    form sent with errors) each get a new context, logged in as their persona if they have one."""
     shared: dict[str | None, Page] = {}
     for visit in VISITS:
         if visit.arrive:
-            page = open_page(bypass_csp=bypass_csp)
+            page = open_page(world.users[visit.persona] if visit.persona else None, bypass_csp=bypass_csp)
         else:
             if visit.persona not in shared:
                 user = world.users[visit.persona] if visit.persona else None

@@ -6,9 +6,13 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from samverkan.accounts.models import Notification
 from samverkan.flow.models import Episode
 from samverkan.placements.models import PlaceRequest
+from samverkan.resources import selectors
+from samverkan.resources.models import EquipmentItem, Loan, LoanRequest, StaffRequest, StockReport
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +34,24 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
     assert with_ward.count() == episodes.count()
     assert set(with_ward.values_list("hospital_unit__organisation__code", flat=True)) == {"R20"}
 
-    counts = (PlaceRequest.objects.count(), Episode.objects.count())
+    assert EquipmentItem.objects.filter(type__code="syrgaskoncentrator", owner__code="R20").count() == 33
+    open_loans = Loan.objects.filter(returned_at__isnull=True)
+    assert open_loans.count() == 4
+    assert sum(loan.is_overdue(timezone.localdate()) for loan in open_loans) == 1
+    assert LoanRequest.objects.filter(status="requested", borrower__code="2084").count() == 1
+
+    assert (
+        StockReport.objects.filter(supply_id="18").count() == 11 * 12 * 9
+    )  # every third day, 12 municipalities, 9 articles
+    admin = EquipmentItem.objects.first().owner.memberships.get(role="admin").user
+    overview = selectors.stock_overview(admin, "18")
+    low = [(r.report.organisation.name, r.report.item.code) for r in overview.low]
+    assert low == [("Hällefors", "ffp2")]
+    assert Notification.objects.filter(text__contains="Hällefors", user__email__startswith="region.orebro").exists()
+
+    staff = dict(StaffRequest.objects.values_list("requester__code", "status"))
+    assert staff == {"2084": "proposed", "2081": "partly_approved"}
+
+    counts = (PlaceRequest.objects.count(), Episode.objects.count(), EquipmentItem.objects.count())
     call_command("demo_data", stdout=io.StringIO())
-    assert (PlaceRequest.objects.count(), Episode.objects.count()) == counts
+    assert (PlaceRequest.objects.count(), Episode.objects.count(), EquipmentItem.objects.count()) == counts

@@ -6,8 +6,6 @@ benchmarks/bench_placements.py runs the larger version (200 accepts for 10 place
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import threading
 
 import pytest
@@ -21,7 +19,7 @@ from samverkan.capacity.models import UnitCapacity
 from samverkan.organisations import policy
 from samverkan.placements import services
 from samverkan.placements.models import OfferStatus, PlaceOffer, Reservation
-from samverkan.testing import app_servers, contended_offers, database_url, post_simultaneously
+from samverkan.testing import app_servers, contended_offers, database_for_threads, database_url, post_simultaneously
 
 FREE = 3
 
@@ -66,32 +64,6 @@ def test_two_app_servers_accepting_at_once_never_overbook(world):
     assert PlaceOffer.objects.filter(status=OfferStatus.ACCEPTED).count() == FREE
 
 
-@contextlib.contextmanager
-def _database_for_threads(tmp_path):
-    """Settings for the threads' own connections, and the main thread switched to the same database.
-
-    PostgreSQL: the test database itself. SQLite: pytest-django's test database lives in memory
-    with a shared cache, where a second writer fails at once ("database table is locked") instead of
-    waiting; so the threads work on a file copy of it, like the deployed SQLite database, with the
-    settings' options (BEGIN IMMEDIATE, a busy timeout)."""
-    if connection.vendor != "sqlite":
-        yield connection.settings_dict
-        return
-    path = tmp_path / "threads.sqlite3"
-    connection.ensure_connection()
-    copy = sqlite3.connect(path)
-    connection.connection.backup(copy)
-    copy.close()
-    settings_dict = {**connection.settings_dict, "NAME": str(path)}
-    original = connections["default"]
-    connections["default"] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
-    try:
-        yield settings_dict
-    finally:
-        connections["default"].close()
-        connections["default"] = original
-
-
 @pytest.mark.django_db(transaction=True)
 def test_threads_accepting_at_once_never_overbook(world, tmp_path):
     """Each thread has its own database connection (closed when the thread ends)."""
@@ -115,7 +87,7 @@ def test_threads_accepting_at_once_never_overbook(world, tmp_path):
         finally:
             own.close()
 
-    with _database_for_threads(tmp_path) as settings_dict:
+    with database_for_threads(tmp_path) as settings_dict:
         threads = [threading.Thread(target=accept, args=(offer.pk, settings_dict)) for offer in offers]
         for thread in threads:
             thread.start()

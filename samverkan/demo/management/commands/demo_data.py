@@ -17,6 +17,9 @@ from samverkan.accounts.models import User
 from samverkan.demo import capacity as demo_capacity
 from samverkan.demo import flow as demo_flow
 from samverkan.demo import placements as demo_placements
+from samverkan.demo import resources as demo_resources
+from samverkan.demo import staff as demo_staff
+from samverkan.demo import supply as demo_supply
 from samverkan.organisations import policy
 from samverkan.organisations import services as org_services
 from samverkan.organisations.models import Membership, Municipality, Organisation, Unit, UnitKind
@@ -112,6 +115,9 @@ class Command(BaseCommand):
         demo_capacity.load(self.stdout)
         demo_placements.load(self.stdout)
         demo_flow.load(self.stdout)
+        demo_resources.load(self.stdout)
+        demo_supply.load(self.stdout)
+        demo_staff.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self._print_users(users)
 
