@@ -62,6 +62,10 @@ def _row(organisation: Organisation, code: str, week_use: int, days_left: float,
     return row
 
 
+def _population(organisation: Organisation) -> int:
+    return organisation.municipality.population if organisation.municipality else 0
+
+
 def load(stdout) -> None:
     if SupplyItem.objects.filter(county_id__in=["18", "20"]).exists():
         stdout.write("Supply demo data already present.")
@@ -73,7 +77,8 @@ def load(stdout) -> None:
     orebro = list(
         Organisation.objects.filter(county_id="18", kind=OrganisationKind.MUNICIPALITY).select_related("municipality")
     )
-    north = [o.municipality for o in orebro if o.municipality_id in NORTH]
+    municipalities = [m for o in orebro if (m := o.municipality) is not None]
+    north = [m for m in municipalities if m.code in NORTH]
     services.supply_contact_create(
         county_code="18", user=users["region.orebro"], area="Norra och västra länet", municipalities=north, by=SYSTEM
     )
@@ -81,7 +86,7 @@ def load(stdout) -> None:
         county_code="18",
         user=users["orebro"],
         area="Örebro och södra länet",
-        municipalities=[o.municipality for o in orebro if o.municipality_id not in NORTH],
+        municipalities=[m for m in municipalities if m.code not in NORTH],
         by=SYSTEM,
     )
     now = timezone.now()
@@ -90,7 +95,7 @@ def load(stdout) -> None:
     for step, ago in enumerate(days):
         rows = []
         for organisation in orebro:
-            population = organisation.municipality.population
+            population = _population(organisation)
             for code, _name, _unit, per_thousand in CATALOGUE:
                 left = 10 + rng.uniform(5, 40)
                 if (organisation.municipality_id, code) == LOW:
@@ -111,7 +116,7 @@ def load(stdout) -> None:
         _row(
             organisation,
             code,
-            round(per_thousand * organisation.municipality.population / 1000),
+            round(per_thousand * _population(organisation) / 1000),
             15 + rng.uniform(0, 30),
             rng,
         )

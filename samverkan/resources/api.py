@@ -7,15 +7,14 @@ import datetime
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import BaseModel
 
-from samverkan.apischema import BODY, CountyCode, Date, Id, choice, count, responses, text
+from samverkan.apischema import BODY, CountyCode, Date, Id, choice, count, one_of, responses, text
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.resources import selectors, services, stockrows
@@ -143,34 +142,28 @@ class LoanRequestOut(Schema):
 
 class LoanRequestIn(Schema):
     unit: Id = Field(description="The unit the equipment is for (one you may ask for).")
-    type: text(EquipmentType, "code") = Field(description="The equipment type's code in the unit's county.")
-    quantity: count(LoanRequest, "quantity")
+    type: Annotated[str, text(EquipmentType, "code")] = Field(
+        description="The equipment type's code in the unit's county."
+    )
+    quantity: Annotated[int, count(LoanRequest, "quantity")]
     needed_from: Date
     needed_until: Date
-    purpose: text(LoanRequest, "purpose") = Field(description="No patient identity.")
+    purpose: Annotated[str, text(LoanRequest, "purpose")] = Field(description="No patient identity.")
     lender: Id | None = Field(None, description="The owner to ask; by default the owner of most such items.")
 
 
 class ApproveIn(BaseModel):
     items: list[Id] = Field(min_length=1, max_length=MAX_ITEMS, description="Ids of the items to lend.")
-    note: text(LoanRequest, "decision_note") = ""
+    note: Annotated[str, text(LoanRequest, "decision_note")] = ""
 
 
 class ReasonIn(BaseModel):
-    reason: text(LoanRequest, "decision_note") = ""
+    reason: Annotated[str, text(LoanRequest, "decision_note")] = ""
 
 
 class ReturnIn(BaseModel):
-    condition: choice(Loan, "condition")
-    note: text(Loan, "condition_note") = ""
-
-
-def _actor(request: HttpRequest) -> policy.Principal:
-    """Who acts, for a service's `by` (the API's authentication comes first)."""
-    found = policy.principal_of(request)
-    if found is None or isinstance(found, AnonymousUser):
-        raise PermissionDenied
-    return found
+    condition: Annotated[str, choice(Loan, "condition")]
+    note: Annotated[str, text(Loan, "condition_note")] = ""
 
 
 def _refusal(call: Callable[[], Any]) -> tuple[Status | None, Any]:
@@ -223,7 +216,7 @@ def equipment_items(
     request: HttpRequest,
     county: CountyCode,
     type: Id | None = None,
-    status: choice(EquipmentItem, "status") | None = None,
+    status: Annotated[str, choice(EquipmentItem, "status")] | None = None,
 ) -> Any:
     return list(selectors.item_list(policy.principal_of(request), county, type_id=type, status=status)[:1000])
 
@@ -234,7 +227,7 @@ def equipment_items(
 def loan_requests(
     request: HttpRequest,
     county: CountyCode | None = None,
-    status: choice(LoanRequest, "status") | None = None,
+    status: Annotated[str, choice(LoanRequest, "status")] | None = None,
     box: Literal["all", "incoming", "outgoing"] = "all",
 ) -> Any:
     return list(selectors.loan_request_list(policy.principal_of(request), county, status=status, box=box)[:500])
@@ -246,7 +239,7 @@ def loan_requests(
     response=responses({201: LoanRequestOut}, *BODY, 404, 409),
 )
 def create_loan_request(request: HttpRequest, payload: LoanRequestIn) -> Any:
-    who = _actor(request)
+    who = policy.actor_of(request)
     unit = get_object_or_404(
         Unit.objects.visible_to(who, "organisations.view").select_related("organisation"), pk=payload.unit
     )
@@ -295,7 +288,9 @@ def approve_loan_request(request: HttpRequest, request_id: Id, payload: ApproveI
     if len(items) != len(set(payload.items)):
         return Status(422, {"detail": {"items": ["Unknown item id(s)."]}})
     error, approved = _refusal(
-        lambda: services.loan_request_approve(request=loan_request, items=items, by=_actor(request), note=payload.note)
+        lambda: services.loan_request_approve(
+            request=loan_request, items=items, by=policy.actor_of(request), note=payload.note
+        )
     )
     return error or Status(200, approved)
 
@@ -308,7 +303,7 @@ def approve_loan_request(request: HttpRequest, request_id: Id, payload: ApproveI
 def decline_loan_request(request: HttpRequest, request_id: Id, payload: ReasonIn) -> Any:
     loan_request = _visible_request(request, request_id)
     error, declined = _refusal(
-        lambda: services.loan_request_decline(request=loan_request, by=_actor(request), reason=payload.reason)
+        lambda: services.loan_request_decline(request=loan_request, by=policy.actor_of(request), reason=payload.reason)
     )
     return error or Status(200, declined)
 
@@ -321,7 +316,7 @@ def decline_loan_request(request: HttpRequest, request_id: Id, payload: ReasonIn
 def withdraw_loan_request(request: HttpRequest, request_id: Id, payload: ReasonIn) -> Any:
     loan_request = _visible_request(request, request_id)
     error, withdrawn = _refusal(
-        lambda: services.loan_request_withdraw(request=loan_request, by=_actor(request), reason=payload.reason)
+        lambda: services.loan_request_withdraw(request=loan_request, by=policy.actor_of(request), reason=payload.reason)
     )
     return error or Status(200, withdrawn)
 
@@ -335,7 +330,9 @@ def return_loan(request: HttpRequest, loan_id: Id, payload: ReturnIn) -> Any:
     loan = get_object_or_404(Loan.objects.select_related("request"), pk=loan_id)
     _visible_request(request, loan.request_id)
     error, returned = _refusal(
-        lambda: services.loan_return(loan=loan, by=_actor(request), condition=payload.condition, note=payload.note)
+        lambda: services.loan_return(
+            loan=loan, by=policy.actor_of(request), condition=payload.condition, note=payload.note
+        )
     )
     return error or Status(200, returned)
 
@@ -420,7 +417,9 @@ def stock_reports(request: HttpRequest, payload: StockReportsIn) -> Any:
         if "expected_on" in row:
             row["expected_on"] = row["expected_on"].isoformat()
     try:
-        batch = services.stock_reports_submit(county_code=payload.county, rows=rows, by=_actor(request), source="api")
+        batch = services.stock_reports_submit(
+            county_code=payload.county, rows=rows, by=policy.actor_of(request), source="api"
+        )
     except stockrows.Invalid as invalid:
         detail: dict[str, list[str]] = {}
         for error in invalid.errors:
@@ -471,33 +470,30 @@ def stock_overview(request: HttpRequest, county: CountyCode) -> Any:
 # Staff requests -----------------------------------------------------------------------------------
 
 
-def one_of(values: list[str]) -> Any:
-    """One of these values (a list field's items; `choice` is for a model field's own choices)."""
-    return Literal[tuple(values)]
-
-
 class StaffRequestIn(Schema):
     unit: Id = Field(description="The unit that needs the staff (one you may ask for).")
-    profession: choice(StaffRequest, "profession")
-    competences: list[one_of(Competence.values)] = Field(default_factory=list, max_length=10)
-    competence_note: text(StaffRequest, "competence_note") = ""
-    number: count(StaffRequest, "number")
+    profession: Annotated[str, choice(StaffRequest, "profession")]
+    competences: list[Annotated[str, one_of(*Competence.values)]] = Field(default_factory=list, max_length=10)
+    competence_note: Annotated[str, text(StaffRequest, "competence_note")] = ""
+    number: Annotated[int, count(StaffRequest, "number")]
     starts_on: Date
     ends_on: Date
-    shifts: list[one_of(Shift.values)] = Field(min_length=1, max_length=4)
-    reason: text(StaffRequest, "reason") = Field(description="No patient identity.")
+    shifts: list[Annotated[str, one_of(*Shift.values)]] = Field(min_length=1, max_length=4)
+    reason: Annotated[str, text(StaffRequest, "reason")] = Field(description="No patient identity.")
 
 
 class StaffProposalIn(BaseModel):
-    proposed_number: count(StaffRequest, "proposed_number")
-    staff_from: text(StaffRequest, "staff_from") = ""
-    proposal: text(StaffRequest, "proposal")
+    proposed_number: Annotated[int, count(StaffRequest, "proposed_number")]
+    staff_from: Annotated[str, text(StaffRequest, "staff_from")] = ""
+    proposal: Annotated[str, text(StaffRequest, "proposal")]
 
 
 class StaffDecisionIn(BaseModel):
-    number: count(StaffRequest, "decided_number") = Field(description="Staff approved: all, some, or 0 to decline.")
-    reason: text(StaffRequest, "decision_reason") = ""
-    decided_by_body: text(StaffRequest, "decided_by_body") = Field(
+    number: Annotated[int, count(StaffRequest, "decided_number")] = Field(
+        description="Staff approved: all, some, or 0 to decline."
+    )
+    reason: Annotated[str, text(StaffRequest, "decision_reason")] = ""
+    decided_by_body: Annotated[str, text(StaffRequest, "decided_by_body")] = Field(
         description="Who decided, e.g. the management group."
     )
 
@@ -557,7 +553,7 @@ def _visible_staff(request: HttpRequest, request_id: int) -> StaffRequest:
 def staff_requests(
     request: HttpRequest,
     county: CountyCode | None = None,
-    status: choice(StaffRequest, "status") | None = None,
+    status: Annotated[str, choice(StaffRequest, "status")] | None = None,
     box: Literal["all", "outgoing"] = "all",
 ) -> Any:
     return list(selectors.staff_request_list(policy.principal_of(request), county, status=status, box=box)[:500])
@@ -569,7 +565,7 @@ def staff_requests(
     response=responses({201: StaffRequestOut}, *BODY, 404, 409),
 )
 def create_staff_request(request: HttpRequest, payload: StaffRequestIn) -> Any:
-    who = _actor(request)
+    who = policy.actor_of(request)
     unit = get_object_or_404(
         Unit.objects.visible_to(who, "organisations.view").select_related("organisation"), pk=payload.unit
     )
@@ -595,7 +591,7 @@ def staff_request(request: HttpRequest, request_id: Id) -> Any:
 def propose_staff(request: HttpRequest, request_id: Id, payload: StaffProposalIn) -> Any:
     staff = _visible_staff(request, request_id)
     error, done = _refusal(
-        lambda: services.staff_request_propose(request=staff, by=_actor(request), **payload.model_dump())
+        lambda: services.staff_request_propose(request=staff, by=policy.actor_of(request), **payload.model_dump())
     )
     return error or Status(200, done)
 
@@ -610,7 +606,7 @@ def decide_staff(request: HttpRequest, request_id: Id, payload: StaffDecisionIn)
     reason) or 0 (declined, with a reason)."""
     staff = _visible_staff(request, request_id)
     error, done = _refusal(
-        lambda: services.staff_request_decide(request=staff, by=_actor(request), **payload.model_dump())
+        lambda: services.staff_request_decide(request=staff, by=policy.actor_of(request), **payload.model_dump())
     )
     return error or Status(200, done)
 
@@ -623,7 +619,7 @@ def decide_staff(request: HttpRequest, request_id: Id, payload: StaffDecisionIn)
 def withdraw_staff(request: HttpRequest, request_id: Id, payload: ReasonIn) -> Any:
     staff = _visible_staff(request, request_id)
     error, done = _refusal(
-        lambda: services.staff_request_withdraw(request=staff, by=_actor(request), reason=payload.reason)
+        lambda: services.staff_request_withdraw(request=staff, by=policy.actor_of(request), reason=payload.reason)
     )
     return error or Status(200, done)
 

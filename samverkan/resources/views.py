@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,14 +47,6 @@ from samverkan.resources.models import (
     StaffRequest,
     StaffStatus,
 )
-
-
-def _actor(request: HttpRequest) -> policy.Principal:
-    """Who acts, for a service's `by` (the login comes first, so never anonymous here)."""
-    found = policy.principal_of(request)
-    if found is None or isinstance(found, AnonymousUser):
-        raise PermissionDenied
-    return found
 
 
 def _county(request: HttpRequest) -> str:
@@ -103,7 +94,7 @@ def type_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.equipment_type_create(
-                    county=get_object_or_404(County, code=county), by=_actor(request), **form.cleaned_data
+                    county=get_object_or_404(County, code=county), by=policy.actor_of(request), **form.cleaned_data
                 )
             except ValidationError as error:
                 _form_errors(form, error)
@@ -156,7 +147,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            item = services.item_create(by=_actor(request), **form.cleaned_data)
+            item = services.item_create(by=policy.actor_of(request), **form.cleaned_data)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -188,7 +179,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.item_update(item=item, by=_actor(request), **form.cleaned_data)
+                services.item_update(item=item, by=policy.actor_of(request), **form.cleaned_data)
             except services.Conflict as conflict:
                 messages.error(request, str(conflict))
             except ValidationError as error:
@@ -244,7 +235,7 @@ def loan_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.loan_request_create(by=_actor(request), **form.cleaned_data)
+            created = services.loan_request_create(by=policy.actor_of(request), **form.cleaned_data)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -300,7 +291,7 @@ def _act(request: HttpRequest, call: Callable[[], object], request_id: int, succ
 def loan_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
     loan_request = _visible_request(request, request_id)
     reason = request.POST.get("reason", "")[:300]
-    user = _actor(request)
+    user = policy.actor_of(request)
     if action == "approve":
         form = ApproveForm(request.POST, items=selectors.lendable_items(user, loan_request))
         if not form.is_valid():
@@ -345,7 +336,10 @@ def loan_return(request: HttpRequest, loan_id: int) -> HttpResponse:
     return _act(
         request,
         lambda: services.loan_return(
-            loan=loan, by=_actor(request), condition=form.cleaned_data["condition"], note=form.cleaned_data["note"]
+            loan=loan,
+            by=policy.actor_of(request),
+            condition=form.cleaned_data["condition"],
+            note=form.cleaned_data["note"],
         ),
         loan_request.pk,
         _("The return is noted."),
@@ -420,7 +414,9 @@ def stock_report(request: HttpRequest) -> HttpResponse:
                 row["organisation"] = place.organisation.code
             rows.append((item.name, row))
         try:
-            batch = services.stock_reports_submit(county_code=county, rows=rows, by=_actor(request), source="form")
+            batch = services.stock_reports_submit(
+                county_code=county, rows=rows, by=policy.actor_of(request), source="form"
+            )
         except stockrows.Invalid as invalid:
             errors = invalid.errors
         else:
@@ -473,7 +469,9 @@ def stock_upload(request: HttpRequest) -> HttpResponse:
                     [{"row": None, "column": None, "message": _("The file is larger than 5 MB; split it.")}]
                 )
             rows = stockrows.read_file(upload.name, upload.read())
-            batch = services.stock_reports_submit(county_code=county, rows=rows, by=_actor(request), source="upload")
+            batch = services.stock_reports_submit(
+                county_code=county, rows=rows, by=policy.actor_of(request), source="upload"
+            )
         except FileRejected as rejected:
             errors = [
                 stockrows.RowError(str(e.get("row") or "–"), e.get("column"), e["message"]) for e in rejected.errors
@@ -509,7 +507,9 @@ def stock_settings(request: HttpRequest) -> HttpResponse:
             item = get_object_or_404(
                 selectors.supply_items(request.user, county), pk=limits.key(request.POST.get("item")) or 0
             )
-            services.supply_item_update(item=item, name=item.name, is_active=not item.is_active, by=_actor(request))
+            services.supply_item_update(
+                item=item, name=item.name, is_active=not item.is_active, by=policy.actor_of(request)
+            )
             messages.success(request, _("Saved."))
             return redirect(f"{reverse('resources:stock_settings')}?county={county}")
         form: Any = {"sharing": sharing, "item": item_form, "contact": contact_form}.get(which or "")
@@ -520,10 +520,10 @@ def stock_settings(request: HttpRequest) -> HttpResponse:
             try:
                 if which == "sharing":
                     services.supply_settings_update(
-                        county_code=county, share_details=data["share_details"], by=_actor(request)
+                        county_code=county, share_details=data["share_details"], by=policy.actor_of(request)
                     )
                 elif which == "item":
-                    services.supply_item_create(county_code=county, by=_actor(request), **data)
+                    services.supply_item_create(county_code=county, by=policy.actor_of(request), **data)
                 else:
                     services.supply_contact_create(
                         county_code=county,
@@ -531,7 +531,7 @@ def stock_settings(request: HttpRequest) -> HttpResponse:
                         area=data["area"],
                         phone=data["phone"],
                         municipalities=list(data["municipalities"]),
-                        by=_actor(request),
+                        by=policy.actor_of(request),
                     )
             except ValidationError as error:
                 _form_errors(form, error)
@@ -639,7 +639,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
     form = StaffRequestForm(request.POST or None, units=units, initial={"unit": units.first(), "starts_on": today})
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.staff_request_create(by=_actor(request), **form.cleaned_data)
+            created = services.staff_request_create(by=policy.actor_of(request), **form.cleaned_data)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -688,7 +688,7 @@ def staff_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def staff_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
     staff_request = _visible_staff_request(request, request_id)
-    user = _actor(request)
+    user = policy.actor_of(request)
     forms_by_action: dict[str, Any] = {"propose": StaffProposalForm, "decide": StaffDecisionForm}
     if action not in {"propose", "decide", "withdraw"}:
         raise Http404
