@@ -30,6 +30,7 @@ from samverkan.flow.api import router as flow_router
 from samverkan.organisations.api import router as organisations_router
 from samverkan.placements.api import router as placements_router
 from samverkan.resources.api import router as resources_router
+from samverkan.situation.api import router as situation_router
 
 PATH = "/api/"
 logger = logging.getLogger("django.request")
@@ -153,3 +154,4 @@ api.add_router("", capacity_router)
 api.add_router("", placements_router)
 api.add_router("", flow_router)
 api.add_router("", resources_router)
+api.add_router("", situation_router)

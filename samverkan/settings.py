@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "samverkan.flow",
     "samverkan.placements",
     "samverkan.resources",
+    "samverkan.situation",
     "samverkan.review",
     "samverkan.portal",
     "samverkan.demo",

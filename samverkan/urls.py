@@ -13,6 +13,7 @@ urlpatterns = [
     path("platser/", include("samverkan.placements.urls")),
     path("flode/", include("samverkan.flow.urls")),
     path("resurser/", include("samverkan.resources.urls")),
+    path("lagesbild/", include("samverkan.situation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),

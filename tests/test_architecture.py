@@ -14,7 +14,19 @@ from samverkan.organisations import policy
 ROOT = Path(__file__).resolve().parent.parent / "samverkan"
 
 # Bottom first. An app may import the foundation and the apps before it (and itself).
-APPS = ["audit", "organisations", "accounts", "capacity", "flow", "placements", "resources", "review", "portal", "demo"]
+APPS = [
+    "audit",
+    "organisations",
+    "accounts",
+    "capacity",
+    "flow",
+    "placements",
+    "resources",
+    "situation",
+    "review",
+    "portal",
+    "demo",
+]
 # Project modules that import no app: anyone may use them.
 FOUNDATION = {
     "env", "requestcontext", "charts", "tables", "clientip", "middleware", "adminapps", "settings", "limits", "apischema",

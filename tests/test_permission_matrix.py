@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLResolver
 
@@ -26,6 +27,7 @@ from samverkan.placements import services as placement_services
 from samverkan.resources import services as resource_services
 from samverkan.resources.models import EquipmentItem, Loan
 from samverkan.resources.tests.helpers import catalogue, make_items, make_request, make_staff_request
+from samverkan.situation import services as situation_services
 from samverkan.testing import PERSONAS, World, login
 
 ANONYMOUS = "anonymous"
@@ -48,6 +50,8 @@ FOLLOWERS_UP = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "forum_s
 SCHEDULERS = {"admin", "region_coordinator", "forum_secretary", "outsider"}
 KEY_MANAGERS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "outsider"}
 AUDIT_REVIEWERS = {"admin", "region_coordinator", "outsider"}
+SITUATION_PREPARERS = {"admin", "region_coordinator", "forum_secretary", "outsider"}
+INDICATOR_MANAGERS = {"admin", "region_coordinator", "outsider"}
 
 # The organisation each persona belongs to, and one in another county (docs/architecture.md: a user sees its county).
 OWN_ORGANISATION = {
@@ -127,6 +131,55 @@ def _unit_kwargs(world, persona, which):
 def _county(persona, which) -> str:
     own = "18" if persona == "outsider" else "20"
     return own if which == "own" else ("20" if own == "18" else "18")
+
+
+def _county_object(world, persona, which):
+    return world.orebro_region.county if _county(persona, which) == "18" else world.region.county
+
+
+def _situation_report(world, persona, which, *, publish: bool):
+    """A situation report of the persona's county ("own") or the other one, prepared (and
+    published) by the system."""
+    county = _county_object(world, persona, which)
+    report = situation_services.report_prepare(county=county, by=policy.SYSTEM)
+    return situation_services.report_publish(report=report, by=policy.SYSTEM) if publish else report
+
+
+def _published_report_kwargs(world, persona, which):
+    return {"report_id": _situation_report(world, persona, which, publish=True).pk}
+
+
+def _draft_report_kwargs(world, persona, which):
+    return {"report_id": _situation_report(world, persona, which, publish=False).pk}
+
+
+def _report_number_kwargs(world, persona, which):
+    return {"number": _situation_report(world, persona, which, publish=True).number}
+
+
+def _public_report_kwargs(world, persona, which):
+    """A county with a public page and a published report; everyone, anonymous visitors too, sees it."""
+    report = _situation_report(world, persona, which, publish=True)
+    situation_services.settings_save(
+        county=report.county, enabled=False, weekday=3, time=datetime.time(7), public=True, by=policy.SYSTEM
+    )
+    return {"county_code": report.county_id, "number": report.number}
+
+
+def _two_reports(world, persona, which):
+    first = _situation_report(world, persona, which, publish=True)
+    second = _situation_report(world, persona, which, publish=True)
+    return {"a": first.pk, "b": second.pk}
+
+
+def _subscription(world, persona, which):
+    county = _county_object(world, persona, which)
+    return situation_services.subscription_add(county=county, email=f"{persona}-{which}@x.se", by=policy.SYSTEM)
+
+
+def _figures_file(world, persona, which):
+    data = b"date,deaths\n2026-01-01,3\n"
+    return {"county": _county(persona, which), "file": SimpleUploadedFile("f.csv", data, content_type="text/csv")}
 
 
 def _planned_change_kwargs(world, persona, which):
@@ -689,6 +742,100 @@ RULES: dict[str, Rule] = {
     ),
     "api:resources_staff_lent": Rule(
         STAFF_FOLLOWERS, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "situation:home": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "situation:prepare": Rule(
+        SITUATION_PREPARERS, ok=302, method="post", data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "situation:detail": Rule(LOGGED_IN, kwargs=_published_report_kwargs, other=404, other_denied=404),
+    "situation:schedule": Rule(
+        SITUATION_PREPARERS,
+        ok=302,
+        method="post",
+        data=lambda w, p, o: {"county": _county(p, o), "enabled": "on", "weekday": "3", "time": "07:00"},
+        other=403,
+    ),
+    "situation:export": Rule(
+        LOGGED_IN,
+        kwargs=lambda w, p, o: {**_published_report_kwargs(w, p, o), "fmt": "csv"},
+        other=404,
+        other_denied=404,
+    ),
+    "situation:compare": Rule(LOGGED_IN, data=_two_reports, other=404, other_denied=404),
+    "situation:public": Rule(
+        PUBLIC, kwargs=lambda w, p, o: {"county_code": _public_report_kwargs(w, p, o)["county_code"]}
+    ),
+    "situation:public#closed": Rule(set(), denied=404, anonymous=404, kwargs=lambda w, p, o: {"county_code": "20"}),
+    "situation:public_report": Rule(PUBLIC, kwargs=_public_report_kwargs),
+    "situation:subscriptions": Rule(SITUATION_PREPARERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "situation:subscription_remove": Rule(
+        SITUATION_PREPARERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {"subscription_id": _subscription(w, p, o).pk},
+        denied=404,
+        other=404,
+    ),
+    "situation:unsubscribe": Rule(PUBLIC, kwargs=lambda w, p, o: {"token": _subscription(w, p, o).token}),
+    "situation:public_data": Rule(PUBLIC, kwargs=lambda w, p, o: {**_public_report_kwargs(w, p, o), "fmt": "json"}),
+    "situation:detail#draft": Rule(
+        SITUATION_PREPARERS, kwargs=_draft_report_kwargs, denied=404, other=404, other_denied=404
+    ),
+    "situation:comment": Rule(
+        SITUATION_PREPARERS,
+        ok=302,
+        method="post",
+        kwargs=_draft_report_kwargs,
+        data=lambda w, p, o: {"capacity": "Kommentar"},
+        denied=404,
+        other=404,
+    ),
+    "situation:publish": Rule(
+        SITUATION_PREPARERS, ok=302, method="post", kwargs=_draft_report_kwargs, denied=404, other=404
+    ),
+    "situation:discard": Rule(
+        SITUATION_PREPARERS, ok=302, method="post", kwargs=_draft_report_kwargs, denied=404, other=404
+    ),
+    "situation:correct": Rule(
+        SITUATION_PREPARERS, ok=302, method="post", kwargs=_published_report_kwargs, other=404, other_denied=404
+    ),
+    "situation:epidemiology": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "situation:epidemiology#post": Rule(
+        SITUATION_PREPARERS,
+        ok=302,
+        method="post",
+        data=lambda w, p, o: {"county": _county(p, o), "date": "2026-01-01", "indicator_deaths": "3"},
+        other=403,
+    ),
+    "situation:epidemiology_file": Rule(SITUATION_PREPARERS, ok=302, method="post", data=_figures_file, other=403),
+    "situation:indicator_new": Rule(
+        INDICATOR_MANAGERS,
+        ok=302,
+        method="post",
+        data=lambda w, p, o: {"county": _county(p, o), "code": "influenza", "name": "Influensa"},
+        other=403,
+    ),
+    "api:situation_indicators": Rule(
+        LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "api:situation_epidemiology": Rule(
+        LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "api:situation_epidemiology_create": Rule(
+        SITUATION_PREPARERS,
+        ok=201,
+        anonymous=401,
+        json=True,
+        data=lambda w, p, o: {"county": _county(p, o), "date": "2026-01-01", "indicator": "deaths", "value": 3},
+        other=403,
+    ),
+    "api:situation_reports": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "api:situation_report": Rule(
+        LOGGED_IN,
+        anonymous=401,
+        kwargs=_report_number_kwargs,
+        data=lambda w, p, o: {"county": _county(p, o)},
+        other=403,
     ),
     "api:openapi-json": Rule(PUBLIC),
     "api:openapi-view": Rule(PUBLIC),

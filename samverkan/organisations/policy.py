@@ -353,6 +353,20 @@ RELATIONS: dict[str, dict[str, Relation]] = {
         "requester": Relation(Reach.ORGANISATION, "requester_id"),
         "requesting_unit": Relation(Reach.UNIT, "unit_id"),
     },
+    # situation: epidemiology figures and situation reports, per county
+    "situation.Indicator": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+    },
+    "situation.EpidemiologyFigure": {
+        "county": Relation(Reach.COUNTY, "indicator__county_id"),
+    },
+    "situation.SituationReport": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+        "published": Relation(Reach.COUNTY, "county_id", when=(("status", "published"),)),
+    },
+    "situation.Subscription": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+    },
 }
 
 
@@ -492,6 +506,26 @@ RULES: dict[str, Rule] = {
         ("resources.StaffRequest",), {R.MUNICIPAL_COORDINATOR: ("requester",), R.UNIT_STAFF: ("requesting_unit",)}
     ),
     "resources.act_as_staffing": Rule(("resources.StaffRequest",), {R.REGION_COORDINATOR: ("county",)}),
+    # situation: every member of the county (private providers too) reads the published reports
+    # and the figures; the region's coordinators and the forum secretaries prepare and publish.
+    "situation.view": Rule(("situation.SituationReport",), _each(ALL_ROLES, "published")),
+    "situation.prepare": Rule(
+        ("situation.SituationReport",), _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county")
+    ),
+    "situation.publish": Rule(
+        ("situation.SituationReport",), _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county")
+    ),
+    "situation.view_epidemiology": Rule(
+        ("situation.EpidemiologyFigure", "situation.Indicator"), _each(ALL_ROLES, "county")
+    ),
+    "situation.report_epidemiology": Rule(
+        ("situation.EpidemiologyFigure", "situation.Indicator"),
+        _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county"),
+    ),
+    "situation.manage_indicators": Rule(("situation.Indicator",), {R.REGION_COORDINATOR: ("county",)}),
+    "situation.manage_subscriptions": Rule(
+        ("situation.Subscription",), _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county")
+    ),
 }
 
 # Roles that must log in with a second factor.

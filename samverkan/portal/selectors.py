@@ -19,6 +19,8 @@ from samverkan.organisations.models import Membership, Municipality, Unit
 from samverkan.placements import escalation
 from samverkan.placements import selectors as placements
 from samverkan.review import selectors as review
+from samverkan.situation import selectors as situation
+from samverkan.situation.presentation import ReportView, report_view
 
 
 @dataclass
@@ -37,6 +39,7 @@ class HomeSummary:
     my_units: list[Unit] = field(default_factory=list)
     recent_events: list[AuditEvent] = field(default_factory=list)
     escalations: list = field(default_factory=list)
+    situation_reports: list[ReportView] = field(default_factory=list)
 
 
 def home_summary(user) -> HomeSummary:
@@ -94,11 +97,23 @@ def home_summary(user) -> HomeSummary:
             )
     summary.attention.extend(_capacity_attention(user, counties))
     summary.escalations = [escalation.escalation_view(user, code) for code in counties]
+    summary.situation_reports = _situation_reports(user, counties)
     summary.attention.extend(_placement_attention(user, counties))
     summary.attention.extend(_flow_attention(user))
     if policy.can(user, "audit.review"):
         summary.recent_events = list(review.audit_events(user).select_related("organisation")[:8])
     return summary
+
+
+def _situation_reports(user, counties: list[str]) -> list[ReportView]:
+    """The latest published situation report of each of the user's counties (its headline figures)."""
+    found = []
+    for county_code in counties:
+        if policy.can(user, "situation.view", policy.Place(county=county_code)):
+            latest = situation.latest_published(user, county_code)
+            if latest is not None:
+                found.append(report_view(latest))
+    return found
 
 
 def _capacity_attention(user, counties: list[str]) -> list[Attention]:

@@ -30,6 +30,8 @@ from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, Re
 from samverkan.resources import services as resources
 from samverkan.resources.models import EquipmentItem, ItemStatus, LoanRequest, LoanStatus, StaffRequest, StaffStatus
 from samverkan.resources.tests.helpers import catalogue, make_items, make_request, make_staff_request, stock_row
+from samverkan.situation import services as situation
+from samverkan.situation.models import SituationReport, Subscription
 from samverkan.testing import World, enrolment_links, totp_device
 
 pytestmark = pytest.mark.browser
@@ -157,6 +159,21 @@ VISITS = [
     Visit("flow-statistics-reader", "/flode/?county=20&from=2026-10-01&to=2026-10-31", persona="viewer"),
     Visit("flow-upload", "/flode/import/"),
     Visit("flow-episodes", "/flode/vardtillfallen/?county=20&reason=Uppf%C3%B6ljning"),
+    Visit("situation-home", "/lagesbild/?county=20"),
+    Visit("situation-report", lambda world: f"/lagesbild/{_situation_report('published').pk}/", persona="viewer"),
+    Visit("situation-draft", lambda world: f"/lagesbild/{_situation_report('draft').pk}/", persona="forum_secretary"),
+    Visit("situation-epidemiology", "/lagesbild/epidemiologi/?county=20"),
+    Visit("situation-public", "/lagesbild/offentlig/20/", persona=None),
+    Visit("situation-subscriptions", "/lagesbild/prenumeranter/?county=20"),
+    Visit(
+        "situation-unsubscribe",
+        lambda world: f"/lagesbild/avprenumerera/{Subscription.objects.latest('pk').token}/",
+        persona=None,
+    ),
+    Visit(
+        "situation-compare",
+        lambda world: f"/lagesbild/jamfor/?a={_situation_report('published').pk}&b={_situation_report('published').pk}",
+    ),
     Visit("404", "/finns-inte/", persona=None, status=404),
     Visit("404-logged-in", "/finns-inte/", status=404),
     Visit("400", "/kapacitet/?county=%00", status=400),
@@ -173,6 +190,10 @@ def _lent_item() -> EquipmentItem:
 
 def _waiting_loan() -> LoanRequest:
     return LoanRequest.objects.filter(status=LoanStatus.REQUESTED).latest("pk")
+
+
+def _situation_report(status: str) -> SituationReport:
+    return SituationReport.objects.filter(county_id="20", status=status).latest("pk")
 
 
 def _offered_request() -> PlaceRequest:
@@ -299,6 +320,26 @@ def _with_content(world: World) -> None:
         municipalities=[world.avesta.municipality],
         by=world.admin,
     )
+    # Situation: figures for two weeks, a published report with comments, and a draft after it.
+    situation.figures_record(
+        county_code="20",
+        items=[
+            situation.FigureInput(today - datetime.timedelta(days=n), code, value + 14 - n)
+            for n in range(14)
+            for code, value in (("intensive_care", 10), ("covid_ward", 40), ("deaths", 5), ("confirmed_cases", 400))
+        ],
+        source="form",
+        by=coordinator,
+    )
+    report = situation.report_prepare(county=world.region.county, by=coordinator)
+    situation.report_comment(report=report, comments={"capacity": "Lunden kan utöka."}, by=coordinator)
+    situation.report_publish(report=report, by=coordinator)
+    situation.settings_save(
+        county=world.region.county, enabled=True, weekday=3, time=datetime.time(7), public=True, by=coordinator
+    )
+    situation.report_prepare(county=world.region.county, by=coordinator)
+    situation.subscriptions_add_members(county=world.region.county, organisation=world.falun, by=coordinator)
+    situation.subscription_add(county=world.region.county, email="kansli@example.se", by=coordinator)
 
 
 def _go(visit: Visit, page: Page, world: World, enter_password: Callable) -> None:

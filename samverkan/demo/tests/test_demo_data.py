@@ -13,6 +13,7 @@ from samverkan.flow.models import Episode
 from samverkan.placements.models import PlaceRequest
 from samverkan.resources import selectors
 from samverkan.resources.models import EquipmentItem, Loan, LoanRequest, StaffRequest, StockReport
+from samverkan.situation.models import SituationReport
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,19 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
     staff = dict(StaffRequest.objects.values_list("requester__code", "status"))
     assert staff == {"2084": "proposed", "2081": "partly_approved"}
 
-    counts = (PlaceRequest.objects.count(), Episode.objects.count(), EquipmentItem.objects.count())
+    reports = SituationReport.objects.filter(county_id="20", status="published").order_by("number")
+    assert [r.number for r in reports] == [1, 2]
+    latest = {row["code"]: row["value"] for row in reports[1].figures["epidemiology"]["indicators"]}
+    assert latest == {"confirmed_cases": 564, "intensive_care": 19, "covid_ward": 66, "deaths": 29, "influenza": 10}
+
+    def counts() -> tuple[int, ...]:
+        return (
+            PlaceRequest.objects.count(),
+            Episode.objects.count(),
+            EquipmentItem.objects.count(),
+            SituationReport.objects.count(),
+        )
+
+    before = counts()
     call_command("demo_data", stdout=io.StringIO())
-    assert (PlaceRequest.objects.count(), Episode.objects.count(), EquipmentItem.objects.count()) == counts
+    assert counts() == before

@@ -18,6 +18,7 @@ from samverkan.demo import capacity as demo_capacity
 from samverkan.demo import flow as demo_flow
 from samverkan.demo import placements as demo_placements
 from samverkan.demo import resources as demo_resources
+from samverkan.demo import situation as demo_situation
 from samverkan.demo import staff as demo_staff
 from samverkan.demo import supply as demo_supply
 from samverkan.organisations import policy
@@ -118,6 +119,7 @@ class Command(BaseCommand):
         demo_resources.load(self.stdout)
         demo_supply.load(self.stdout)
         demo_staff.load(self.stdout)
+        demo_situation.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self._print_users(users)
 

@@ -1,0 +1,86 @@
+"""The report as a PDF: generated from the same figures as the page, for members (exact) and on
+the public page (small counts hidden). Its pages were rendered to images and looked at."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+
+from samverkan.capacity.tests.helpers import at, local, report
+from samverkan.situation import services
+from samverkan.situation.pdf import report_pdf
+from samverkan.situation.presentation import report_view
+from samverkan.situation.services import FigureInput
+from samverkan.testing import login
+
+pytestmark = pytest.mark.django_db
+
+NOW = local(2026, 4, 17, 9, 0)
+
+
+@pytest.fixture
+def published(world):
+    report(world.lunden, world.lunden_staff, when=local(2026, 4, 17, 8), physical=40, staffed=34, occupied=17)
+    report(world.avesta_unit, world.avesta_coordinator, when=local(2026, 4, 17, 8), staffed=10, occupied=7)
+    with at(NOW):
+        services.figures_record(
+            county_code="20",
+            items=[
+                *(FigureInput(datetime.date(2026, 4, 17) - datetime.timedelta(days=n), "covid_ward", 66 - n)
+                  for n in range(14)),
+                FigureInput(datetime.date(2026, 4, 17), "confirmed_cases", 564),
+                FigureInput(datetime.date(2026, 4, 17), "deaths", 3),
+            ],
+            source="form",
+            by=world.region_coordinator,
+        )  # fmt: skip
+        draft = services.report_prepare(county=world.region.county, by=world.forum_secretary)
+        services.report_comment(
+            report=draft,
+            comments={"capacity": "Lunden kan växa till 40 platser – från 1 juni."},
+            by=world.forum_secretary,
+        )
+        return services.report_publish(report=draft, by=world.forum_secretary)
+
+
+def _pdf(report, *, public: bool) -> bytes:
+    return report_pdf(
+        report_view(report, public=public), county_name="Dalarnas län", title="Lägesbild 1", compress=False
+    )
+
+
+def test_the_pdf_carries_the_report(published):
+    content = _pdf(published, public=False)
+    if folder := os.environ.get("SAMVERKAN_SCREENSHOTS"):  # to render and look at: pdftoppm -png
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / "situation-report.pdf").write_bytes(content)
+        (Path(folder) / "situation-report-public.pdf").write_bytes(_pdf(published, public=True))
+    assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    for text in ("Lägesbild 1", "Kapacitet och lediga platser", "Lunden kan växa till 40 platser - från 1 juni.",
+                 "Avlidna", "564", "Falun", "Avesta"):  # fmt: skip
+        with_translation = text.replace("Kapacitet och lediga platser", "Capacity and free places")
+        assert text.encode("latin-1") in content or with_translation.encode("latin-1") in content, text
+    assert b"(3)" in content or b" 3)" in content  # members see the exact count of deaths
+    assert content.count(b"/Type /Page\n") >= 2
+
+
+def test_the_public_pdf_hides_small_counts(published):
+    exact = _pdf(published, public=False)
+    public = _pdf(published, public=True)
+    assert b"<5" in public and b"<5" not in exact
+
+
+def test_pdf_downloads(published, world, client):
+    login(client, world.viewer)
+    response = client.get(f"/lagesbild/{published.pk}/data.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    services.settings_save(
+        county=world.region.county, enabled=False, weekday=3, time=datetime.time(7), public=True, by=world.admin
+    )
+    client.logout()
+    public = client.get(f"/lagesbild/offentlig/20/{published.number}/data.pdf")
+    assert public.status_code == 200 and public.content.startswith(b"%PDF-")
