@@ -11,6 +11,7 @@ under /api/ through `error_response` too, also with DJANGO_DEBUG=0."""
 from __future__ import annotations
 
 import logging
+import math
 
 import orjson
 from django.conf import settings
@@ -18,13 +19,14 @@ from django.core import signals
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as InvalidInput
 from ninja.parser import Parser
 
 from samverkan import apischema
-from samverkan.apiauth import ApiKeyAuth, VerifiedSessionAuth
+from samverkan.apiauth import ApiKeyAuth, PerAddress, PerKey, VerifiedSessionAuth
 from samverkan.capacity.api import router as capacity_router
 from samverkan.flow.api import router as flow_router
 from samverkan.organisations.api import router as organisations_router
@@ -66,6 +68,8 @@ class StrictJsonParser(Parser):
         return data
 
 
+# The API's rate limits: per key (or user) and per client address; samverkan/apiauth.py.
+PER_ADDRESS = PerAddress()
 api = NinjaAPI(
     title="Samverkan API",
     version="1",
@@ -74,6 +78,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[ApiKeyAuth(), VerifiedSessionAuth()],
     parser=StrictJsonParser(),
+    throttle=[PerKey(), PER_ADDRESS],
 )
 
 
@@ -102,7 +107,29 @@ def not_found(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
+    """Refused requests count against their address's limit too (ninja's throttles run only after
+    authentication), so guessing keys from one address is slowed down like any other request."""
+    if not PER_ADDRESS.allow_request(request):
+        return throttled(request, Throttled(wait=PER_ADDRESS.wait()))
     return error_response(request, 401, "Log in, or send an API key as 'Authorization: Bearer <key>'.")
+
+
+@api.exception_handler(Throttled)
+def throttled(request, exc):
+    """Over a rate limit (API_RATE_PER_KEY, API_RATE_PER_IP): 429, and when to try again."""
+    seconds = max(math.ceil(exc.wait or 1), 1)
+    response = error_response(
+        request,
+        429,
+        ngettext(
+            "Too many requests: try again in %(seconds)s second.",
+            "Too many requests: try again in %(seconds)s seconds.",
+            seconds,
+        )
+        % {"seconds": seconds},
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -145,8 +145,8 @@ class Error(Schema):
 
 # What any operation can answer: a request that cannot be read (400: e.g. a NUL character in the
 # address, or a body that is not JSON), no or an unknown key (401), a role that may not (403),
-# invalid parameters or body (422).
-ALWAYS = (400, 401, 403, 422)
+# invalid parameters or body (422), too many requests (429, with Retry-After; samverkan/apiauth.py).
+ALWAYS = (400, 401, 403, 422, 429)
 # What an operation that reads a JSON body can answer too: a body larger than the server takes.
 BODY = (413,)
 

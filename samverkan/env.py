@@ -48,3 +48,23 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate such as `600/min` (also `/s`, `/h`, `/d`, or `/5min`): how many requests in how many
+    seconds, as (count, seconds)."""
+    raw = os.environ.get(name, "").strip() or default
+    count, _, period = raw.partition("/")
+    number = period.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = period[len(number) :]
+    if (
+        count.isdigit()
+        and int(count) > 0
+        and unit in _PERIODS
+        and (number == "" or number.isdigit() and int(number) > 0)
+    ):
+        return int(count), int(number or 1) * _PERIODS[unit]
+    raise ImproperlyConfigured(f"{name} must be a rate such as 600/min (per s, min, h or d); got {raw!r}.")

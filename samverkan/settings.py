@@ -9,7 +9,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from samverkan.env import env_bool, env_int, env_list, env_str
+from samverkan.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -152,6 +152,11 @@ ENROLMENT_LINKS_PER_HOUR = env_int("ENROLMENT_LINKS_PER_HOUR", 3)
 # organisation may share one address through its network). More are answered alike but send nothing.
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
 PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 30)
+
+# API requests (samverkan/apiauth.py) per API key or logged-in user, and per client address
+# (refused logins included), as (count, seconds) from e.g. "1200/min"; more are answered 429.
+API_RATE_PER_KEY = env_rate("API_RATE_PER_KEY", "1200/min")
+API_RATE_PER_IP = env_rate("API_RATE_PER_IP", "2400/min")
 
 # Background tasks (django-tasks with the database backend); `manage.py db_worker` runs them.
 TASKS = {

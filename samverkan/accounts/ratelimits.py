@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -18,11 +19,18 @@ HOUR = datetime.timedelta(hours=1)
 def allow(scope: str, value: str, *, limit: int, window: datetime.timedelta = HOUR) -> bool:
     """Count one request for `value` (compared without case or surrounding space) in `scope`,
     unless it already made `limit` within `window`; whether it was allowed (and counted)."""
+    return take(scope, value, limit=limit, window=window) is None
+
+
+def take(scope: str, value: str, *, limit: int, window: datetime.timedelta = HOUR) -> float | None:
+    """As `allow`, but saying how long to wait when refused: None when the request is allowed
+    (and counted), else the seconds until the oldest counted request leaves the window."""
     key = salted_hmac(f"samverkan.ratelimit.{scope}", value.strip().lower()).hexdigest()
     now = timezone.now()
     with transaction.atomic():
         RateLimitHit.objects.filter(scope=scope, at__lte=now - window).delete()  # the table stays small
-        if RateLimitHit.objects.filter(scope=scope, key=key).count() >= limit:
-            return False
+        counted = RateLimitHit.objects.filter(scope=scope, key=key).aggregate(count=Count("pk"), oldest=Min("at"))
+        if counted["count"] >= limit:
+            return max((counted["oldest"] + window - now).total_seconds(), 1.0)
         RateLimitHit.objects.create(scope=scope, key=key, at=now)
-    return True
+    return None
