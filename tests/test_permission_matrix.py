@@ -1,7 +1,13 @@
-"""Every route × every role × own/other organisation, generated from the URL configuration.
+"""Every route × every role × own/other county, generated from the URL configuration.
 
 A new route fails `test_every_route_is_in_the_matrix` until it gets a rule here. Rules say, per
-persona, which status a request must get; the personas come from samverkan.testing."""
+persona, which status a request must get; the personas come from samverkan.testing.
+
+Every rule has an other-county case. Where the route names a county, organisation or object, the
+case asks for the other county's (`Rule.other`: hidden, 404, or refused, 403). Every other-county
+case also puts an organisation and a reported unit in the persona's other county first, and no
+answer to anyone but an administrator may name them: a page or list that takes no county (the home
+page, the key list, the API's unit list) must not show the other county's rows either."""
 
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from samverkan.capacity.models import PlannedChange
 from samverkan.flow import uploads
 from samverkan.flow.models import ColumnLayout, ImportRun, ImportStatus, Source
 from samverkan.organisations import policy
-from samverkan.organisations.models import Organisation, Unit
+from samverkan.organisations.models import Municipality, Organisation, Unit, UnitKind
 from samverkan.organisations.roles import OrganisationKind
 from samverkan.placements import services as placement_services
 from samverkan.resources import services as resource_services
@@ -385,6 +391,37 @@ def _staff_json(world, persona, which):
     }
 
 
+# What the other-county cases put in the persona's other county (ASCII: JSON answers escape the rest).
+OTHER_COUNTY_MARKERS = ("Matrix Other County Care", "Matrix Other County Unit")
+
+
+def _other_county_rows(world: World, persona: str) -> None:
+    """A provider with a unit that has reported, in the county that is not the persona's."""
+    county = _county(persona, "other")
+    municipality = Municipality.objects.filter(county_id=county).order_by("code").first()
+    provider = Organisation.objects.create(
+        code=f"P-other-{county}", name=OTHER_COUNTY_MARKERS[0], kind=OrganisationKind.PROVIDER, county_id=county
+    )
+    unit = Unit.objects.create(
+        code=f"t-other-{county}",
+        name=OTHER_COUNTY_MARKERS[1],
+        kind=UnitKind.SHORT_TERM,
+        organisation=provider,
+        municipality=municipality,
+    )
+    capacity_services.capacity_report_create(
+        data=capacity_services.ReportInput(unit=unit, physical=9, staffed=9, occupied=1), by=world.admin
+    )
+
+
+def _county_query(world, persona, which):
+    return {"county": _county(persona, which)}
+
+
+def _municipality_query(world, persona, which):
+    return {"municipality": "1880" if _county(persona, which) == "18" else "2080"}
+
+
 PUBLIC = {ANONYMOUS, *PERSONAS}
 
 RULES: dict[str, Rule] = {
@@ -405,7 +442,7 @@ RULES: dict[str, Rule] = {
     "accounts:password_reset_done": Rule(PUBLIC),
     "accounts:password_reset_confirm": Rule(PUBLIC, kwargs=lambda w, p, o: {"uidb64": "MQ", "token": "bad-token"}),
     "accounts:password_reset_complete": Rule(PUBLIC),
-    "organisations:list": Rule(LOGGED_IN),
+    "organisations:list": Rule(LOGGED_IN, data=_county_query),  # another county's: an empty list
     "organisations:detail": Rule(LOGGED_IN, kwargs=_organisation_kwargs, other=404),
     "review:review": Rule(AUDIT_REVIEWERS),
     "set_language": Rule(PUBLIC, ok=302, method="post", data=lambda w, p, o: {"language": "en", "next": "/"}),
@@ -515,7 +552,7 @@ RULES: dict[str, Rule] = {
     "api:escalation": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:overview": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:export_csv": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "capacity:export_xlsx": Rule(LOGGED_IN),
+    "capacity:export_xlsx": Rule(LOGGED_IN, data=_county_query, other=403),
     "capacity:unit": Rule(LOGGED_IN, kwargs=_unit_kwargs, other=404),
     "capacity:report": Rule(REPORTERS, kwargs=_unit_kwargs, other=404, other_denied=404),
     "capacity:planned_change_add": Rule(
@@ -541,7 +578,7 @@ RULES: dict[str, Rule] = {
     ),
     "capacity:schedule": Rule(SCHEDULERS, kwargs=lambda w, p, o: {"county_code": _county(p, o)}, other=403),
     "api:capacity_overview": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "api:capacity_overview_fhir": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}),
+    "api:capacity_overview_fhir": Rule(LOGGED_IN, anonymous=401, data=_county_query, other=403),
     "api:capacity_unit_history": Rule(LOGGED_IN, anonymous=401, kwargs=_unit_kwargs, other=404),
     "api:capacity_reports": Rule(
         REPORTERS, ok=201, anonymous=401, method="post", json=True, data=_report_json, other=422, other_denied=422
@@ -840,9 +877,9 @@ RULES: dict[str, Rule] = {
     "api:openapi-json": Rule(PUBLIC),
     "api:openapi-view": Rule(PUBLIC),
     "api:api-root": Rule(PUBLIC, ok=404),  # nothing lives at the root; the docs do
-    "api:municipalities": Rule(LOGGED_IN, anonymous=401),
+    "api:municipalities": Rule(LOGGED_IN, anonymous=401, data=_county_query),  # reference data, open to all
     "api:organisations": Rule(LOGGED_IN, anonymous=401),
-    "api:units": Rule(LOGGED_IN, anonymous=401),
+    "api:units": Rule(LOGGED_IN, anonymous=401, data=_municipality_query),  # another county's: an empty list
 }
 
 
@@ -874,18 +911,15 @@ def test_every_route_is_in_the_matrix():
     assert not uncovered, f"Add these routes to RULES in {__file__}: {uncovered}"
 
 
-CASES = [
-    (route, persona, which)
-    for route, rule in sorted(RULES.items())
-    for persona in ALL_PERSONAS
-    for which in (["own", "other"] if rule.other is not None else ["own"])
-]
+CASES = [(route, persona, which) for route in sorted(RULES) for persona in ALL_PERSONAS for which in ("own", "other")]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "persona", "which"), CASES)
 def test_route_answers_each_persona_as_the_policy_says(client, world, route, persona, which):
     rule = RULES[route]
+    if which == "other":
+        _other_county_rows(world, persona)
     login(client, world.users.get(persona))
     url = reverse(_route(route), kwargs=rule.kwargs(world, persona, which))
     data = rule.data(world, persona, which)
@@ -897,6 +931,10 @@ def test_route_answers_each_persona_as_the_policy_says(client, world, route, per
     assert response.status_code == expected, f"{persona} {rule.method.upper()} {url} ({which})"
     if response.status_code == 302 and persona == ANONYMOUS and rule.anonymous == 302 and ANONYMOUS not in rule.allowed:
         assert response["Location"].startswith(reverse("accounts:login"))
+    if which == "other" and persona != "admin":
+        body = b"".join(response) if response.streaming else response.content
+        for marker in OTHER_COUNTY_MARKERS:
+            assert marker.encode() not in body, f"{persona} {url} shows the other county's {marker!r}"
 
 
 # API-key creation: every persona × a key role × an organisation of each kind (issue 17). A key is
@@ -994,3 +1032,15 @@ def test_outsider_sees_no_other_county_through_the_api(client, world):
     units = client.get("/api/v1/units").json()
     assert units and all(Unit.objects.get(pk=u["id"]).organisation.county_id == "18" for u in units)
     assert client.get("/api/v1/units?municipality=2080").json() == []
+
+
+@pytest.mark.django_db
+def test_the_other_county_rows_show_where_they_are_visible(client, world):
+    """The other-county cases' check can fail: an administrator, who sees every county, finds them."""
+    _other_county_rows(world, "admin")  # in Örebro county
+    login(client, world.admin)
+    for url in ("/api/v1/organisations", "/api/v1/capacity/overview?county=18", "/organisationer/?county=18"):
+        body = client.get(url).content
+        assert any(marker.encode() in body for marker in OTHER_COUNTY_MARKERS), url
+    login(client, world.outsider)  # a region coordinator of Örebro county sees them too
+    assert OTHER_COUNTY_MARKERS[1].encode() in client.get("/api/v1/capacity/overview?county=18").content
