@@ -33,7 +33,7 @@ def _assert_throttled(response, *, at_most: int) -> int:
     assert response["Content-Type"].startswith("application/json")
     seconds = int(response["Retry-After"])
     assert 1 <= seconds <= at_most
-    assert response.json() == {"detail": f"Too many requests: try again in {seconds} seconds."}
+    assert response.json() == {"detail": f"För många anrop: försök igen om {seconds} sekunder."}  # Swedish first
     return seconds
 
 
