@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from samverkan.accounts import ratelimits
 from samverkan.accounts.models import RateLimitHit
 from samverkan.accounts.services import api_key_create
 from samverkan.api import api
@@ -139,3 +140,15 @@ def test_a_malformed_rate_stops_the_process_naming_the_variable(monkeypatch, raw
     monkeypatch.setenv("API_RATE_PER_IP", raw)
     with pytest.raises(ImproperlyConfigured, match="API_RATE_PER_IP"):
         env_rate("API_RATE_PER_IP", "1/s")
+
+
+def test_rows_that_left_the_window_are_deleted_now_and_then(client, world, settings, monkeypatch):
+    settings.API_RATE_PER_KEY, settings.API_RATE_PER_IP = (5, 60), GENEROUS
+    key = _bearer(world, "key")
+    assert _get(client, key).status_code == 200
+    old = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=61)
+    RateLimitHit.objects.update(at=old)
+    monkeypatch.setattr(ratelimits, "PURGE_EVERY", 1)  # every counted request purges
+    assert _get(client, key).status_code == 200
+    assert not RateLimitHit.objects.filter(at=old).exists()
+    assert RateLimitHit.objects.filter(scope="api.key").count() == 1
