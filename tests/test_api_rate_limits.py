@@ -14,6 +14,7 @@ from samverkan.accounts.models import RateLimitHit
 from samverkan.accounts.services import api_key_create
 from samverkan.api import api
 from samverkan.env import env_rate
+from samverkan.organisations import policy
 from samverkan.testing import login
 
 URL = "/api/v1/municipalities?county=20"
@@ -21,7 +22,7 @@ GENEROUS = (1000, 60)
 
 
 def _bearer(world, name: str) -> dict[str, str]:
-    _key, raw = api_key_create(organisation=world.region, name=name, role="region_coordinator", by=None)
+    _key, raw = api_key_create(organisation=world.region, name=name, role="region_coordinator", by=policy.SYSTEM)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
