@@ -73,6 +73,36 @@ OWN_ORGANISATION = {
 }
 OTHER_COUNTY_ORGANISATION = {persona: ("R18" if code != "R18" else "R20") for persona, code in OWN_ORGANISATION.items()}
 
+# What the other-county cases put in the persona's other county (ASCII: JSON answers escape the rest).
+OTHER_COUNTY_MARKERS = ("Matrix Other County Care", "Matrix Other County Unit")
+
+
+def _other_county_rows(world: World, persona: str) -> None:
+    """A provider with a unit that has reported, in the county that is not the persona's."""
+    county = _county(persona, "other")
+    municipality = Municipality.objects.filter(county_id=county).order_by("code").first()
+    provider = Organisation.objects.create(
+        code=f"P-other-{county}", name=OTHER_COUNTY_MARKERS[0], kind=OrganisationKind.PROVIDER, county_id=county
+    )
+    unit = Unit.objects.create(
+        code=f"t-other-{county}",
+        name=OTHER_COUNTY_MARKERS[1],
+        kind=UnitKind.SHORT_TERM,
+        organisation=provider,
+        municipality=municipality,
+    )
+    capacity_services.capacity_report_create(
+        data=capacity_services.ReportInput(unit=unit, physical=9, staffed=9, occupied=1), by=world.admin
+    )
+
+
+def _county_query(world, persona, which):
+    return {"county": _county(persona, which)}
+
+
+def _municipality_query(world, persona, which):
+    return {"municipality": "1880" if _county(persona, which) == "18" else "2080"}
+
 
 @dataclass
 class Rule:
@@ -389,37 +419,6 @@ def _staff_json(world, persona, which):
         "shifts": ["day"],
         "reason": "Brist",
     }
-
-
-# What the other-county cases put in the persona's other county (ASCII: JSON answers escape the rest).
-OTHER_COUNTY_MARKERS = ("Matrix Other County Care", "Matrix Other County Unit")
-
-
-def _other_county_rows(world: World, persona: str) -> None:
-    """A provider with a unit that has reported, in the county that is not the persona's."""
-    county = _county(persona, "other")
-    municipality = Municipality.objects.filter(county_id=county).order_by("code").first()
-    provider = Organisation.objects.create(
-        code=f"P-other-{county}", name=OTHER_COUNTY_MARKERS[0], kind=OrganisationKind.PROVIDER, county_id=county
-    )
-    unit = Unit.objects.create(
-        code=f"t-other-{county}",
-        name=OTHER_COUNTY_MARKERS[1],
-        kind=UnitKind.SHORT_TERM,
-        organisation=provider,
-        municipality=municipality,
-    )
-    capacity_services.capacity_report_create(
-        data=capacity_services.ReportInput(unit=unit, physical=9, staffed=9, occupied=1), by=world.admin
-    )
-
-
-def _county_query(world, persona, which):
-    return {"county": _county(persona, which)}
-
-
-def _municipality_query(world, persona, which):
-    return {"municipality": "1880" if _county(persona, which) == "18" else "2080"}
 
 
 PUBLIC = {ANONYMOUS, *PERSONAS}
