@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "samverkan.placements",
     "samverkan.resources",
     "samverkan.situation",
+    "samverkan.meetings",
     "samverkan.review",
     "samverkan.portal",
     "samverkan.demo",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("flode/", include("samverkan.flow.urls")),
     path("resurser/", include("samverkan.resources.urls")),
     path("lagesbild/", include("samverkan.situation.urls")),
+    path("moten/", include("samverkan.meetings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),

@@ -23,6 +23,7 @@ APPS = [
     "placements",
     "resources",
     "situation",
+    "meetings",
     "review",
     "portal",
     "demo",

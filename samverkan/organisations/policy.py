@@ -172,12 +172,14 @@ class Reach(enum.Enum):
 class Relation:
     """A row is reached by a grant when the row's `lookup` equals the grant's `reach` value, the
     row matches every (lookup, value) in `when`, and, if `not_own` names the lookup of the row's
-    organisation, that organisation is not the grant's own."""
+    organisation, that organisation is not the grant's own. `many`: the lookup crosses a
+    many-valued relation (a forum's member organisations), so it is asked of the database."""
 
     reach: Reach
     lookup: str
     when: tuple[tuple[str, object], ...] = ()
     not_own: str | None = None
+    many: bool = False
 
     def grant_value(self, grant: Grant, scope: Scope) -> object:
         return {
@@ -191,6 +193,9 @@ class Relation:
     def reaches(self, target: object, grant: Grant, scope: Scope) -> bool:
         if isinstance(target, Place):
             return target.overlaps(self.reach, grant)
+        if self.many and isinstance(target, models.Model):
+            condition = self.q(grant, scope)
+            return condition is not None and type(target)._base_manager.filter(condition, pk=target.pk).exists()
         mine = self.grant_value(grant, scope)
         if mine is None or _value(target, self.lookup) != mine:
             return False
@@ -369,6 +374,47 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     },
 }
 
+# meetings: a forum's rows reach its member organisations' people and the people who sit in it
+# (both many-valued); published minutes reach the county; chair and checker sign.
+_FORUM_PATHS = {
+    "meetings.Forum": "",
+    "meetings.Meeting": "forum__",
+    "meetings.AgendaItem": "meeting__forum__",
+    "meetings.Decision": "meeting__forum__",
+    "meetings.Assignment": "forum__",
+    "meetings.MinutesVersion": "meeting__forum__",
+    "meetings.SharedCost": "forum__",
+    "meetings.FundingRound": "forum__",
+    "meetings.FundingApplication": "round__forum__",
+}
+_MEETING_PATHS = {
+    "meetings.Meeting": "",
+    "meetings.AgendaItem": "meeting__",
+    "meetings.Decision": "meeting__",
+    "meetings.Assignment": "meeting__",
+    "meetings.MinutesVersion": "meeting__",
+}
+for _label, _forum in _FORUM_PATHS.items():
+    _meeting = _MEETING_PATHS.get(_label)
+    RELATIONS[_label] = {
+        "county": Relation(Reach.COUNTY, f"{_forum}county_id"),
+        "member": Relation(Reach.ORGANISATION, f"{_forum}members__organisation_id", many=True),
+        "person": Relation(Reach.USER, f"{_forum}people__user_id", many=True),
+        # A forum itself (its name and members) is known to the whole county; its meetings'
+        # minutes once they are published.
+        "published": Relation(
+            Reach.COUNTY,
+            f"{_forum}county_id",
+            when=((f"{_meeting}is_published", True),) if _meeting is not None else (),
+        ),
+    }
+    if _meeting is not None:
+        RELATIONS[_label]["chair"] = Relation(Reach.USER, f"{_meeting}chair_id")
+        RELATIONS[_label]["checker"] = Relation(Reach.USER, f"{_meeting}checker_id")
+RELATIONS["meetings.Tracker"] = {"county": Relation(Reach.COUNTY, "county_id")}
+RELATIONS["meetings.Assignment"]["owner_person"] = Relation(Reach.USER, "owner_person_id")
+RELATIONS["meetings.Assignment"]["owner_organisation"] = Relation(Reach.ORGANISATION, "owner_organisation_id")
+
 
 # The rule table -------------------------------------------------------------------------------
 
@@ -525,6 +571,62 @@ RULES: dict[str, Rule] = {
     "situation.manage_indicators": Rule(("situation.Indicator",), {R.REGION_COORDINATOR: ("county",)}),
     "situation.manage_subscriptions": Rule(
         ("situation.Subscription",), _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county")
+    # meetings: members see their forum's minutes, the county sees them once published; the
+    # county's forum secretaries run the meetings; chair and checker sign the minutes
+    "meetings.view": Rule(
+        (
+            "meetings.Forum",
+            "meetings.Meeting",
+            "meetings.AgendaItem",
+            "meetings.Decision",
+            "meetings.MinutesVersion",
+            "meetings.SharedCost",
+            "meetings.FundingRound",
+            "meetings.FundingApplication",
+        ),
+        {**_each(ALL_ROLES, "member", "person", "published"), R.FORUM_SECRETARY: ("county",)},
+    ),
+    "meetings.view_assignments": Rule(
+        ("meetings.Assignment",),
+        {
+            **_each(ALL_ROLES, "member", "person", "published", "owner_person"),
+            **_each(COORDINATORS, "member", "person", "published", "owner_person", "owner_organisation"),
+            R.FORUM_SECRETARY: ("county",),
+        },
+    ),
+    "meetings.manage": Rule(
+        (
+            "meetings.Forum",
+            "meetings.Meeting",
+            "meetings.AgendaItem",
+            "meetings.Decision",
+            "meetings.Assignment",
+            "meetings.MinutesVersion",
+            "meetings.SharedCost",
+            "meetings.FundingRound",
+            "meetings.FundingApplication",
+            "meetings.Tracker",
+        ),
+        {R.FORUM_SECRETARY: ("county",)},
+    ),
+    # status trackers: the county sees the answers; each municipality answers for itself (the
+    # secretary for any, from answers by mail or phone)
+    "meetings.view_trackers": Rule(("meetings.Tracker",), _each(ALL_ROLES, "county")),
+    "meetings.answer_tracker": Rule(
+        ("organisations.Organisation",), {R.MUNICIPAL_COORDINATOR: ("organisation",), R.FORUM_SECRETARY: ("county",)}
+    ),
+    # development funds: coordinators apply for their own organisation (the secretary for any)
+    "meetings.apply_for_funds": Rule(
+        ("organisations.Organisation",), {**_each(COORDINATORS, "organisation"), R.FORUM_SECRETARY: ("county",)}
+    ),
+    "meetings.sign": Rule(("meetings.MinutesVersion", "meetings.Meeting"), _each(ALL_ROLES, "chair", "checker")),
+    "meetings.update_assignment": Rule(
+        ("meetings.Assignment",),
+        {
+            **_each(ALL_ROLES, "owner_person"),
+            **_each(COORDINATORS, "owner_person", "owner_organisation"),
+            R.FORUM_SECRETARY: ("county",),
+        },
     ),
 }
 
@@ -589,7 +691,11 @@ def restrict(queryset: Rows, principal: Asker, action: str, *, own: bool = False
     reached = Q(pk__in=[])
     for grant in scope.grants:
         for name in rule.roles.get(grant.role, ()):
-            condition = RELATIONS[label][name].q(grant, scope)
+            relation = RELATIONS[label][name]
+            condition = relation.q(grant, scope)
+            if condition is not None and relation.many:
+                # One row per match across the many-valued relation: ask for the keys instead.
+                condition = Q(pk__in=queryset.model._base_manager.filter(condition).values("pk"))
             if condition is not None:
                 reached |= condition
     return queryset.filter(reached)

@@ -19,6 +19,7 @@ def navigation(request) -> dict:
         ("placements:list", _("Place requests")),
         ("flow:statistics", _("Patient flow")),
         ("resources:overview", _("Resources")),
+        ("meetings:index", _("Forums")),
         ("organisations:list", _("Organisations")),
     ]
     if policy.can(user, "audit.review"):

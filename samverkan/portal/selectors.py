@@ -14,6 +14,7 @@ from samverkan.accounts.models import ApiKey, Notification, User
 from samverkan.audit.models import AuditEvent
 from samverkan.capacity import selectors as capacity
 from samverkan.flow import selectors as flow
+from samverkan.meetings import selectors as meetings
 from samverkan.organisations import policy
 from samverkan.organisations.models import Membership, Municipality, Unit
 from samverkan.placements import escalation
@@ -100,6 +101,7 @@ def home_summary(user) -> HomeSummary:
     summary.situation_reports = _situation_reports(user, counties)
     summary.attention.extend(_placement_attention(user, counties))
     summary.attention.extend(_flow_attention(user))
+    summary.attention.extend(_meetings_attention(user))
     if policy.can(user, "audit.review"):
         summary.recent_events = list(review.audit_events(user).select_related("organisation")[:8])
     return summary
@@ -204,4 +206,51 @@ def _flow_attention(user) -> list[Attention]:
                     level="warning",
                 )
             )
+    return items
+
+
+def _meetings_attention(user) -> list[Attention]:
+    """Minutes waiting for the user's approval, the user's open assignments (overdue ones first),
+    and status questions the user's municipality has not answered."""
+    items = [
+        Attention(
+            _("The minutes of %(meeting)s wait for your approval.") % {"meeting": version.meeting.title},
+            url=reverse("meetings:meeting", kwargs={"meeting_id": version.meeting_id}),
+            level="warning",
+        )
+        for version in meetings.minutes_to_sign(user)
+    ]
+    assignments = list(meetings.my_assignments(user))
+    overdue = [a for a in assignments if a.is_overdue()]
+    if overdue:
+        items.append(
+            Attention(
+                ngettext(
+                    "%(count)d of your assignments is overdue.",
+                    "%(count)d of your assignments are overdue.",
+                    len(overdue),
+                )
+                % {"count": len(overdue)},
+                url=reverse("meetings:index"),
+                level="warning",
+            )
+        )
+    elif assignments:
+        items.append(
+            Attention(
+                ngettext(
+                    "You have %(count)d open assignment.", "You have %(count)d open assignments.", len(assignments)
+                )
+                % {"count": len(assignments)},
+                url=reverse("meetings:index"),
+            )
+        )
+    items.extend(
+        Attention(
+            _("%(municipality)s has not answered: %(question)s")
+            % {"municipality": organisation.name, "question": tracker.question},
+            url=reverse("meetings:tracker", kwargs={"tracker_id": tracker.pk}),
+        )
+        for tracker, organisation in meetings.trackers_to_answer(user)
+    )
     return items
