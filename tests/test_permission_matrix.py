@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,11 +22,12 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLResolver
 
 from samverkan.accounts import services as account_services
-from samverkan.accounts.models import ApiKey, ApiKeyRole
+from samverkan.accounts.models import ApiKey, ApiKeyRole, User
 from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import PlannedChange
 from samverkan.flow import uploads
 from samverkan.flow.models import ColumnLayout, ImportRun, ImportStatus, Source
+from samverkan.meetings import services as meeting_services
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality, Organisation, Unit, UnitKind
 from samverkan.organisations.roles import OrganisationKind
@@ -271,6 +273,125 @@ def _offer_data(world, persona, which):
     return {"unit": unit.pk, "places": 1}
 
 
+# meetings: a forum in the persona's county ("own") or the other one. In Dalarna every
+# organisation of the personas is a member unless `members_only` (then Ludvika is not); in Örebro
+# the region and Örebro municipality are. Falun's coordinator chairs, the region's checks.
+MEETING_MANAGERS = {"admin", "forum_secretary"}
+SIGNERS = {"admin", "falun_coordinator", "region_coordinator"}  # admin may; the service refuses the non-signer
+FORUM_MEMBERS = {
+    "admin",
+    "region_coordinator",
+    "falun_coordinator",
+    "avesta_coordinator",
+    "lunden_staff",
+    "forum_secretary",
+    "viewer",
+}
+# Avesta owns the assignment in Dalarna, Region Örebro (the outsider's) the one in Örebro; the secretary follows up.
+ASSIGNMENT_UPDATERS = {"admin", "avesta_coordinator", "forum_secretary", "outsider"}
+
+
+def _forum(world, persona, which, *, members_only: bool = False):
+    in_orebro = _county(persona, which) == "18"
+    county = "18" if in_orebro else "20"
+    if in_orebro:
+        members = [world.orebro_region, Organisation.objects.get(code="1880")]
+    else:
+        members = [world.region, world.falun, world.avesta] + ([] if members_only else [world.ludvika])
+    forum = meeting_services.forum_create(
+        county=Organisation.objects.get(code=f"R{county}").county,
+        name=f"Forum {county} {members_only}",
+        organisations=members,
+        by=world.admin,
+    )
+    when = datetime.datetime(2030, 4, 14, 9, tzinfo=datetime.UTC)
+    meeting = meeting_services.meeting_create(
+        forum=forum,
+        data=meeting_services.MeetingInput(
+            title="Möte",
+            starts_at=when,
+            place="Falun",
+            chair=None if in_orebro else world.falun_coordinator,
+            checker=None if in_orebro else world.region_coordinator,
+        ),
+        by=world.admin,
+    )
+    item = meeting_services.agenda_item_add(meeting=meeting, title="Punkt", by=world.admin)
+    assignment = meeting_services.assignment_create(
+        item=item,
+        data=meeting_services.AssignmentInput(
+            title="Uppdrag",
+            owner_organisation=members[0] if in_orebro else world.avesta,
+            due_date=datetime.date(2030, 5, 1),
+        ),
+        by=world.admin,
+    )
+    return forum, meeting, item, assignment
+
+
+def _bystander() -> User:
+    """Someone who is none of the personas (so sitting in a forum gives no persona access)."""
+    return User.objects.filter(email="bystander@test.samverkan.se").first() or User.objects.create_user(
+        "bystander@test.samverkan.se", None
+    )
+
+
+def _forum_kwargs(world, persona, which):
+    return {"forum_id": _forum(world, persona, which)[0].pk}
+
+
+def _meeting_kwargs(world, persona, which, **extra):
+    return {"meeting_id": _forum(world, persona, which, **extra)[1].pk}
+
+
+def _item_kwargs(world, persona, which):
+    return {"item_id": _forum(world, persona, which)[2].pk}
+
+
+def _assignment_kwargs(world, persona, which):
+    return {"assignment_id": _forum(world, persona, which)[3].pk}
+
+
+def _tracker_kwargs(world, persona, which):
+    tracker = meeting_services.tracker_create(
+        county=Organisation.objects.get(code=f"R{_county(persona, which)}").county,
+        question="Redo?",
+        options=["Ja", "Nej"],
+        by=world.admin,
+    )
+    return {"tracker_id": tracker.pk}
+
+
+def _cost_kwargs(world, persona, which):
+    cost = meeting_services.shared_cost_create(
+        forum=_forum(world, persona, which)[0],
+        description="Konsult",
+        amount_ore=600_000,
+        region_share=Fraction(5, 6),
+        method="equal",
+        by=world.admin,
+    )
+    return {"cost_id": cost.pk}
+
+
+def _funding(world, persona, which):
+    forum = _forum(world, persona, which)[0]
+    funding = meeting_services.funding_round_create(forum=forum, name="Medel", budget=1_000_000, by=world.admin)
+    organisation = forum.members.first().organisation
+    application = meeting_services.funding_application_create(
+        funding=funding,
+        data=meeting_services.ApplicationInput(
+            organisation=organisation,
+            project="Projekt",
+            amount=100_000,
+            starts_on=datetime.date(2030, 1, 1),
+            ends_on=datetime.date(2030, 12, 31),
+        ),
+        by=world.admin,
+    )
+    return funding, application
+
+
 def _new_request_json(world, persona, which):
     table = OWN_ORGANISATION if which == "own" else OTHER_COUNTY_ORGANISATION
     origin = Organisation.objects.get(code=table.get(persona, "R20"))
@@ -475,6 +596,135 @@ RULES: dict[str, Rule] = {
     "flow:import_mapping": Rule(IMPORTERS, kwargs=_mapping_run_kwargs, other=403),
     "flow:import_layout_edit": Rule(IMPORTERS, kwargs=_layout_kwargs, other=403),
     "flow:episodes": Rule(EPISODE_READERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    # meetings
+    "meetings:index": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "meetings:decisions": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "meetings:forum_new": Rule(MEETING_MANAGERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "meetings:forum": Rule(LOGGED_IN, kwargs=_forum_kwargs, other=404),
+    "meetings:board": Rule(LOGGED_IN, kwargs=_forum_kwargs, other=404),
+    "meetings:forum_edit": Rule(MEETING_MANAGERS, kwargs=_forum_kwargs, other=404, other_denied=404),
+    "meetings:forum_person_remove": Rule(
+        MEETING_MANAGERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {
+            "forum_id": (forum := _forum(w, p, o)[0]).pk,
+            "person_id": meeting_services.forum_person_add(forum=forum, user=_bystander(), by=w.admin).pk,
+        },
+        other=404,
+        other_denied=404,
+    ),
+    "meetings:forum_person_add": Rule(
+        MEETING_MANAGERS,
+        ok=302,
+        method="post",
+        kwargs=_forum_kwargs,
+        data=lambda w, p, o: {"user": w.viewer.pk},
+        other=404,
+        other_denied=404,
+    ),
+    "meetings:meeting_new": Rule(MEETING_MANAGERS, kwargs=_forum_kwargs, other=404, other_denied=404),
+    "meetings:meeting": Rule(LOGGED_IN, kwargs=_meeting_kwargs, other=404),
+    # Unpublished minutes of a forum Ludvika is not a member of: hidden from Ludvika (the
+    # outsider's Region Örebro is a member of the Örebro forum).
+    "meetings:meeting#members_only": Rule(
+        FORUM_MEMBERS | {"outsider"},
+        denied=404,
+        kwargs=lambda w, p, o: _meeting_kwargs(w, p, o, members_only=True),
+        other=404,
+    ),
+    "meetings:meeting_edit": Rule(MEETING_MANAGERS, kwargs=_meeting_kwargs, other=404, other_denied=404),
+    "meetings:attendance": Rule(MEETING_MANAGERS, kwargs=_meeting_kwargs, other=404, other_denied=404),
+    "meetings:item_add": Rule(
+        MEETING_MANAGERS,
+        ok=302,
+        method="post",
+        kwargs=_meeting_kwargs,
+        data=lambda w, p, o: {"new-title": "Ny punkt", "new-kind": "information"},
+        other=404,
+        other_denied=404,
+    ),
+    "meetings:minutes_action": Rule(
+        MEETING_MANAGERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {**_meeting_kwargs(w, p, o), "action": "send"},
+        other=404,
+        other_denied=404,
+    ),
+    "meetings:minutes_action#sign": Rule(
+        SIGNERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {**_meeting_kwargs(w, p, o), "action": "sign"},
+        data=lambda w, p, o: {"code": "000000"},
+        other=404,
+        other_denied=404,
+    ),
+    "meetings:item": Rule(LOGGED_IN, kwargs=_item_kwargs, other=404),
+    "meetings:minutes_pdf": Rule(LOGGED_IN, kwargs=_meeting_kwargs, other=404),
+    "meetings:minutes_docx": Rule(LOGGED_IN, kwargs=_meeting_kwargs, other=404),
+    "meetings:decision_add": Rule(
+        MEETING_MANAGERS,
+        ok=302,
+        method="post",
+        kwargs=_item_kwargs,
+        data=lambda w, p, o: {"text": "Att besluta"},
+        other=404,
+        other_denied=404,
+    ),
+    "meetings:document_add": Rule(
+        MEETING_MANAGERS,
+        ok=302,
+        method="post",
+        kwargs=_item_kwargs,
+        data=lambda w, p, o: {"title": "Underlag", "url": "https://example.se/underlag.pdf"},
+        other=404,
+        other_denied=404,
+    ),
+    "meetings:assignment_add": Rule(MEETING_MANAGERS, kwargs=_item_kwargs, other=404, other_denied=404),
+    "meetings:assignment": Rule(LOGGED_IN, kwargs=_assignment_kwargs, other=404),
+    "meetings:trackers": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "meetings:tracker": Rule(LOGGED_IN, kwargs=_tracker_kwargs, other=404),
+    "meetings:tracker_export": Rule(LOGGED_IN, kwargs=_tracker_kwargs, other=404),
+    "meetings:tracker_remind": Rule(
+        MEETING_MANAGERS, ok=302, method="post", kwargs=_tracker_kwargs, other=404, other_denied=404
+    ),
+    "meetings:costs": Rule(LOGGED_IN, kwargs=_forum_kwargs, other=404),
+    "meetings:cost": Rule(LOGGED_IN, kwargs=_cost_kwargs, other=404),
+    "meetings:cost_export": Rule(
+        LOGGED_IN, kwargs=lambda w, p, o: {**_cost_kwargs(w, p, o), "file_format": "csv"}, other=404
+    ),
+    "meetings:funding_rounds": Rule(LOGGED_IN, kwargs=_forum_kwargs, other=404),
+    "meetings:funding_round": Rule(LOGGED_IN, kwargs=lambda w, p, o: {"round_id": _funding(w, p, o)[0].pk}, other=404),
+    "meetings:funding_export": Rule(LOGGED_IN, kwargs=lambda w, p, o: {"round_id": _funding(w, p, o)[0].pk}, other=404),
+    "meetings:application_decide": Rule(
+        MEETING_MANAGERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {"application_id": _funding(w, p, o)[1].pk},
+        data=lambda w, p, o: {"decision": "granted", "granted": "100000"},
+        other=404,
+        other_denied=404,
+    ),
+    "api:meetings_forums": Rule(LOGGED_IN, anonymous=401),
+    "api:meetings_meetings": Rule(
+        LOGGED_IN, anonymous=401, data=lambda w, p, o: {"forum": _forum_kwargs(w, p, o)["forum_id"]}, other=404
+    ),
+    "api:meetings_meeting": Rule(LOGGED_IN, anonymous=401, kwargs=_meeting_kwargs, other=404),
+    "api:meetings_decisions": Rule(LOGGED_IN, anonymous=401),
+    "api:meetings_assignments": Rule(LOGGED_IN, anonymous=401),
+    "api:meetings_assignment_status": Rule(
+        ASSIGNMENT_UPDATERS,
+        ok=200,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=_assignment_kwargs,
+        data=lambda w, p, o: {"status": "in_progress"},
+        other=404,
+        other_denied=404,
+    ),
     "placements:list": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:new": Rule(NEW_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:detail": Rule(LOGGED_IN, kwargs=_request_kwargs, other=404),

@@ -571,6 +571,7 @@ RULES: dict[str, Rule] = {
     "situation.manage_indicators": Rule(("situation.Indicator",), {R.REGION_COORDINATOR: ("county",)}),
     "situation.manage_subscriptions": Rule(
         ("situation.Subscription",), _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county")
+    ),
     # meetings: members see their forum's minutes, the county sees them once published; the
     # county's forum secretaries run the meetings; chair and checker sign the minutes
     "meetings.view": Rule(

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ from samverkan.audit.services import access_log_record
 from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import BedCategory
 from samverkan.flow.imports import import_rows, source_for
+from samverkan.meetings import services as meeting_services
+from samverkan.meetings.models import Assignment, FundingRound, Meeting, SharedCost, Tracker
+from samverkan.organisations.models import County
 from samverkan.placements import escalation
 from samverkan.placements import services as placements
 from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus
@@ -174,6 +178,55 @@ VISITS = [
         "situation-compare",
         lambda world: f"/lagesbild/jamfor/?a={_situation_report('published').pk}&b={_situation_report('published').pk}",
     ),
+    Visit("meetings", "/moten/", persona="avesta_coordinator"),
+    Visit("meetings-forum", lambda world: f"/moten/forum/{_meeting().forum_id}/", persona="forum_secretary"),
+    Visit("meetings-forum-new", "/moten/forum/ny/", persona="forum_secretary"),
+    Visit("meetings-forum-edit", lambda world: f"/moten/forum/{_meeting().forum_id}/andra/", persona="forum_secretary"),
+    Visit(
+        "meetings-meeting-new",
+        lambda world: f"/moten/forum/{_meeting().forum_id}/nytt-mote/",
+        persona="forum_secretary",
+    ),
+    Visit("meetings-meeting", lambda world: f"/moten/{_meeting().pk}/", persona="forum_secretary"),
+    # The chair's view of minutes waiting for approval: the signing form.
+    Visit(
+        "meetings-meeting-approval", lambda world: f"/moten/{_meeting(waiting=True).pk}/", persona="falun_coordinator"
+    ),
+    Visit("meetings-item", lambda world: f"/moten/punkter/{_meeting().items.first().pk}/", persona="forum_secretary"),
+    Visit(
+        "meetings-assignment-new",
+        lambda world: f"/moten/punkter/{_meeting().items.first().pk}/uppdrag/",
+        persona="forum_secretary",
+    ),
+    Visit("meetings-attendance", lambda world: f"/moten/{_meeting().pk}/narvaro/", persona="forum_secretary"),
+    Visit("meetings-board", lambda world: f"/moten/forum/{_meeting().forum_id}/uppdrag/"),
+    Visit(
+        "meetings-assignment",
+        lambda world: f"/moten/uppdrag/{Assignment.objects.latest('pk').pk}/",
+        persona="avesta_coordinator",
+    ),
+    Visit("meetings-decisions", "/moten/beslut/?q=Att"),
+    Visit("meetings-trackers", "/moten/statusfragor/", persona="forum_secretary"),
+    Visit(
+        "meetings-tracker",
+        lambda world: f"/moten/statusfragor/{Tracker.objects.get().pk}/",
+        persona="avesta_coordinator",
+    ),
+    Visit(
+        "meetings-tracker-secretary",
+        lambda world: f"/moten/statusfragor/{Tracker.objects.get().pk}/",
+        persona="forum_secretary",
+    ),
+    Visit("meetings-costs", lambda world: f"/moten/forum/{_meeting().forum_id}/kostnader/", persona="forum_secretary"),
+    Visit("meetings-cost", lambda world: f"/moten/kostnader/{SharedCost.objects.get().pk}/"),
+    Visit(
+        "meetings-funding-rounds", lambda world: f"/moten/forum/{_meeting().forum_id}/medel/", persona="forum_secretary"
+    ),
+    Visit(
+        "meetings-funding-round",
+        lambda world: f"/moten/medel/{FundingRound.objects.get().pk}/",
+        persona="forum_secretary",
+    ),
     Visit("404", "/finns-inte/", persona=None, status=404),
     Visit("404-logged-in", "/finns-inte/", status=404),
     Visit("400", "/kapacitet/?county=%00", status=400),
@@ -198,6 +251,93 @@ def _situation_report(status: str) -> SituationReport:
 
 def _offered_request() -> PlaceRequest:
     return PlaceRequest.objects.filter(status=RequestStatus.OFFERED).latest("pk")
+
+
+def _meeting(*, waiting: bool = False) -> Meeting:
+    """The draft meeting of _meetings_content (or the one whose minutes wait for approval)."""
+    return Meeting.objects.get(title="Väntar på justering" if waiting else "Veckomöte")
+
+
+def _meetings_content(world: World) -> None:
+    """A forum with a meeting (attendance, an item with minutes, a decision, an overdue and a coming
+    assignment) and a second meeting whose minutes wait for the chair's approval."""
+    secretary = world.forum_secretary
+    forum = meeting_services.forum_create(
+        county=County.objects.get(code="20"),
+        name="Chefsnätverket",
+        organisations=[world.region, world.falun, world.avesta],
+        by=secretary,
+    )
+    meeting_services.forum_person_add(forum=forum, user=world.falun_coordinator, organisation=world.falun, by=secretary)
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time(13)))
+    for title, offset in (("Veckomöte", -1), ("Väntar på justering", -8)):
+        meeting = meeting_services.meeting_create(
+            forum=forum,
+            data=meeting_services.MeetingInput(
+                title=title,
+                starts_at=start + datetime.timedelta(days=offset),
+                place="Falun",
+                chair=world.falun_coordinator,
+                checker=world.region_coordinator,
+            ),
+            by=secretary,
+        )
+        item = meeting_services.agenda_item_add(
+            meeting=meeting, title="Korttidsplatser", kind="decision", presenter="Filip Falun", by=secretary
+        )
+        meeting_services.agenda_item_update(
+            item=item,
+            title=item.title,
+            kind=item.kind,
+            presenter=item.presenter,
+            description="",
+            minutes="Avesta behöver sex platser.",
+            by=secretary,
+        )
+        meeting_services.decision_add(item=item, text="Att Lunden används för länet", by=secretary)
+        # One overdue (due the day of the meeting, which is past) and one due in ten days.
+        for title, due in (
+            ("Rapportera lagret", meeting.date),
+            ("Ta fram en plan", today + datetime.timedelta(days=10)),
+        ):
+            meeting_services.assignment_create(
+                item=item,
+                data=meeting_services.AssignmentInput(title=title, owner_organisation=world.avesta, due_date=due),
+                by=secretary,
+            )
+    meeting_services.minutes_send_for_approval(meeting=_meeting(waiting=True), by=secretary)
+    tracker = meeting_services.tracker_create(
+        county=County.objects.get(code="20"),
+        question="Redo för digitala vårdmöten?",
+        options=["Redo", "Nästan redo", "Inga uppgifter"],
+        by=secretary,
+    )
+    meeting_services.tracker_answer(
+        tracker=tracker, organisation=world.avesta, status="Nästan redo", as_of=today, by=world.avesta_coordinator
+    )
+    meeting_services.shared_cost_create(
+        forum=forum,
+        description="Konsultstöd",
+        amount_ore=120_000_00,
+        region_share=Fraction(5, 6),
+        method="population",
+        by=secretary,
+    )
+    funding = meeting_services.funding_round_create(
+        forum=forum, name="UPH-medel", budget=17_000_000, criteria="Länsgemensam nytta", by=secretary
+    )
+    meeting_services.funding_application_create(
+        funding=funding,
+        data=meeting_services.ApplicationInput(
+            organisation=world.avesta,
+            project="Digitala vårdmöten",
+            amount=2_000_000,
+            starts_on=today,
+            ends_on=today + datetime.timedelta(days=365),
+        ),
+        by=world.avesta_coordinator,
+    )
 
 
 def _with_content(world: World) -> None:
@@ -340,6 +480,7 @@ def _with_content(world: World) -> None:
     situation.report_prepare(county=world.region.county, by=coordinator)
     situation.subscriptions_add_members(county=world.region.county, organisation=world.falun, by=coordinator)
     situation.subscription_add(county=world.region.county, email="kansli@example.se", by=coordinator)
+    _meetings_content(world)
 
 
 def _go(visit: Visit, page: Page, world: World, enter_password: Callable) -> None:
