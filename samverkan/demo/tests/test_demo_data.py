@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from samverkan.accounts.models import Notification
 from samverkan.flow.models import Episode
+from samverkan.meetings.models import FundingRound, Meeting, SharedCost
 from samverkan.placements.models import PlaceRequest
 from samverkan.resources import selectors
 from samverkan.resources.models import EquipmentItem, Loan, LoanRequest, StaffRequest, StockReport
@@ -57,6 +58,13 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
     assert [r.number for r in reports] == [1, 2]
     latest = {row["code"]: row["value"] for row in reports[1].figures["epidemiology"]["indicators"]}
     assert latest == {"confirmed_cases": 564, "intensive_care": 19, "covid_ward": 66, "deaths": 29, "influenza": 10}
+    held, upcoming = Meeting.objects.filter(forum__name="Länssamverkansgruppen Dalarna").order_by("starts_at")
+    assert held.is_published and held.minutes_versions.get().status == "approved"
+    assert upcoming.items.filter(assignment__isnull=False).count() == 2  # due by it, and overdue
+    consultant = SharedCost.objects.get(forum__county_id="24")
+    lines = dict(consultant.lines.values_list("organisation__code", "amount_ore"))
+    assert (len(lines), lines["R24"], sum(lines.values())) == (16, 375_000_00, 450_000_00)
+    assert FundingRound.objects.get(forum__county_id="24").budget == 17_000_000
 
     def counts() -> tuple[int, ...]:
         return (
@@ -64,6 +72,7 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
             Episode.objects.count(),
             EquipmentItem.objects.count(),
             SituationReport.objects.count(),
+            Meeting.objects.count(),
         )
 
     before = counts()
