@@ -4,7 +4,9 @@ Ludvika (same county, not a member) and the outsider (Örebro) are bystanders.""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -80,3 +82,10 @@ def make_setting(world: World, when: datetime.datetime | None = None) -> Setting
 def code_for(user) -> str:
     """The current code of the user's authenticator (one is made if the user has none)."""
     return current_code(totp_device(user))
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    """The rows of a CSV download, whichever separator (comma or semicolon) samverkan.tables writes."""
+    text = content.decode("utf-8-sig")
+    header = text.splitlines()[0]
+    return list(csv.reader(io.StringIO(text), delimiter=";" if header.count(";") > header.count(",") else ","))
