@@ -344,7 +344,7 @@ def _meeting_kwargs(world, persona, which, **extra):
     return {"meeting_id": _forum(world, persona, which, **extra)[1].pk}
 
 
-def _item_kwargs(world, persona, which):
+def _agenda_item_kwargs(world, persona, which):
     return {"item_id": _forum(world, persona, which)[2].pk}
 
 
@@ -661,14 +661,14 @@ RULES: dict[str, Rule] = {
         other=404,
         other_denied=404,
     ),
-    "meetings:item": Rule(LOGGED_IN, kwargs=_item_kwargs, other=404),
+    "meetings:item": Rule(LOGGED_IN, kwargs=_agenda_item_kwargs, other=404),
     "meetings:minutes_pdf": Rule(LOGGED_IN, kwargs=_meeting_kwargs, other=404),
     "meetings:minutes_docx": Rule(LOGGED_IN, kwargs=_meeting_kwargs, other=404),
     "meetings:decision_add": Rule(
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=_item_kwargs,
+        kwargs=_agenda_item_kwargs,
         data=lambda w, p, o: {"text": "Att besluta"},
         other=404,
         other_denied=404,
@@ -677,12 +677,12 @@ RULES: dict[str, Rule] = {
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=_item_kwargs,
+        kwargs=_agenda_item_kwargs,
         data=lambda w, p, o: {"title": "Underlag", "url": "https://example.se/underlag.pdf"},
         other=404,
         other_denied=404,
     ),
-    "meetings:assignment_add": Rule(MEETING_MANAGERS, kwargs=_item_kwargs, other=404, other_denied=404),
+    "meetings:assignment_add": Rule(MEETING_MANAGERS, kwargs=_agenda_item_kwargs, other=404, other_denied=404),
     "meetings:assignment": Rule(LOGGED_IN, kwargs=_assignment_kwargs, other=404),
     "meetings:trackers": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "meetings:tracker": Rule(LOGGED_IN, kwargs=_tracker_kwargs, other=404),
