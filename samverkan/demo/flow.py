@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 
-from samverkan.flow import generator, imports
+from samverkan.flow import generator, services
 from samverkan.flow.models import Episode, UnitMapping
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality, Unit, UnitKind
@@ -15,7 +15,7 @@ DAYS = 731
 
 
 def load(stdout) -> None:
-    source = imports.source_for("20", "Cosmic (demo)")
+    source = services.source_for(county="20", name="Cosmic (demo)", by=policy.SYSTEM)
     if Episode.objects.filter(source=source).exists():
         stdout.write("Patient-flow demo data already present.")
         return
@@ -30,14 +30,14 @@ def load(stdout) -> None:
         now=timezone.localtime().replace(tzinfo=None),
         wards=wards,
     )
-    result = imports.import_rows(
+    result = services.episodes_import(
         source=source,
         rows=((number, row) for number, row in enumerate(rows, start=2)),
         by=policy.SYSTEM,
         filename="demo-dalarna-2-ar.csv",
     )
     if not result.ok:
-        raise RuntimeError("; ".join(imports.format_error(e) for e in result.errors[:5]))
+        raise RuntimeError("; ".join(str(e) for e in result.errors[:5]))
     stdout.write(f"Patient-flow demo data: {result.run.created} episodes for Dalarna over two years.")
 
 

@@ -9,9 +9,10 @@ from ninja.responses import Status
 from pydantic import BeforeValidator
 
 from samverkan.apischema import BODY, As, CountyCode, Date, Id, MunicipalityCode, max_length, one_of, responses, text
-from samverkan.flow import imports, selectors
+from samverkan.flow import selectors, services
 from samverkan.flow import statistics as flow_statistics
 from samverkan.flow.models import CareType, DestinationMapping, Episode, Source, UnitMapping
+from samverkan.flow.validation import as_json
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality
 
@@ -97,17 +98,18 @@ def import_episodes(request, payload: EpisodesIn):
         (number, {key: value or "" for key, value in episode.dict().items()})
         for number, episode in enumerate(payload.episodes, start=1)
     )
-    result = imports.import_rows(
-        source=imports.source_for(payload.county, payload.source.strip()),
+    by = policy.actor_of(request)
+    result = services.episodes_import(
+        source=services.source_for(county=payload.county, name=payload.source.strip(), by=by),
         rows=rows,
-        by=policy.actor_of(request),
+        by=by,
         file_format="api",
         dry_run=payload.dry_run,
     )
     if not result.ok:
         return Status(
             422,
-            {"detail": f"Nothing was imported: {result.total_errors} errors.", "errors": result.errors},
+            {"detail": f"Nothing was imported: {result.total_errors} errors.", "errors": as_json(result.errors)},
         )
     run = result.run
     body = {

@@ -1,6 +1,7 @@
 """Episodes from a FHIR R4 Bundle of Encounter resources, read into the canonical columns.
 
-`read_fhir` yields (entry index, {canonical column: text}) like `read_csv`, so validation,
+`read_fhir` yields (entry index, EntryRow: {canonical column: text} and each column's element path)
+like `read_csv` yields its rows, so validation,
 pseudonymisation, the upsert on (source, source id) and the audit are those of every import
 (samverkan/flow/imports.py). The bundle and every entry are parsed and validated with the
 fhir.resources package (R4B models, which fit R4's Encounter, Patient, Location, Organization and
@@ -46,7 +47,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from samverkan.flow.imports import FileRejected, error
+from samverkan.flow.imports import FileRejected
+from samverkan.flow.validation import EntryRow, Row, RowError, UnreadRow
 from samverkan.organisations.models import Municipality
 
 PERSONNUMMER_SYSTEM = "urn:oid:1.2.752.129.2.1.3.1"
@@ -83,7 +85,7 @@ DEFAULT_PATHS = {
 
 
 def _rejected(message: str, where: str | None = None) -> FileRejected:
-    return FileRejected([error(None, where, message, kind="entry")])
+    return FileRejected([RowError(None, where, message, "entry")])
 
 
 def _path(resource_type: str, loc: tuple) -> str:
@@ -104,8 +106,8 @@ def _message(problem: Mapping[str, Any]) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _invalid(index: int | None, resource_type: str, invalid: ValidationError) -> list[dict]:
-    return [error(index, _path(resource_type, p["loc"]), _message(p), kind="entry") for p in invalid.errors()]
+def _invalid(index: int | None, resource_type: str, invalid: ValidationError) -> list[RowError]:
+    return [RowError(index, _path(resource_type, p["loc"]), _message(p), "entry") for p in invalid.errors()]
 
 
 def _load(data: bytes) -> dict:
@@ -136,12 +138,12 @@ class _Entry:
     resource_type: str | None
     resource: Any = None  # a fhir.resources model (its attributes are the resource's elements), or None
     full_url: str | None = None
-    errors: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     resource_id: str | None = None  # of an invalid resource, to tell references to it apart
 
 
-def _entry_error(index: int, where: str, message: str) -> dict:
-    return error(index, where, message, kind="entry")
+def _entry_error(index: int, where: str, message: str) -> RowError:
+    return RowError(index, where, message, "entry")
 
 
 def _parse_entry(index: int, entry, get_model, entry_model) -> _Entry:
@@ -229,15 +231,15 @@ class _Bundle:
         return self._municipality_names.get(name.casefold(), name)
 
 
-def read_fhir(data: bytes) -> Iterator[tuple[int, dict]]:
-    """One row per Encounter entry of a FHIR R4 Bundle (JSON): (entry index, {column: text}), with
-    "__paths__" naming each column's element; an entry that is not valid FHIR yields its errors."""
+def read_fhir(data: bytes) -> Iterator[tuple[int, Row]]:
+    """One row per Encounter entry of a FHIR R4 Bundle (JSON): (entry index, EntryRow), naming each
+    column's element; an entry that is not valid FHIR yields an UnreadRow with its errors."""
     entries = _parse_bundle(_load(data))
     bundle = _Bundle(entries)
     encounters = 0
     for entry in entries:
         if entry.errors:
-            yield entry.index, {"__errors__": entry.errors, "__paths__": {}}
+            yield entry.index, UnreadRow(tuple(entry.errors))
             continue
         if entry.resource_type != "Encounter" or entry.resource.status in SKIPPED_STATUSES:
             continue
@@ -247,7 +249,7 @@ def read_fhir(data: bytes) -> Iterator[tuple[int, dict]]:
         raise _rejected("The bundle has no Encounter entries to import.", "Bundle.entry")
 
 
-def _row(index: int, encounter, bundle: _Bundle) -> dict:
+def _row(index: int, encounter, bundle: _Bundle) -> Row:
     values: dict[str, str] = {}
     paths = dict(DEFAULT_PATHS)
 
@@ -279,7 +281,7 @@ def _row(index: int, encounter, bundle: _Bundle) -> dict:
                 if subject.reference
                 else "Required: a reference to the Patient in the bundle."
             )
-        return {"__errors__": [error(index, where, message, kind="entry")], "__paths__": {}}
+        return UnreadRow((RowError(index, where, message, "entry"),))
     if subject.identifier and subject.identifier.system == PERSONNUMMER_SYSTEM and subject.identifier.value:
         put("personnummer", subject.identifier.value, "Encounter.subject.identifier.value")
     else:
@@ -333,7 +335,7 @@ def _row(index: int, encounter, bundle: _Bundle) -> dict:
             reasons.append(condition.code)
     codes = {(c.code or "").upper().replace(".", "") for reason in reasons for c in reason.coding or []}
     values["covid"] = "1" if codes & COVID_CODES else "0"
-    return {**values, "__paths__": paths}
+    return EntryRow(values, paths)
 
 
 def _home_municipality(patient, bundle: _Bundle, put) -> None:

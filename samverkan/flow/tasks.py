@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from samverkan.flow import uploads
+from samverkan.flow import services
 from samverkan.flow.models import ImportRun, ImportStatus
+from samverkan.organisations import policy
 
 
 @task()
@@ -16,6 +17,6 @@ def import_upload(run_id: int) -> str:
     run = ImportRun.objects.select_related("source", "imported_by", "layout").get(pk=run_id)
     if run.status != ImportStatus.QUEUED:  # already run (a retried task) or cancelled
         return run.status
-    uploads.import_stored(run)
-    uploads.cleanup()
+    services.import_stored(run=run, by=run.imported_by or policy.SYSTEM)
+    services.stale_uploads_cancel(by=policy.SYSTEM)
     return run.status

@@ -3,7 +3,9 @@ layout, and imports run by the task worker for large files.
 
 The raw file may hold personnummer, so it lives only in settings.IMPORT_UPLOAD_DIR (private,
 never served) under a random name, and is deleted as soon as its import is done, rejected or
-cancelled; `cleanup()` removes any left for longer than IMPORT_UPLOAD_MAX_AGE_HOURS."""
+cancelled; `services.stale_uploads_cancel` removes any left for longer than
+IMPORT_UPLOAD_MAX_AGE_HOURS. The files are kept here; every change of an import's record is a
+service (samverkan/flow/services.py)."""
 
 from __future__ import annotations
 
@@ -14,21 +16,19 @@ import io
 import os
 import re
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samverkan.accounts.models import User
-from samverkan.audit.services import audit_record
 from samverkan.flow import imports, workbooks
 from samverkan.flow.fhir import read_fhir
-from samverkan.flow.models import OPEN_IMPORT_STATUSES, ColumnLayout, ImportRun, ImportStatus, Source
-from samverkan.organisations import policy
+from samverkan.flow.models import ColumnLayout, ImportRun, Source
+from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE
+from samverkan.flow.validation import Row
 
 PREVIEW_ROWS = 3
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -49,7 +49,7 @@ def _path(token: str) -> Path:
     return upload_dir() / token
 
 
-def store(chunks) -> str:
+def store(chunks: Iterable[bytes]) -> str:
     """Write the upload (an iterable of bytes) to a new private file; its random name."""
     token = secrets.token_urlsafe(32)
     descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -59,25 +59,9 @@ def store(chunks) -> str:
     return token
 
 
-def keep(
-    chunks, *, size: int, source: Source, by: policy.Principal, filename: str, file_format: str, **fields
-) -> ImportRun:
-    """Store an upload (an iterable of bytes, e.g. an uploaded file's chunks) for a later step and
-    record its import (status and the rest in `fields`)."""
-    token = store(chunks)
-    try:
-        return ImportRun.objects.create(
-            source=source,
-            imported_by=by if isinstance(by, User) else None,
-            filename=filename[:255],
-            file_format=file_format,
-            stored_file=token,
-            file_size=size,
-            **fields,
-        )
-    except BaseException:
-        _path(token).unlink(missing_ok=True)
-        raise
+def delete_stored(token: str) -> None:
+    """Delete a stored upload (gone already is fine)."""
+    _path(token).unlink(missing_ok=True)
 
 
 def stored_path(run: ImportRun) -> Path | None:
@@ -88,34 +72,15 @@ def stored_path(run: ImportRun) -> Path | None:
     return path if path.is_file() else None
 
 
-def discard(run: ImportRun) -> None:
-    """Delete the run's stored file (if any) and forget its name."""
-    if run.stored_file:
-        _path(run.stored_file).unlink(missing_ok=True)
-        run.stored_file = ""
-        if run.pk:
-            ImportRun.objects.filter(pk=run.pk).update(stored_file="")
-
-
-def cleanup(*, now: datetime.datetime | None = None) -> int:
-    """Delete stored uploads older than IMPORT_UPLOAD_MAX_AGE_HOURS; their unfinished imports are
-    cancelled. Returns the number of files deleted."""
-    now = now or timezone.now()
-    limit = now - datetime.timedelta(hours=settings.IMPORT_UPLOAD_MAX_AGE_HOURS)
-    deleted = 0
+def stale_files(limit: datetime.datetime) -> list[str]:
+    """The names of the stored uploads last written before `limit`."""
+    stale = []
     for path in upload_dir().iterdir():
         if not path.is_file() or not _TOKEN.match(path.name):
             continue
-        modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
-        if modified >= limit:
-            continue
-        path.unlink(missing_ok=True)
-        deleted += 1
-        ImportRun.objects.filter(stored_file=path.name, status__in=OPEN_IMPORT_STATUSES).update(
-            status=ImportStatus.CANCELLED, finished_at=now
-        )
-        ImportRun.objects.filter(stored_file=path.name).update(stored_file="")
-    return deleted
+        if datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC) < limit:
+            stale.append(path.name)
+    return stale
 
 
 # --- What the file's header says -------------------------------------------------------------
@@ -149,10 +114,7 @@ def preview(data: bytes | BinaryIO, file_format: str, options: dict, *, rows: in
         header, lines = _csv_lines(head, options.get("encoding") or None, options.get("delimiter") or None, rows)
     masked_columns = {i for i, name in enumerate(header) if _IDENTITY_NAME.search(name)}
     masked = [
-        [
-            MASK if i in masked_columns or imports.PERSONNUMMER_LIKE.search(value) else value
-            for i, value in enumerate(line)
-        ]
+        [MASK if i in masked_columns or PERSONNUMMER_LIKE.search(value) else value for i, value in enumerate(line)]
         for line in lines
     ]
     return Preview(header=header, rows=masked)
@@ -205,7 +167,7 @@ def is_canonical(header: list[str]) -> bool:
 def holds_identity_numbers(header: list[str]) -> bool:
     """Whether a "header" holds something shaped like a personnummer: a file without a header
     row, whose first row must not become column names that are shown and saved."""
-    return any(imports.PERSONNUMMER_LIKE.search(column) for column in header)
+    return any(PERSONNUMMER_LIKE.search(column) for column in header)
 
 
 def header_key(header: list[str]) -> str:
@@ -228,32 +190,10 @@ def suggested_mapping(source: Source, header: list[str]) -> dict[str, str]:
     return suggestion
 
 
-def save_layout(*, source: Source, header: list[str], mapping: dict[str, str], by: policy.Principal) -> ColumnLayout:
-    """Create or replace the source's layout for this header (audited)."""
-    with transaction.atomic():
-        layout = ColumnLayout.objects.select_for_update().filter(source=source, header_key=header_key(header)).first()
-        before = {"header": layout.header, "mapping": layout.mapping} if layout else None
-        if layout is None:
-            layout = ColumnLayout(source=source, header_key=header_key(header))
-        layout.header, layout.mapping = header, mapping
-        layout.saved_by = by if isinstance(by, User) else None
-        layout.saved_at = timezone.now()
-        layout.save()
-        audit_record(
-            by=by,
-            event_type="flow.column_layout_saved",
-            obj=layout,
-            organisation=imports.region_of(source),
-            before=before,
-            after={"source": source.name, "header": header, "mapping": mapping},
-        )
-    return layout
-
-
 # --- Importing a stored file ------------------------------------------------------------------
 
 
-def estimate_rows(path: Path, file_format: str, options: dict) -> int | None:
+def estimate_rows(path: Path, file_format: str, options: dict[str, Any]) -> int | None:
     """About how many data rows the stored file has: its lines (CSV), the sheet's dimension
     (Excel), its Encounters (FHIR). Read a chunk at a time."""
     if file_format == "xlsx":
@@ -281,7 +221,9 @@ def format_of(filename: str) -> str:
     return "xlsx" if name.endswith(".xlsx") else "fhir" if name.endswith(".json") else "csv"
 
 
-def read_rows(data: bytes | BinaryIO, file_format: str, options: dict, *, layout: dict[str, str] | None = None):
+def read_rows(
+    data: bytes | BinaryIO, file_format: str, options: dict[str, Any], *, layout: dict[str, str] | None = None
+) -> Iterator[tuple[int, Row]]:
     """The file's rows (from its bytes, or streamed from a binary file) through the reader of its
     format, with the column layout for CSV and Excel."""
     if file_format == "fhir":
@@ -291,41 +233,3 @@ def read_rows(data: bytes | BinaryIO, file_format: str, options: dict, *, layout
     return imports.read_csv(
         data, encoding=options.get("encoding") or None, delimiter=options.get("delimiter") or None, layout=layout
     )
-
-
-def import_stored(run: ImportRun) -> ImportRun:
-    """Import the run's stored file (after the mapping step, or in the background), recording
-    progress on the run; the file is deleted however it ends."""
-    by = run.imported_by or policy.SYSTEM
-    try:
-        path = stored_path(run)
-        if path is None:
-            run.status = ImportStatus.REJECTED
-            run.errors = [imports.error(None, None, _("The uploaded file is no longer there; upload it again."))]
-            run.finished_at = timezone.now()
-            run.save()
-            return run
-        run.rows_estimate = estimate_rows(path, run.file_format, run.read_options)
-        run.status = ImportStatus.RUNNING
-        run.rows = 0
-        run.save(update_fields=["rows_estimate", "status", "rows"])
-
-        def progress(rows: int) -> None:
-            ImportRun.objects.filter(pk=run.pk).update(rows=rows)
-
-        layout = run.layout.mapping if run.layout is not None else None
-        with path.open("rb") as handle:  # streamed: a large file is never read whole into memory
-            rows = read_rows(handle, run.file_format, run.read_options, layout=layout)
-            imports.import_rows(source=run.source, rows=rows, by=by, dry_run=run.dry_run, progress=progress, run=run)
-        if run.dry_run:
-            run.save()  # a check changes nothing else, but its run shows what it found
-        return run
-    except BaseException:
-        ImportRun.objects.filter(pk=run.pk, status__in=OPEN_IMPORT_STATUSES).update(
-            status=ImportStatus.REJECTED,
-            errors=[imports.error(None, None, _("The import stopped on an unexpected error; nothing was imported."))],
-            finished_at=timezone.now(),
-        )
-        raise
-    finally:
-        discard(run)

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from samverkan import tables
 from samverkan.charts import Series, line_chart
-from samverkan.flow import exports, imports, selectors, tasks, uploads
+from samverkan.flow import exports, imports, selectors, services, tasks, uploads
 from samverkan.flow import statistics as flow_statistics
 from samverkan.flow.forms import ColumnMappingForm, EpisodeFilterForm, StatisticsForm, UploadForm
 from samverkan.flow.models import ColumnLayout, Destination, ImportRun, ImportStatus, Source, UnitMapping
@@ -49,7 +49,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         except imports.FileRejected as rejected:
             if file_format == "xlsx":  # a workbook that cannot be opened, or over the limits: said at once
                 for e in rejected.errors:
-                    form.add_error("file", e["message"])
+                    form.add_error("file", e.message)
                 return _upload_page(request, county, form)
             header = None  # the import below reports why
         source_name = data["source"].strip()
@@ -71,10 +71,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             # Kept for the next step, the mapping page or the task worker, a chunk at a time. An
             # Excel workbook, however small, is read by the worker: a few packed bytes can hold
             # much to unpack (samverkan/flow/workbooks.py).
-            run = uploads.keep(
-                file.chunks(),
+            run = services.upload_store(
+                chunks=file.chunks(),
                 size=file.size,
-                source=imports.source_for(county, source_name),
+                source=services.source_for(county=county, name=source_name, by=policy.actor_of(request)),
                 by=policy.actor_of(request),
                 filename=file.name,
                 file_format=file_format,
@@ -88,18 +88,17 @@ def upload(request: HttpRequest) -> HttpResponse:
             tasks.import_upload.enqueue(run_id=run.pk)
             return redirect("flow:import_detail", run_id=run.pk)
         with transaction.atomic():
-            source = imports.source_for(county, source_name)
+            source = services.source_for(county=county, name=source_name, by=policy.actor_of(request))
             rows = uploads.read_rows(file.read(), file_format, options, layout=layout.mapping if layout else None)
-            result = imports.import_rows(
+            result = services.episodes_import(
                 source=source,
                 rows=rows,
                 by=policy.actor_of(request),
                 filename=file.name,
                 file_format=file_format,
                 dry_run=data["dry_run"],
+                layout=layout,
             )
-            if result.run.pk and layout is not None:
-                ImportRun.objects.filter(pk=result.run.pk).update(layout=layout)
             if data["dry_run"]:
                 transaction.set_rollback(True)  # a check leaves no trace, not even a new source name
         if result.ok and not data["dry_run"]:
@@ -215,12 +214,11 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
         return redirect("flow:import_detail", run_id=run.pk)
     path = uploads.stored_path(run)
     if path is None:
-        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CANCELLED, finished_at=timezone.now())
+        services.import_cancel(run=run, by=policy.actor_of(request), reason="file gone")
         messages.error(request, _("The uploaded file is no longer kept; upload it again."))
         return redirect(f"{reverse('flow:upload')}?county={run.source.county_id}")
     if request.method == "POST" and "cancel" in request.POST:
-        uploads.discard(run)
-        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CANCELLED, finished_at=timezone.now())
+        services.import_cancel(run=run, by=policy.actor_of(request))
         messages.info(request, _("The import was cancelled and the uploaded file deleted."))
         return redirect(f"{reverse('flow:upload')}?county={run.source.county_id}")
     with path.open("rb") as handle:
@@ -231,17 +229,14 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         # Claimed once: a second submission (a double click) finds the step over.
-        if not ImportRun.objects.filter(pk=run.pk, status=ImportStatus.MAPPING).update(status=ImportStatus.QUEUED):
+        if not services.import_mapping_choose(
+            run=run, header=preview.header, mapping=form.mapping(), by=policy.actor_of(request)
+        ):
             return redirect("flow:import_detail", run_id=run.pk)
-        run.status = ImportStatus.QUEUED
-        run.layout = uploads.save_layout(
-            source=run.source, header=preview.header, mapping=form.mapping(), by=policy.actor_of(request)
-        )
-        run.save(update_fields=["layout"])
         if run.file_size > settings.IMPORT_BACKGROUND_BYTES or run.file_format == "xlsx":
             tasks.import_upload.enqueue(run_id=run.pk)
         else:
-            uploads.import_stored(run)
+            services.import_stored(run=run, by=policy.actor_of(request))
         return redirect("flow:import_detail", run_id=run.pk)
     return render(
         request,
@@ -267,7 +262,7 @@ def import_layout_edit(request: HttpRequest, layout_id: int) -> HttpResponse:
         request.POST or None, header=layout.header, initial=ColumnMappingForm.initial_for(layout.mapping)
     )
     if request.method == "POST" and form.is_valid():
-        uploads.save_layout(
+        services.column_layout_save(
             source=layout.source, header=layout.header, mapping=form.mapping(), by=policy.actor_of(request)
         )
         messages.success(request, _("The column layout was saved."))

@@ -42,6 +42,7 @@ from openpyxl.xml.functions import fromstring, iterparse
 
 from samverkan.flow import imports
 from samverkan.flow.imports import FileRejected, cell_text, error
+from samverkan.flow.validation import Row
 
 MB = 1024 * 1024
 MAX_RATIO = 200  # real workbooks pack 5 to 20 times; deflate allows about 1 000
@@ -215,7 +216,7 @@ def read(data: BinaryIO, sheet: str | None) -> tuple[list[str], Iterator[list[st
 
 def read_xlsx(
     data: bytes | BinaryIO, *, sheet: str | None = None, layout: dict[str, str] | None = None
-) -> Iterator[tuple[int, dict]]:
+) -> Iterator[tuple[int, Row]]:
     """Rows of an Excel workbook whose sheet (the first, or `sheet`) has the canonical header in row 1,
     or another layout's header renamed by `layout` (as in `read_csv`). `data` is the workbook's
     bytes or a binary file open for reading; it is checked against the workbook limits before it

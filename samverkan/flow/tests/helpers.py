@@ -6,12 +6,13 @@ import datetime
 import json
 
 from django.db import connection
+from stdnum import luhn
 
 from samverkan.audit.models import AuditEvent
 from samverkan.capacity.schedule import LOCAL
 from samverkan.flow.imports import CANONICAL_COLUMNS, ImportResult, import_rows, read_csv
 from samverkan.flow.models import Episode, ImportRun, Source
-from samverkan.flow.pseudonyms import luhn_valid
+from samverkan.flow.validation import RowError
 from samverkan.organisations import policy
 
 HEADER = ",".join(CANONICAL_COLUMNS)
@@ -21,7 +22,7 @@ def personnummer(birth_date: str, serial: str = "123", separator: str = "-") -> 
     """A valid 12-digit personnummer for `birth_date` (YYYYMMDD) and a three-digit serial, with
     the Luhn check digit computed."""
     nine = birth_date[2:] + serial
-    check = next(digit for digit in "0123456789" if luhn_valid(nine + digit))
+    check = luhn.calc_check_digit(nine)
     return f"{birth_date}{separator}{serial}{check}"
 
 
@@ -73,8 +74,8 @@ def run_import(source: Source, data: bytes, *, dry_run: bool = False, **read_opt
     )
 
 
-def where(errors: list[dict]) -> list[tuple[int | None, str | None]]:
-    return [(e["row"], e["column"]) for e in errors]
+def where(errors: list[RowError]) -> list[tuple[int | None, str | None]]:
+    return [(e.row, e.column) for e in errors]
 
 
 def episodes() -> list[dict]:

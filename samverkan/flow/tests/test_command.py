@@ -143,7 +143,11 @@ def test_a_rejected_file_exits_non_zero_prints_every_error_and_changes_nothing(i
     ]
     assert output.out == ""
     assert episodes() == imported_once["episodes"]
-    assert counts() == {**imported_once["counts"], "imports": imported_once["counts"]["imports"] + 1}
+    assert counts() == {  # the rejected import is recorded, and its rejection audited
+        **imported_once["counts"],
+        "imports": imported_once["counts"]["imports"] + 1,
+        "audit": imported_once["counts"]["audit"] + 1,
+    }
     assert ImportRun.objects.latest("pk").status == ImportStatus.REJECTED
 
 
@@ -198,7 +202,7 @@ def test_a_file_that_cannot_be_read_is_refused_with_its_reason(imported_once, wr
     assert output.err.splitlines() == lines
     assert episodes() == imported_once["episodes"]
     assert counts()["episodes"] == imported_once["counts"]["episodes"]
-    assert counts()["audit"] == imported_once["counts"]["audit"]
+    assert counts()["audit"] == imported_once["counts"]["audit"] + 1  # flow.import_rejected
 
 
 def test_a_dry_run_of_a_good_file_says_what_would_happen_and_writes_nothing(imported_once, write):

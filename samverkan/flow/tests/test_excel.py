@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from samverkan.flow.imports import CANONICAL_COLUMNS, FileRejected, import_rows, source_for
 from samverkan.flow.models import Episode, ImportRun, ImportStatus
+from samverkan.flow.validation import as_json
 from samverkan.flow.workbooks import read_xlsx
 from samverkan.organisations import policy
 from samverkan.testing import login
@@ -69,7 +70,9 @@ def test_bad_rows_in_a_workbook_are_reported_by_row_and_column(world):
     rows = [*GOOD, {"source_id": "X3", "home_municipality": 9999, "care_type": "somatic", "admitted_at": "2026-10-02"}]
     result = import_rows(source=source_for("20", "Excel"), rows=read_xlsx(_workbook(rows)), by=policy.SYSTEM)
     assert not result.ok
-    assert result.errors == [{"row": 4, "column": "home_municipality", "message": "Unknown municipality code '9999'."}]
+    assert as_json(result.errors) == [
+        {"row": 4, "column": "home_municipality", "message": "Unknown municipality code '9999'."}
+    ]
     assert not Episode.objects.exists()
 
 

@@ -155,17 +155,17 @@ def test_the_reader_gives_entry_indexes_and_element_paths():
 
     assert [index for index, _row in rows] == [5, 7, 8, 9]
     index, first = rows[0]
-    assert first["source_id"] == "VT-1001" and first["covid"] == "1"
-    paths = first["__paths__"]
+    assert first.values["source_id"] == "VT-1001" and first.values["covid"] == "1"
+    paths = first.paths
     assert paths["personnummer"] == "Encounter.subject.resolve().identifier[1].value"
     assert paths["home_municipality"] == "Encounter.subject.resolve().extension[0].valueCoding.code"
     assert paths["hospital_unit"] == "Encounter.location[0].location.resolve().identifier[0].value"
     assert paths["destination"] == "Encounter.hospitalization.dischargeDisposition.coding[1].code"
     assert paths["ready_at"] == "Encounter.extension[0].valueDateTime"
-    assert rows[1][1]["__paths__"]["personnummer"] == "Encounter.subject.identifier.value"
-    assert rows[1][1]["__paths__"]["care_type"] == "Encounter.type[1].coding[0].code"
-    assert rows[1][1]["__paths__"]["hospital_unit"] == "Encounter.serviceProvider.resolve().identifier[0].value"
-    assert rows[3][1]["__paths__"]["source_id"] == "Encounter.id"
+    assert rows[1][1].paths["personnummer"] == "Encounter.subject.identifier.value"
+    assert rows[1][1].paths["care_type"] == "Encounter.type[1].coding[0].code"
+    assert rows[1][1].paths["hospital_unit"] == "Encounter.serviceProvider.resolve().identifier[0].value"
+    assert rows[3][1].paths["source_id"] == "Encounter.id"
 
 
 def test_importing_the_same_bundle_again_changes_nothing(mapped, imported):
@@ -365,9 +365,9 @@ def test_a_bad_entry_rejects_the_bundle_naming_entry_and_element(mapped, importe
 
     assert not result.ok
     assert messages(result) == expected
-    assert all(e["kind"] == "entry" for e in result.errors)
+    assert all(e.kind == "entry" for e in result.errors)
     assert episodes() == imported["episodes"]
-    assert AuditEvent.objects.count() == imported["audit"]
+    assert AuditEvent.objects.count() == imported["audit"] + 1  # flow.import_rejected
     assert ImportRun.objects.latest("started_at").status == ImportStatus.REJECTED
 
 
@@ -380,7 +380,7 @@ def test_every_error_in_the_bundle_is_reported(mapped):
 
     result = run_import(mapped, bundle(many))
 
-    assert [(e["row"], e["column"]) for e in result.errors] == [
+    assert [(e.row, e.column) for e in result.errors] == [
         (5, "Encounter.serviceType.coding[0].code"),
         (7, "Encounter.hospitalization.dischargeDisposition.coding[0].code"),
         (8, "Encounter.status"),

@@ -38,6 +38,7 @@ from samverkan.flow.tests.helpers import (
     run_import,
     where,
 )
+from samverkan.flow.validation import as_json
 
 pytestmark = pytest.mark.django_db
 
@@ -60,17 +61,24 @@ def existing(source):
 
 
 def assert_rejected_and_nothing_changed(result, before: dict, *, imports_saved: int = 1) -> ImportRun:
-    """The import was refused: the episodes are as they were, no audit event was written, and
-    (unless a dry run) one rejected import run keeps every error."""
+    """The import was refused: the episodes are as they were, and (unless a dry run) one rejected
+    import run keeps every error, with its one audit event (flow.import_rejected) and no other."""
     assert not result.ok
     assert result.errors and result.total_errors >= len(result.errors)
     assert episodes() == before["episodes"]
-    assert counts() == {**before["counts"], "imports": before["counts"]["imports"] + imports_saved}
+    assert counts() == {
+        **before["counts"],
+        "imports": before["counts"]["imports"] + imports_saved,
+        "audit": before["counts"]["audit"] + imports_saved,
+    }
     if not imports_saved:
         return result.run
     run = ImportRun.objects.get(pk=result.run.pk)
+    rejected = AuditEvent.objects.latest("id")
+    assert (rejected.event_type, rejected.object_id) == ("flow.import_rejected", str(run.pk))
+    assert rejected.after == {"rows": run.rows, "errors": result.total_errors}
     assert run.status == ImportStatus.REJECTED
-    assert run.errors == result.errors
+    assert run.errors == as_json(result.errors)
     assert (run.created, run.updated, run.unchanged) == (0, 0, 0)
     return run
 
@@ -250,7 +258,7 @@ def test_a_bad_row_rejects_the_whole_file_naming_row_and_column(source, existing
 
     result = run_import(source, data)
 
-    assert result.errors == [{"row": 4, "column": column, "message": message}]
+    assert as_json(result.errors) == [{"row": 4, "column": column, "message": message}]
     run = assert_rejected_and_nothing_changed(result, existing)
     assert run.rows == 3
 
@@ -267,7 +275,7 @@ def test_a_time_more_than_a_day_ahead_is_refused_but_one_within_a_day_accepted(s
             ),
         )
     assert where(ahead.errors) == [(3, "admitted_at"), (4, "ready_at")]
-    assert {e["message"] for e in ahead.errors} == {"The time is in the future."}
+    assert {e.message for e in ahead.errors} == {"The time is in the future."}
     assert_rejected_and_nothing_changed(ahead, existing)
 
     with time_machine.travel(now, tick=False):
@@ -303,7 +311,9 @@ def test_a_destination_mapping_makes_the_source_code_valid_and_the_fixed_codes_n
 def test_a_source_id_twice_in_the_file_is_refused_on_its_second_row(source, existing):
     result = run_import(source, csv_bytes(row(source_id="E1"), row(source_id="E2"), row(source_id="E1")))
 
-    assert result.errors == [{"row": 4, "column": "source_id", "message": "Duplicate source id: also on row 2."}]
+    assert as_json(result.errors) == [
+        {"row": 4, "column": "source_id", "message": "Duplicate source id: also on row 2."}
+    ]
     assert_rejected_and_nothing_changed(result, existing)
 
 
@@ -338,7 +348,7 @@ def test_only_the_first_thousand_errors_are_kept_but_all_are_counted(source, mon
     result = run_import(source, csv_bytes(*(row(source_id=f"E{i}", care_type="x") for i in range(5))))
     assert where(result.errors) == [(2, "care_type"), (3, "care_type"), (4, "care_type")]
     assert result.total_errors == 5
-    assert ImportRun.objects.get().errors == result.errors
+    assert ImportRun.objects.get().errors == as_json(result.errors)
 
 
 # --- Bad files: refused before any row -----------------------------------------------------------
@@ -350,7 +360,7 @@ def test_a_missing_required_column_is_named(source, existing, column):
     result = run_import(source, csv_bytes(row(), columns=columns))
 
     assert where(result.errors) == [(1, column)]
-    assert result.errors[0]["message"].startswith(f"The required column {column} is missing.")
+    assert result.errors[0].message.startswith(f"The required column {column} is missing.")
     assert_rejected_and_nothing_changed(result, existing)
 
 
@@ -358,7 +368,7 @@ def test_an_unknown_column_is_named_and_nothing_imported(source, existing):
     result = run_import(source, csv_bytes(row(patient_name="Anna"), columns=[*REQUIRED_COLUMNS, "patient_name"]))
 
     assert where(result.errors) == [(1, "patient_name")]
-    assert result.errors[0]["message"].startswith("Unknown column patient_name. Known columns: source_id,")
+    assert result.errors[0].message.startswith("Unknown column patient_name. Known columns: source_id,")
     assert_rejected_and_nothing_changed(result, existing)
 
 
@@ -366,7 +376,7 @@ def test_a_column_given_twice_is_refused_rather_than_one_value_silently_winning(
     data = b"source_id,home_municipality,care_type,admitted_at,source_id\nE1,2080,somatic,2025-10-01,E2\n"
     result = run_import(source, data)
 
-    assert result.errors == [
+    assert as_json(result.errors) == [
         {"row": 1, "column": "source_id", "message": "The column source_id appears more than once."}
     ]
     assert_rejected_and_nothing_changed(result, existing)
@@ -375,7 +385,7 @@ def test_a_column_given_twice_is_refused_rather_than_one_value_silently_winning(
 def test_a_semicolon_file_read_with_a_forced_comma_is_refused_as_a_wrong_delimiter(source, existing):
     result = run_import(source, csv_bytes(row(), delimiter=";"), delimiter=",")
 
-    assert result.errors == [
+    assert as_json(result.errors) == [
         {"row": 1, "column": None, "message": "The header has one column only: is the delimiter ',' right?"}
     ]
     assert_rejected_and_nothing_changed(result, existing)
@@ -385,7 +395,7 @@ def test_a_windows_1252_file_read_with_a_forced_utf8_is_refused(source, existing
     data = csv_text(row(destination="Särskilt boende")).encode("cp1252")
     result = run_import(source, data, encoding="utf-8")
 
-    assert result.errors == [
+    assert as_json(result.errors) == [
         {"row": None, "column": None, "message": "The file is not valid utf-8. Save it as UTF-8 and try again."}
     ]
     assert_rejected_and_nothing_changed(result, existing)
@@ -403,7 +413,7 @@ def test_a_windows_1252_file_read_with_a_forced_utf8_is_refused(source, existing
 def test_an_empty_file_is_refused(source, existing, data):
     result = run_import(source, data)
 
-    assert result.errors == [{"row": None, "column": None, "message": "The file is empty."}]
+    assert as_json(result.errors) == [{"row": None, "column": None, "message": "The file is empty."}]
     assert_rejected_and_nothing_changed(result, existing)
 
 
@@ -412,7 +422,7 @@ def test_a_header_without_rows_is_refused(source, existing, trailer):
     data = (",".join(REQUIRED_COLUMNS) + "\n" + trailer).encode()
     result = run_import(source, data)
 
-    assert result.errors == [{"row": None, "column": None, "message": "The file has a header but no rows."}]
+    assert as_json(result.errors) == [{"row": None, "column": None, "message": "The file has a header but no rows."}]
     assert_rejected_and_nothing_changed(result, existing)
 
 
@@ -420,7 +430,7 @@ def test_a_last_line_cut_short_is_refused_by_its_row(source, existing):
     complete = csv_text(row(source_id="E1"), row(source_id="E2"), columns=REQUIRED_COLUMNS)
     result = run_import(source, (complete + "E3,2080,soma").encode())
 
-    assert result.errors == [
+    assert as_json(result.errors) == [
         {"row": 4, "column": None, "message": "has 3 fields, the header 4 (a truncated or broken line?)"}
     ]
     assert_rejected_and_nothing_changed(result, existing)
@@ -439,7 +449,7 @@ def test_a_file_that_is_not_text_is_refused_without_a_crash(source, existing):
     result = run_import(source, spreadsheet)
 
     assert where(result.errors) == [(None, None)]
-    assert result.errors[0]["message"].startswith("The file is neither UTF-8 nor Windows-1252 text.")
+    assert result.errors[0].message.startswith("The file is neither UTF-8 nor Windows-1252 text.")
     assert_rejected_and_nothing_changed(result, existing)
 
 
@@ -453,7 +463,7 @@ def test_a_file_that_is_not_text_is_refused_without_a_crash(source, existing):
 def test_a_file_with_nul_characters_is_refused_without_a_crash(source, existing, data):
     result = run_import(source, data)
 
-    assert result.errors == [
+    assert as_json(result.errors) == [
         {"row": None, "column": None, "message": "The file contains NUL characters: is it a CSV text file?"}
     ]
     assert_rejected_and_nothing_changed(result, existing)
@@ -476,7 +486,7 @@ def test_a_dry_run_of_a_good_file_counts_what_would_change_and_saves_nothing(sou
         dry_run=True,
     )
 
-    assert result.ok and result.errors == []
+    assert result.ok and as_json(result.errors) == []
     assert (result.run.rows, result.run.created, result.run.updated, result.run.unchanged) == (2, 1, 1, 0)
     assert result.run.pk is None
     assert episodes() == existing["episodes"] and counts() == existing["counts"]
@@ -685,7 +695,7 @@ def test_a_personnummer_in_the_wrong_column_is_not_quoted_in_the_errors(source, 
         (2, "sip_called_at"),
         (2, "destination"),
     ]
-    assert result.errors[0]["message"] == "'…' is not a plausible birth year."
+    assert result.errors[0].message == "'…' is not a plausible birth year."
     assert not leaks(PERSON, database_text(), flow_rows_text(), caplog.text, str(result.errors))
 
 

@@ -17,7 +17,7 @@ from django.db import connection
 from openpyxl import Workbook
 
 from samverkan.audit.models import AuditEvent
-from samverkan.flow import imports
+from samverkan.flow import imports, validation
 from samverkan.flow.imports import (
     CANONICAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -28,6 +28,7 @@ from samverkan.flow.imports import (
 from samverkan.flow.models import DestinationMapping, Episode, ImportRun, ImportStatus
 from samverkan.flow.pseudonyms import pseudonym
 from samverkan.flow.tests.helpers import counts, csv_bytes, csv_text, episodes, personnummer, row, where
+from samverkan.flow.validation import as_json
 from samverkan.flow.workbooks import read_xlsx
 from samverkan.organisations import policy
 
@@ -128,7 +129,7 @@ def test_utf8_then_windows_1252_in_one_file_is_refused_as_mixed(source, small_ch
     result = stream_import(source, data)
 
     assert not result.ok and where(result.errors) == [(None, None)]
-    assert "mixes encodings" in result.errors[0]["message"]
+    assert "mixes encodings" in result.errors[0].message
     assert not Episode.objects.exists()
     assert ImportRun.objects.get().status == ImportStatus.REJECTED
 
@@ -138,7 +139,7 @@ def test_a_forced_encoding_that_fails_in_a_later_chunk_is_refused(source, small_
 
     result = stream_import(source, data, encoding="utf-8")
 
-    assert result.errors == [
+    assert as_json(result.errors) == [
         {"row": None, "column": None, "message": "The file is not valid utf-8. Save it as UTF-8 and try again."}
     ]
     assert not Episode.objects.exists()
@@ -149,7 +150,7 @@ def test_a_nul_character_in_a_later_chunk_refuses_the_file(source, small_chunks)
 
     result = stream_import(source, data)
 
-    assert result.errors == [
+    assert as_json(result.errors) == [
         {"row": None, "column": None, "message": "The file contains NUL characters: is it a CSV text file?"}
     ]
     assert not Episode.objects.exists()
@@ -229,19 +230,27 @@ def test_a_bad_row_in_the_last_batch_undoes_the_batches_before_it(source, small_
         ),
     )
 
-    assert result.errors == [{"row": 7, "column": "home_municipality", "message": "Unknown municipality code '9999'."}]
+    assert as_json(result.errors) == [
+        {"row": 7, "column": "home_municipality", "message": "Unknown municipality code '9999'."}
+    ]
     assert result.total_errors == 1
     assert episodes() == before["episodes"]
-    assert counts() == {**before["counts"], "imports": before["counts"]["imports"] + 1}
+    assert counts() == {
+        **before["counts"],
+        "imports": before["counts"]["imports"] + 1,
+        "audit": before["counts"]["audit"] + 1,  # flow.import_rejected
+    }
     run = ImportRun.objects.latest("pk")
     assert (run.status, run.rows, run.created, run.updated, run.unchanged) == (ImportStatus.REJECTED, 6, 0, 0, 0)
-    assert run.errors == result.errors
+    assert run.errors == as_json(result.errors)
 
 
 def test_a_duplicate_in_a_later_batch_names_both_rows_and_nothing_is_imported(source, small_batches):
     result = stream_import(source, csv_bytes(*FIVE, row(source_id="E2")))
 
-    assert result.errors == [{"row": 7, "column": "source_id", "message": "Duplicate source id: also on row 3."}]
+    assert as_json(result.errors) == [
+        {"row": 7, "column": "source_id", "message": "Duplicate source id: also on row 3."}
+    ]
     assert not Episode.objects.exists()
     assert ImportRun.objects.get().status == ImportStatus.REJECTED
 
@@ -260,7 +269,7 @@ def test_duplicates_take_their_place_among_the_other_errors_in_row_order(source,
     )
 
     assert where(result.errors) == [(3, "care_type"), (4, "sex"), (4, "source_id"), (6, "source_id"), (7, "covid")]
-    assert [e["message"] for e in result.errors if e["column"] == "source_id"] == [
+    assert [e.message for e in result.errors if e.column == "source_id"] == [
         "Duplicate source id: also on row 2.",
         "Duplicate source id: also on row 3.",
     ]
@@ -282,7 +291,7 @@ def test_duplicates_count_when_more_errors_than_are_kept(source, small_batches, 
 
     assert where(result.errors) == [(3, "source_id"), (4, "care_type")]
     assert result.total_errors == 4
-    assert ImportRun.objects.get().errors == result.errors
+    assert ImportRun.objects.get().errors == as_json(result.errors)
 
 
 def test_a_dry_run_in_batches_counts_and_writes_nothing(source, small_batches):
@@ -461,19 +470,19 @@ def test_the_pseudonym_is_hmac_sha256_of_the_normalised_number_for_any_key(setti
     ],
 )
 def test_a_local_time_is_the_same_instant_parsed_first_or_from_the_cached_offset(text, utc):
-    imports._LOCAL_OFFSETS.clear()
-    first, cached = imports._timestamp(text), imports._timestamp(text)
+    validation._LOCAL_OFFSETS.clear()
+    first, cached = validation._timestamp(text), validation._timestamp(text)
     assert first == cached == utc
     assert first.utcoffset() == cached.utcoffset()
 
 
 def test_a_cached_hour_does_not_swallow_an_offset_written_in_the_text():
-    imports._LOCAL_OFFSETS.clear()
-    imports._timestamp("2025-07-01T08:15")  # caches the hour's +02:00
-    assert imports._timestamp("2025-07-01T08:15Z") == datetime.datetime(2025, 7, 1, 8, 15, tzinfo=datetime.UTC)
-    assert imports._timestamp("2025-07-01T08:15-01") == datetime.datetime(2025, 7, 1, 9, 15, tzinfo=datetime.UTC)
+    validation._LOCAL_OFFSETS.clear()
+    validation._timestamp("2025-07-01T08:15")  # caches the hour's +02:00
+    assert validation._timestamp("2025-07-01T08:15Z") == datetime.datetime(2025, 7, 1, 8, 15, tzinfo=datetime.UTC)
+    assert validation._timestamp("2025-07-01T08:15-01") == datetime.datetime(2025, 7, 1, 9, 15, tzinfo=datetime.UTC)
     with pytest.raises(ValueError):
-        imports._timestamp("2025-07-01T08:75")
+        validation._timestamp("2025-07-01T08:75")
 
 
 def test_a_file_rejected_while_reading_still_keeps_the_rows_errors(source, small_batches, monkeypatch):
@@ -481,7 +490,7 @@ def test_a_file_rejected_while_reading_still_keeps_the_rows_errors(source, small
     result = stream_import(source, csv_bytes(row(source_id="E1", care_type="x"), *FIVE[1:]))
 
     assert where(result.errors) == [(5, None), (2, "care_type")]
-    assert result.errors[0]["message"] == "The file has more than 3 rows; split it."
+    assert result.errors[0].message == "The file has more than 3 rows; split it."
     assert not Episode.objects.exists()
 
 

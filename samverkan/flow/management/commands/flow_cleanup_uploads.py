@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from samverkan.flow import uploads
+from samverkan.flow import services
+from samverkan.organisations import policy
 
 
 class Command(BaseCommand):
@@ -10,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        deleted = uploads.cleanup()
+        deleted = services.stale_uploads_cancel(by=policy.SYSTEM)
         self.stdout.write(f"Deleted {deleted} stored upload(s).")

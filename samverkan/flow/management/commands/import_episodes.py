@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from samverkan.flow.fhir import read_fhir
-from samverkan.flow.imports import FileRejected, format_error, import_rows, read_csv, source_for
+from samverkan.flow.imports import FileRejected, read_csv
+from samverkan.flow.services import episodes_import, source_for
 from samverkan.flow.workbooks import read_xlsx
 from samverkan.organisations import policy
 from samverkan.organisations.models import County
@@ -38,14 +39,14 @@ class Command(BaseCommand):
         file_format = options["format"] or {".xlsx": "xlsx", ".json": "fhir"}.get(path.suffix.lower(), "csv")
         try:
             with transaction.atomic(), path.open("rb") as handle:
-                found = source_for(county, source)
+                found = source_for(county=county, name=source, by=policy.SYSTEM)
                 if file_format == "xlsx":
                     rows = read_xlsx(handle, sheet=sheet)
                 elif file_format == "fhir":
                     rows = read_fhir(handle.read())
                 else:
                     rows = read_csv(handle, encoding=encoding, delimiter=delimiter)
-                result = import_rows(
+                result = episodes_import(
                     source=found,
                     rows=rows,
                     by=policy.SYSTEM,
@@ -57,11 +58,11 @@ class Command(BaseCommand):
                     transaction.set_rollback(True)  # not even a new source
         except FileRejected as rejected:
             for e in rejected.errors:
-                self.stderr.write(format_error(e))
+                self.stderr.write(str(e))
             raise CommandError("Nothing was imported.") from None
         if not result.ok:
             for e in result.errors:
-                self.stderr.write(format_error(e))
+                self.stderr.write(str(e))
             if result.total_errors > len(result.errors):
                 self.stderr.write(f"… and {result.total_errors - len(result.errors)} more errors.")
             raise CommandError(f"Nothing was imported: {result.total_errors} errors in {result.run.rows} rows.")
