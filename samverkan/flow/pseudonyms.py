@@ -1,4 +1,5 @@
-"""Personnummer: validated by checksum and turned into a keyed pseudonym at once.
+"""Personnummer: validated (date of birth and check digit, by python-stdnum) and turned into a
+keyed pseudonym (HMAC-SHA256) at once.
 
 The raw number is never stored, logged or put in an error message (errors name the row). Outside
 its own column a personnummer is refused: `contains_personnummer` finds one in any text."""
@@ -6,10 +7,12 @@ its own column a personnummer is refused: `contains_personnummer` finds one in a
 from __future__ import annotations
 
 import datetime
-import hashlib
+import hmac
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumInvalid
 from stdnum.se import personnummer as stdnum_personnummer
 
@@ -24,33 +27,15 @@ class InvalidPersonnummer(ValueError):
     """The value is not a valid personnummer. The message never contains the value."""
 
 
-# The digit sum of twice each digit (0→0, 5→10→1, 9→18→9), indexed by the digit's ASCII code.
-_DOUBLED = bytes.maketrans(b"0123456789", bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
-
-
-def luhn_valid(digits: str) -> bool:
-    """The Luhn check of a string of ASCII digits: every other digit (from the first) doubled."""
-    raw = digits.encode("ascii")
-    doubled, single = raw[0::2], raw[1::2]
-    return (sum(doubled.translate(_DOUBLED)) + sum(single) - 48 * len(single)) % 10 == 0
-
-
 def is_personnummer(text: str) -> bool:
     """Whether `text` (10 or 12 digits, with or without a separator) is a real personnummer: a
     day that exists and a valid check digit; or a samordningsnummer, the same with the day of
     birth + 60. Organisation numbers (their "month" is 20 or more) are neither."""
-    if stdnum_personnummer.is_valid(text):
-        return True
-    number = stdnum_personnummer.compact(text)  # YYYYMMDD-NNNN or YYMMDD-NNNN (or + for 100 and older)
-    digits = number[:-5] + number[-4:]
-    if len(digits) not in (10, 12) or not digits.isdigit() or int(number[-7:-5]) <= 60:
-        return False
-    born = f"{number[:-7]}{int(number[-7:-5]) - 60:02d}{number[-5:]}"
     try:
-        stdnum_personnummer.get_birth_date(born)
-    except StdnumInvalid:
+        normalise(text)
+    except InvalidPersonnummer:
         return False
-    return luhn_valid(digits[-10:])
+    return True
 
 
 def contains_personnummer(text: str) -> bool:
@@ -65,52 +50,70 @@ def contains_personnummer(text: str) -> bool:
     return any(is_personnummer(match.group()) for match in PERSONNUMMER_LIKE.finditer(text))
 
 
+def birth_date(number: str) -> datetime.date:
+    """The date of birth a personnummer or samordningsnummer (the day + 60) gives, by
+    python-stdnum (a 10-digit number: the century that makes the person at most 100 years old
+    today, or older with a '+'). Raises stdnum's ValidationError for a day that does not exist."""
+    compact = stdnum_personnummer.compact(number)  # YYYYMMDD-NNNN or YYMMDD-NNNN (or + for 100 and older)
+    day = int(compact[-7:-5])
+    if day > 60:
+        compact = f"{compact[:-7]}{day - 60:02d}{compact[-5:]}"
+    return stdnum_personnummer.get_birth_date(compact)
+
+
 def normalise(raw: str) -> str:
-    """12 digits (century included) from 10 or 12 digits with or without a separator.
-    A 10-digit number gets the century that makes the person at most 100 years old today;
-    '+' marks someone 100 or older."""
+    """12 digits (century included) from 10 or 12 digits with or without a separator, checked
+    with python-stdnum: the Luhn check digit and a date of birth that exists (the day + 60 for a
+    samordningsnummer). A 10-digit number gets the century that makes the person at most 100
+    years old today; '+' marks someone 100 or older."""
     value = raw.strip().replace(" ", "")
     match = _SHAPE.match(value)
     if not match:
-        raise InvalidPersonnummer("not 10 or 12 digits")
-    century, body, tail = match.groups()
+        raise InvalidPersonnummer(_("not 10 or 12 digits"))
+    _century, body, tail = match.groups()
     ten = body + tail
-    if not luhn_valid(ten[:10]):
-        raise InvalidPersonnummer("checksum does not match")
+    try:
+        luhn.validate(ten)
+    except StdnumInvalid:
+        raise InvalidPersonnummer(_("checksum does not match")) from None
+    head = value[:-4]  # all that the date of birth depends on: digits before the serial, and the separator
+    century = _CENTURIES.get(head)
     if century is None:
-        year_now = datetime.date.today().year  # noqa: DTZ011 - only the century is derived
-        two = int(body[:2])
-        century_int = (year_now - two) // 100 if "+" not in value else (year_now - two - 100) // 100
-        full_year = century_int * 100 + two
-        if full_year > year_now:
-            full_year -= 100
-        century = str(full_year)[:2]
+        try:
+            century = f"{birth_date(value).year:04d}"[:2]
+        except StdnumInvalid:
+            century = ""
+        if len(_CENTURIES) > 100_000:
+            _CENTURIES.clear()
+        _CENTURIES[head] = century
+    if not century:
+        raise InvalidPersonnummer(_("no such date of birth"))
     return century + ten
 
 
-_keyed: dict[str, tuple] = {}  # the key → SHA-256 states after its inner and outer pads (RFC 2104)
+# The hot path of a large import: the dates of birth checked so far (the number before its
+# serial → the century, "" for a date that does not exist). A million numbers have some 40 000
+# dates of birth between them; the check digit is checked for every number.
+_CENTURIES: dict[str, str] = {}
 
 
-def _pads(key: str) -> tuple:
-    pads = _keyed.get(key)
-    if pads is None:
-        raw = key.encode()
-        if len(raw) > 64:
-            raw = hashlib.sha256(raw).digest()
-        raw = raw.ljust(64, b"\x00")
-        pads = (hashlib.sha256(bytes(b ^ 0x36 for b in raw)), hashlib.sha256(bytes(b ^ 0x5C for b in raw)))
+_keyed: dict[str, hmac.HMAC] = {}  # the key → its HMAC-SHA256 before any message, copied per number
+
+
+def _keyed_hmac(key: str) -> hmac.HMAC:
+    found = _keyed.get(key)
+    if found is None:
+        found = hmac.new(key.encode(), digestmod="sha256")  # by name: OpenSSL's HMAC, copied in C
         _keyed.clear()
-        _keyed[key] = pads
-    return pads
+        _keyed[key] = found
+    return found
 
 
 def pseudonym(raw: str) -> str:
-    """HMAC-SHA256 of the normalised number with the PSEUDONYM_KEY; the same person gets the same
-    pseudonym in every file, and without the key it cannot be turned back. (HMAC as in RFC 2104,
-    from the hash states after the pads, computed once per key: an import hashes a million numbers.)"""
-    inner_pad, outer_pad = _pads(settings.PSEUDONYM_KEY)
-    inner = inner_pad.copy()
-    inner.update(normalise(raw).encode())
-    outer = outer_pad.copy()
-    outer.update(inner.digest())
-    return outer.hexdigest()
+    """HMAC-SHA256 (the standard library's hmac) of the normalised number with the PSEUDONYM_KEY;
+    the same person gets the same pseudonym in every file, and without the key it cannot be
+    turned back. The keyed HMAC is made once per key and copied for each number: an import
+    hashes a million of them."""
+    keyed = _keyed_hmac(settings.PSEUDONYM_KEY).copy()
+    keyed.update(normalise(raw).encode())
+    return keyed.hexdigest()

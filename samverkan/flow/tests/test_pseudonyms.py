@@ -1,10 +1,12 @@
-"""Personnummer: checked by checksum, normalised to 12 digits and turned into a keyed pseudonym."""
+"""Personnummer: checked by date of birth and checksum (python-stdnum), normalised to 12 digits and
+turned into a keyed pseudonym (the standard library's HMAC-SHA256)."""
 
 from __future__ import annotations
 
 import pytest
+from stdnum import luhn
 
-from samverkan.flow.pseudonyms import InvalidPersonnummer, luhn_valid, normalise, pseudonym
+from samverkan.flow.pseudonyms import InvalidPersonnummer, is_personnummer, normalise, pseudonym
 from samverkan.flow.tests.helpers import forms, personnummer
 
 BORN_1947 = personnummer("19470318", "486")  # 19470318-4863
@@ -12,11 +14,72 @@ BORN_1912 = "19121212-1212"
 BORN_2012 = "20121212-1212"  # the same ten digits as BORN_1912, a century later
 
 
-def test_the_luhn_check_accepts_the_check_digit_and_nothing_else():
-    assert luhn_valid("1212121212")
-    assert luhn_valid("4703184863")
-    assert not luhn_valid("1212121213")
-    assert [digit for digit in "0123456789" if luhn_valid(f"470318486{digit}")] == ["3"]
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        # Luhn alone passes both: month 13 and day 45; and no month and no day at all.
+        pytest.param("9913451234", "no such date of birth", id="month-13-day-45"),
+        pytest.param("0000000000", "no such date of birth", id="zeros"),
+        pytest.param("19470230-4868", "no such date of birth", id="30-february"),
+        pytest.param("19470392-4862", "no such date of birth", id="samordningsnummer-day-32"),
+        pytest.param("5566778899", "no such date of birth", id="an-organisation-number"),
+    ],
+)
+def test_a_number_whose_date_of_birth_does_not_exist_is_refused(written, reason):
+    assert luhn.is_valid(written.replace("-", "")[-10:])  # only the date is wrong
+    with pytest.raises(InvalidPersonnummer) as refused:
+        normalise(written)
+    assert str(refused.value) == reason
+    assert not is_personnummer(written)
+
+
+@pytest.mark.parametrize(
+    ("written", "normalised"),
+    [
+        pytest.param("19470318-4863", "194703184863", id="personnummer"),
+        pytest.param("8112289874", "198112289874", id="ten-digits"),
+        pytest.param("19470378-4860", "194703784860", id="samordningsnummer-day-plus-60"),
+        pytest.param("470391-4863", "194703914863", id="samordningsnummer-31st"),
+        pytest.param("20000229-1235", "200002291235", id="29-february-of-a-leap-year"),
+    ],
+)
+def test_valid_numbers_and_samordningsnummer_are_accepted(written, normalised):
+    assert normalise(written) == normalised
+    assert is_personnummer(written)
+
+
+# Pseudonyms computed by the implementation before the standard library's hmac replaced it: every
+# pseudonym already stored must stay the same, or the same person would become two.
+PINNED = {
+    "a-test-key-of-at-least-thirty-two-characters": {
+        "19470318-4863": "98229a4dd57f83df4937e68cbc254ff955f82b4b24a9bbf16efff971077e49ec",
+        "19121212-1212": "b5f8d52b5552febf7be33af6ebd74146ca6493edd6b632377814d7a16401f7a6",
+        "20121212-1212": "8d977fe6aa19b95473191e7a239cd8b7873574c4ad910cca3e7bca99024ef753",
+        "19470378-4860": "cddd3d0c140eba47b44e41236ed3daea8d26711f28fc82f663743e6bb2913a91",
+        "121212+1212": "b5f8d52b5552febf7be33af6ebd74146ca6493edd6b632377814d7a16401f7a6",
+    },
+    # A key longer than SHA-256's 64-byte block (it is hashed first), with non-ASCII characters.
+    "å" * 40 + "-a-key-longer-than-the-sixty-four-bytes-of-a-SHA-256-block": {
+        "19470318-4863": "2f7c0693930191c3eb9ac407f0db9ce7c76df30fc4f9088b961996d82d1ccf99",
+        "19121212-1212": "60aef943e37bdcfbe4452e1e7263e58f570ce23c26a9cf8fa646cf614ad6d0a3",
+        "20121212-1212": "ea8b0dd07f0b052925678685bf8b20edcd9fe245c3bff117bfe4985e69e5b758",
+        "19470378-4860": "3412ebd9a576b35fc52043bb9a8fddd628689b215a795a653ed0b30b57e45eea",
+        "121212+1212": "60aef943e37bdcfbe4452e1e7263e58f570ce23c26a9cf8fa646cf614ad6d0a3",
+    },
+    "insecure-development-only-pseudonym-key": {  # the demo's
+        "19470318-4863": "e553581b585327d0e529e4ae6a0728044bf83ccfb03cbdce8ab49dbb2a0662e3",
+        "19121212-1212": "8c995b7dcca0fd3191c4a3e49bbc429c6a3ab3a9cc2f7fc34f78f8c28fc8a21a",
+        "20121212-1212": "2891fce0b7e02dededd7d67545b4e1f265037befb070d1a04855381b5fa16904",
+        "19470378-4860": "ea7d89fb3743801cd278f9d52b2b2f0d547a0e6e24ac76f229e47aaf7efc8f51",
+        "121212+1212": "8c995b7dcca0fd3191c4a3e49bbc429c6a3ab3a9cc2f7fc34f78f8c28fc8a21a",
+    },
+}
+
+
+@pytest.mark.parametrize("key", list(PINNED))
+def test_the_pseudonyms_are_those_computed_before(settings, key):
+    settings.PSEUDONYM_KEY = key
+    assert {number: pseudonym(number) for number in PINNED[key]} == PINNED[key]
 
 
 @pytest.mark.parametrize(
