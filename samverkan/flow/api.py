@@ -151,6 +151,11 @@ class StatisticsOut(Schema):
     )
     municipalities: list[AreaOut]
     county_total: AreaOut
+    requested_to: datetime.date | None = Field(
+        None,
+        description="The `to` asked for when it was after today: there are no figures after today, so the "
+        "period was cut and `end` is at the latest today. Null when nothing was cut.",
+    )
     series_for: str = Field(description="The county's or the municipality's code the series is for.")
     series: list[BucketOut]
 
@@ -158,7 +163,7 @@ class StatisticsOut(Schema):
 class StatisticsQuery(Schema):
     county: CountyCode
     start: Date = Field(alias="from", description="First local date, included.")
-    end: Date = Field(alias="to", description="Last local date, included.")
+    end: Date = Field(alias="to", description="Last local date, included; a date after today is cut at today.")
     granularity: flow_statistics.Granularity = Field(
         flow_statistics.Granularity.WEEK, description="day only for roles with exact counts"
     )
@@ -224,6 +229,7 @@ def statistics(request, params: Query[StatisticsQuery]):
         "exact": exact,
         "municipalities": [area_out(a) for a in stats.municipalities],
         "county_total": area_out(stats.county),
+        "requested_to": stats.requested_end,
         "series_for": area.code,
         "series": [{"start": b.start, "end": b.end, "figures": figures(b.figures)} for b in area.buckets],
     }

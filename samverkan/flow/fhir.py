@@ -36,7 +36,11 @@ The mapping (canonical column ← element):
   `Encounter.diagnosis[i].condition` has the ICD-10 code U07.1 or U07.2, else 0.
 
 Encounters with status cancelled or entered-in-error are skipped (never imported; an episode
-imported earlier stays as it was)."""
+imported earlier stays as it was). Only inpatient stays are episodes: an Encounter whose `class`
+is not one of INPATIENT_CLASSES (HL7 v3 ActCode IMP, ACUTE, NONAC: inpatient, inpatient acute,
+inpatient non-acute) is an outpatient visit, a home visit, an emergency visit that ended without
+admission, … and is skipped and counted ("12 encounters were not inpatient stays and were
+skipped", ImportRun.skipped), never an error and never an episode."""
 
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from samverkan.flow.imports import FileRejected
-from samverkan.flow.validation import EntryRow, Row, RowError, UnreadRow
+from samverkan.flow.validation import EntryRow, Row, RowError, SkippedRow, UnreadRow
 from samverkan.organisations.models import Municipality
 
 PERSONNUMMER_SYSTEM = "urn:oid:1.2.752.129.2.1.3.1"
@@ -64,6 +68,7 @@ EXTENSIONS = {
 }
 COVID_CODES = {"U071", "U072"}
 SKIPPED_STATUSES = {"cancelled", "entered-in-error"}
+INPATIENT_CLASSES = {"IMP", "ACUTE", "NONAC"}  # http://terminology.hl7.org/CodeSystem/v3-ActCode
 GENDER = {"female": "F", "male": "M", "other": "U", "unknown": "U"}
 SUBJECT = "Encounter.subject.resolve()"
 
@@ -244,9 +249,18 @@ def read_fhir(data: bytes) -> Iterator[tuple[int, Row]]:
         if entry.resource_type != "Encounter" or entry.resource.status in SKIPPED_STATUSES:
             continue
         encounters += 1
+        if not is_inpatient(entry.resource):
+            yield entry.index, SkippedRow("not an inpatient stay")
+            continue
         yield entry.index, _row(entry.index, entry.resource, bundle)
     if not encounters and not any(entry.errors for entry in entries):
         raise _rejected("The bundle has no Encounter entries to import.", "Bundle.entry")
+
+
+def is_inpatient(encounter) -> bool:
+    """Whether the Encounter is an inpatient stay: its class (a Coding in R4) one of INPATIENT_CLASSES."""
+    coding = encounter.class_fhir
+    return coding is not None and (coding.code or "") in INPATIENT_CLASSES
 
 
 def _row(index: int, encounter, bundle: _Bundle) -> Row:

@@ -16,6 +16,7 @@ from samverkan.flow.statistics import (
     Granularity,
     PeriodRefused,
     bucket_starts,
+    up_to_today,
     whole_periods,
 )
 
@@ -232,6 +233,11 @@ class StatisticsForm(forms.Form):
         start = data.get("from") or (end - datetime.timedelta(days=end.weekday() + 7 * 12))
         if end < start:
             self.add_error("to", _("The period ends before it starts."))
+            return data
+        try:
+            up_to_today(start, end, today)  # the end is cut at today by the selector, which says so
+        except PeriodRefused as refused:
+            self.add_error("from", str(refused))
             return data
         if not self.exact:
             try:

@@ -32,7 +32,7 @@ from samverkan.accounts.models import ApiKey, User
 from samverkan.audit.services import actor_fields, audit_record
 from samverkan.flow import daily
 from samverkan.flow.models import Episode, ImportRun, ImportStatus, Source
-from samverkan.flow.validation import EntryRow, Lookups, Row, RowError, UnreadRow, as_json, validate_row
+from samverkan.flow.validation import EntryRow, Lookups, Row, RowError, SkippedRow, UnreadRow, as_json, validate_row
 from samverkan.organisations.models import Organisation
 from samverkan.organisations.roles import OrganisationKind
 from samverkan.principals import Principal
@@ -375,6 +375,9 @@ def import_rows(
         batch: list[tuple[int, str, dict | None]] = []
         try:
             for number, row in rows:
+                if type(row) is SkippedRow:
+                    run.skipped += 1
+                    continue
                 run.rows += 1
                 if type(row) is dict:
                     data, row_errors = validate_row(number, row, lookups, now)

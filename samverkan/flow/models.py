@@ -192,6 +192,8 @@ class ImportRun(models.Model):
     created = models.PositiveIntegerField(_("new"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    # Read but not episodes, so not imported: FHIR Encounters that are not inpatient stays.
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -61,6 +61,15 @@ def birth_date(number: str) -> datetime.date:
     return stdnum_personnummer.get_birth_date(compact)
 
 
+def mask_personnummer(text: str, mask: str = "…") -> str:
+    """`text` with every personnummer and samordningsnummer in it (see is_personnummer) replaced by
+    `mask`. Other numbers of that shape stay: an organisation number in a unit code such as
+    SE2321000180-MED1 (its "month" is 20 or more) is what the importer needs to see to map it."""
+    if len(text) < 10:
+        return text
+    return PERSONNUMMER_LIKE.sub(lambda match: mask if is_personnummer(match.group()) else match.group(), text)
+
+
 def normalise(raw: str) -> str:
     """12 digits (century included) from 10 or 12 digits with or without a separator, checked
     with python-stdnum: the Luhn check digit and a date of birth that exists (the day + 60 for a

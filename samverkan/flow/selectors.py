@@ -127,14 +127,18 @@ def statistics(
     grace_days: int = flow_statistics.GRACE_DAYS,
 ) -> flow_statistics.Statistics:
     """Patient-flow statistics of a county per home municipality and per day, ISO week or month
-    over the local dates `start`..`end` (both included), with county totals. Exact for those who
+    over the local dates `start`..`end` (both included, cut at today: `up_to_today`, raising
+    PeriodRefused for a period after today), with county totals. Exact for those who
     `shows_exact_counts`; for everyone else whole weeks or months that have ended, with rounded
     counts (`flow_statistics.whole_periods`, raising PeriodRefused, and `readers_figures`;
     docs/decisions/small-count-protection.md). A fixed number of queries (five); the definitions
     are in `samverkan.flow.statistics`."""
     exact = shows_exact_counts(principal, county_code)
+    today = timezone.localdate()
+    requested_end = end
+    start, end = flow_statistics.up_to_today(start, end, today)
     if not exact:
-        start, end = flow_statistics.whole_periods(start, end, granularity, timezone.localdate())
+        start, end = flow_statistics.whole_periods(start, end, granularity, today)
     stats = flow_statistics.statistics(
         principal,
         county_code=county_code,
@@ -144,6 +148,8 @@ def statistics(
         filters=filters,
         grace_days=grace_days,
     )
+    if requested_end > today:
+        stats.requested_end = requested_end
     return stats if exact else flow_statistics.readers_figures(stats, flow_statistics.Rounding.from_settings())
 
 

@@ -2,18 +2,23 @@
 
 How the figures are counted (also shown on the page, see `templates/flow/_statistics_note.html`):
 
-- Periods are local calendar dates in Europe/Stockholm. `start` and `end` are both included.
+- Periods are local calendar dates in Europe/Stockholm. `start` and `end` are both included. A
+  period is cut at today (`up_to_today`: later days have no figures yet); one that starts after
+  today is refused.
   Weeks are ISO weeks (Monday to Sunday); the first and last day, week or month of a period can be
   partial: only days inside the chosen period count.
 - An episode belongs to its patient's home municipality.
-- **Admissions**: episodes admitted in the period. **Discharges**: episodes discharged in it.
+- **Admissions**: episodes admitted in the period. **Discharges**: episodes discharged in it. A
+  discharge at exactly 00:00 belongs to the day that starts then: the patient was in hospital at
+  the end of the day before (and counts in its census).
 - **In hospital** (census): episodes admitted before and not discharged by the end of the period
   (midnight after its last day). **Ready, in hospital**: of those, the ones with a ready-for-discharge
   notice before that moment.
 - **Ready notices**: ready-for-discharge notices given in the period.
 - **Days ready** (docs/architecture.md, "Where each rule lives") of a discharged patient with a ready notice = calendar days from the
   local date of the notice to the local date of discharge (0 = discharged the day they were ready).
-  They are counted in the period of the discharge: the sum, the mean per patient, the share
+  They are counted in the period of the discharge: the sum, the mean per discharged episode (not
+  per patient: a patient discharged twice counts twice), the share
   discharged the same day (0 days) and the share discharged within the grace days (days ready ≤
   grace days). **Days beyond grace** = the sum of (days ready − grace days) over the patients who
   waited longer: the liable days under the plain model (notice day not counted, no noon cut-off).
@@ -201,6 +206,7 @@ class Statistics:
     municipalities: list[Area]
     county: Area
     exact: bool = True  # False: a reader's figures (`readers_figures`)
+    requested_end: datetime.date | None = None  # the end asked for, when it was after today (`up_to_today`)
 
     def area(self, code: str | None) -> Area:
         """The county (code None or the county's code) or one of its municipalities."""
@@ -495,6 +501,17 @@ def whole_periods(
             else _("No whole month has ended in the chosen period yet.")
         )
     return first, last
+
+
+def up_to_today(start: datetime.date, end: datetime.date, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The period cut at today: nothing has happened after it, and today's census repeated for
+    every later week would look like figures. PeriodRefused when the period starts after today."""
+    if start > today:
+        raise PeriodRefused(
+            _("The period starts after today (%(today)s): there are no figures for it yet.")
+            % {"today": today.isoformat()}
+        )
+    return start, min(end, today)
 
 
 class Rounding:

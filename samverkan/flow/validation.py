@@ -6,8 +6,9 @@ path), in the importer's language; the import refuses the whole file when any ro
 A validator takes the column's text (stripped) and the import's `Lookups` and returns the value the
 episode stores, or raises `Invalid` with the message for the importer. Readers hand rows over as
 plain dicts {column: text}; a reader whose rows are elements of a document (FHIR) hands an
-`EntryRow` (values and the element path of each column, which its errors name instead), and a row
-that could not be read into columns at all is an `UnreadRow` whose errors stand for it.
+`EntryRow` (values and the element path of each column, which its errors name instead), a row
+that could not be read into columns at all is an `UnreadRow` whose errors stand for it, and
+something that is not an episode at all (an outpatient visit) is a `SkippedRow`, only counted.
 
 This is the hot path of a large import (a million rows): plain lookups in prebuilt sets, no
 per-row Django helpers, and exceptions only for the rare bad value."""
@@ -15,6 +16,7 @@ per-row Django helpers, and exceptions only for the rare bad value."""
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 from samverkan import limits
 from samverkan.capacity.schedule import LOCAL
 from samverkan.flow.models import CareType, Destination, DestinationMapping, Sex, Source, UnitMapping
-from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, InvalidPersonnummer, contains_personnummer, pseudonym
+from samverkan.flow.pseudonyms import InvalidPersonnummer, contains_personnummer, mask_personnummer, pseudonym
 from samverkan.organisations.models import Municipality
 
 FUTURE_TOLERANCE = datetime.timedelta(hours=24)
@@ -35,8 +37,8 @@ TIMESTAMPS = ("admitted_at", "admission_notice_at", "ready_at", "sip_called_at",
 @dataclass(frozen=True, slots=True)
 class RowError:
     """A problem at a row and column (`kind` "row"), or at a FHIR bundle entry and element path
-    (`kind` "entry"); `row` and `column` are None for the whole file. Anything shaped like a
-    personnummer in the message is masked."""
+    (`kind` "entry"); `row` and `column` are None for the whole file. A personnummer or
+    samordningsnummer in the message is masked (not an organisation number)."""
 
     row: int | None
     column: str | None
@@ -44,7 +46,7 @@ class RowError:
     kind: Literal["row", "entry"] = "row"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "message", PERSONNUMMER_LIKE.sub("…", self.message))
+        object.__setattr__(self, "message", mask_personnummer(self.message))
 
     def at_paths(self, paths: dict[str, str]) -> RowError:
         """This error named by the reader's element path of its column (an entry's error)."""
@@ -90,8 +92,16 @@ class EntryRow:
     paths: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """Something a reader found that is not an episode (a FHIR Encounter that is not an inpatient
+    stay): counted on the import as skipped, never validated, never an error, never an episode."""
+
+    reason: str
+
+
 # What a reader yields for each row, with the row's number: see the module docstring.
-Row = dict[str, str] | EntryRow | UnreadRow
+Row = dict[str, str] | EntryRow | UnreadRow | SkippedRow
 
 
 class Invalid(ValueError):
@@ -158,6 +168,9 @@ def _timestamp(text: str) -> datetime.datetime:
             parsed = datetime.datetime.combine(date, datetime.time(0))
         value = parsed
     if value.tzinfo is None:
+        gap_end = _skipped_hour_end(value)
+        if gap_end is not None:
+            return gap_end  # never cached: not one offset for the whole hour
         value = value.replace(tzinfo=datetime.timezone(value.replace(tzinfo=LOCAL).utcoffset()))  # type: ignore[arg-type]
         if canonical:
             if len(_LOCAL_OFFSETS) > 200_000:
@@ -167,6 +180,39 @@ def _timestamp(text: str) -> datetime.datetime:
     if isinstance(value.tzinfo, datetime.timezone):
         return value
     return value.astimezone(datetime.UTC)
+
+
+def _skipped_hour_end(wall: datetime.datetime) -> datetime.datetime | None:
+    """For a local time that does not exist (in the hour the clocks skip in March, 02:00–02:59 in
+    Sweden): the moment the clocks were turned (03:00 summer time), so that a time written in the
+    skipped hour is mapped forward, never before a time written after it. None for any other time.
+    (The clocks change on the hour, by the difference of the two offsets.)"""
+    before = wall.replace(tzinfo=LOCAL, fold=0).utcoffset()
+    after = wall.replace(tzinfo=LOCAL, fold=1).utcoffset()
+    if before is None or after is None or after <= before:
+        return None  # an ordinary time, or the repeated hour in October (fold 1 has the smaller offset)
+    start = wall.replace(minute=0, second=0, microsecond=0)
+    end = start + (after - before)
+    return end.replace(tzinfo=datetime.timezone(after))
+
+
+def _repeated_hour_later(text: str, moment: datetime.datetime | None) -> datetime.datetime | None:
+    """For a local time without an offset in the hour the clocks repeat in October (02:00–02:59 in
+    Sweden), read first as the earlier of the two (summer time): the later one (winter time). None
+    for any other time, and for a time written with its own offset, which says which one it is."""
+    if moment is None:
+        return None
+    try:
+        wall = _fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if wall.tzinfo is not None:
+        return None
+    first = wall.replace(tzinfo=LOCAL, fold=0).utcoffset()
+    second = wall.replace(tzinfo=LOCAL, fold=1).utcoffset()
+    if first is None or second is None or second >= first:
+        return None
+    return wall.replace(tzinfo=datetime.timezone(second))
 
 
 def _offset_text(value: datetime.datetime) -> str:
@@ -377,6 +423,28 @@ def time_order(
     return found
 
 
+_ORDERED = ("admitted_at", "ready_at", "discharged_at")
+
+
+def _in_order(
+    get: Callable[[str], str | None], times: tuple[datetime.datetime | None, ...]
+) -> tuple[datetime.datetime | None, ...] | None:
+    """The row's admission, ready notice and discharge in order, reading a time in the repeated
+    hour in October as its later occurrence where the earlier one breaks the order (fewest such
+    readings first); None when no reading puts them in order. A file's times carry no offset, so
+    02:40 ready and 02:10 discharged that night means the second 02:10."""
+    choices = []
+    for column, moment in zip(_ORDERED, times, strict=True):
+        later = _repeated_hour_later(get(column) or "", moment)
+        choices.append((moment,) if later is None else (moment, later))
+    if all(len(choice) == 1 for choice in choices):
+        return None
+    readings = sorted(
+        itertools.product(*choices), key=lambda picked: sum(a is not b for a, b in zip(picked, times, strict=True))
+    )
+    return next((picked for picked in readings if not time_order(*picked)), None)
+
+
 def validate_row(
     number: int, row: dict[str, str], lookups: Lookups, now: datetime.datetime
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
@@ -385,7 +453,7 @@ def validate_row(
     A personnummer in any other column is refused: the columns of free text (source_id, stored and
     shown; hospital_unit and destination, the source's codes) are searched for one, every other
     column takes only a fixed form (a code, a number, a time) that a personnummer cannot pass, and
-    error messages mask anything shaped like one (see RowError)."""
+    error messages mask any that they quote (see RowError)."""
     get = row.get
     values: list[Any] = []
     append = values.append
@@ -422,7 +490,11 @@ def validate_row(
         where_to,
     ) = values
     if (ready or discharged) and (order := time_order(admitted, ready, discharged)):
-        errors.extend(RowError(number, column, message) for column, message in order)
+        resolved = _in_order(get, (admitted, ready, discharged))
+        if resolved is None:
+            errors.extend(RowError(number, column, message) for column, message in order)
+        else:
+            admitted, ready, discharged = resolved
     if errors:
         return None, errors
     return {

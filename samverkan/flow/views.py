@@ -108,6 +108,8 @@ def upload(request: HttpRequest) -> HttpResponse:
                 _("Imported %(rows)d rows: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.")
                 % {"rows": run.rows, "new": run.created, "updated": run.updated, "unchanged": run.unchanged},
             )
+            if run.skipped:
+                messages.info(request, _skipped_text(run.skipped))
             if layout is not None:
                 messages.info(request, _layout_message(layout))
             return redirect(f"{request.path}?county={county}")
@@ -153,6 +155,15 @@ def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "flow/import_detail.html", {"run": run, "progress": _progress(run)})
 
 
+def _skipped_text(count: int) -> str:
+    """What a FHIR import left out: Encounters that are not inpatient stays (flow/fhir.py)."""
+    return ngettext(
+        "%(count)s encounter was not an inpatient stay and was skipped.",
+        "%(count)s encounters were not inpatient stays and were skipped.",
+        count,
+    ) % {"count": formats.number_format(count, force_grouping=True)}
+
+
 def _progress(run: ImportRun) -> dict:
     """Where an import stands, for its page and its status address (flow/_import_progress.html, polled by htmx).
     The bar runs to the estimate (or the rows read, when more) and is full once the import is done."""
@@ -188,6 +199,8 @@ def _progress(run: ImportRun) -> dict:
         text = _("Waiting for the column mapping.")
     else:
         text = _("Cancelled: nothing was imported.")
+    if run.status == ImportStatus.DONE and run.skipped:
+        text = f"{text} {_skipped_text(run.skipped)}"
     return {
         "status_label": run.get_status_display(),
         "finished": not run.is_open,

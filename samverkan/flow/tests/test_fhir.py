@@ -261,11 +261,11 @@ def _drop(index: int, key: str):
         ),
         pytest.param(
             _set(1, "identifier", 0, "value", value="SE2321000180-MED9"),
-            [
+            [  # an organisation number (SE + its ten digits): shown, not masked
                 "entry 5, Encounter.location[0].location.resolve().identifier[0].value: "
-                "Unknown unit code 'SE…-MED9' for Cosmic; map it first.",
+                "Unknown unit code 'SE2321000180-MED9' for Cosmic; map it first.",
                 "entry 9, Encounter.location[0].location.resolve().identifier[0].value: "
-                "Unknown unit code 'SE…-MED9' for Cosmic; map it first.",
+                "Unknown unit code 'SE2321000180-MED9' for Cosmic; map it first.",
             ],
             id="unmapped-location",
         ),

@@ -460,7 +460,8 @@ def test_the_pseudonym_is_hmac_sha256_of_the_normalised_number_for_any_key(setti
     ("text", "utc"),
     [
         pytest.param("2025-03-30T01:59", datetime.datetime(2025, 3, 30, 0, 59, tzinfo=UTC), id="before-spring-forward"),
-        pytest.param("2025-03-30T02:30", datetime.datetime(2025, 3, 30, 1, 30, tzinfo=UTC), id="skipped-hour"),
+        # A time that does not exist: mapped forward to when the clocks were turned (03:00 summer time).
+        pytest.param("2025-03-30T02:30", datetime.datetime(2025, 3, 30, 1, 0, tzinfo=UTC), id="skipped-hour"),
         pytest.param("2025-03-30T03:00", datetime.datetime(2025, 3, 30, 1, 0, tzinfo=UTC), id="after-spring-forward"),
         pytest.param("2025-10-26T02:30", datetime.datetime(2025, 10, 26, 0, 30, tzinfo=UTC), id="repeated-hour-first"),
         pytest.param("2025-10-26T03:00", datetime.datetime(2025, 10, 26, 2, 0, tzinfo=UTC), id="after-fall-back"),

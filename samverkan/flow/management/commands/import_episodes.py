@@ -70,4 +70,5 @@ class Command(BaseCommand):
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(
             f"{verb} {run.rows} rows: {run.created} new, {run.updated} updated, {run.unchanged} unchanged."
+            + (f" {run.skipped} encounters were not inpatient stays and were skipped." if run.skipped else "")
         )
