@@ -699,12 +699,18 @@ class _PostgresStage(_Touches):
                 self._touch(municipality, admitted)
                 run.updated += count
             columns = ", ".join(self.fields)
-            # New and changed episodes, and (their new values) where they belong now.
+            # New and changed episodes, and (their new values) where they belong now. Only those are
+            # offered to the upsert: an unchanged episode is not even locked (ON CONFLICT DO UPDATE
+            # locks every row it meets, WHERE or not, which dirties every page of an unchanged
+            # re-import); ON CONFLICT stays for an episode another import adds meanwhile.
+            staged = ", ".join(f"s.{f}" for f in self.fields)
             cursor.execute(
                 f"""
                 WITH written AS (
                     INSERT INTO flow_episode (source_id, record_id, {columns}, updated_at)
-                    SELECT %(source)s, record_id, {columns}, %(now)s FROM {_STAGING}
+                    SELECT %(source)s, s.record_id, {staged}, %(now)s
+                    FROM {_STAGING} s LEFT JOIN flow_episode e ON {matches}
+                    WHERE e.id IS NULL OR {self._distinct("e", "s")}
                     ON CONFLICT (source_id, record_id) DO UPDATE
                     SET {", ".join(f"{f} = EXCLUDED.{f}" for f in self.fields)}, updated_at = EXCLUDED.updated_at
                     WHERE {self._distinct("flow_episode", "EXCLUDED")}

@@ -446,6 +446,27 @@ def test_postgresql_copies_each_batch_and_upserts_set_based(source, small_batche
     assert len(statements) - 20 <= 35  # a fixed number, the daily rows included
 
 
+@on_postgresql
+def test_an_unchanged_reimport_on_postgresql_neither_writes_nor_locks_an_episode(source):
+    """The upsert is offered only new and changed episodes: ON CONFLICT DO UPDATE would lock (and so
+    write the xmax of) every episode it meets, changed or not, dirtying every page of the table."""
+
+    def untouched() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM flow_episode WHERE xmax = '0'")
+            return cursor.fetchone()[0]
+
+    data = csv_bytes(*FIVE)
+    assert stream_import(source, data).run.created == 5
+    assert untouched() == 5
+    again = stream_import(source, data).run
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+    assert untouched() == 5
+    changed = stream_import(source, csv_bytes(*FIVE[:4], row(source_id="E5", care_type="psychiatric"))).run
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 4)
+    assert untouched() == 4 and Episode.objects.get(record_id="E5").care_type == "psychiatric"
+
+
 # --- The hot path's helpers ------------------------------------------------------------------------
 
 
