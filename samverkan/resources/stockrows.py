@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from samverkan import limits
 from samverkan.flow import workbooks
 from samverkan.flow.imports import FileRejected
+from samverkan.flow.validation import RowError as FlowRowError
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.resources.models import CanObtain, SupplyItem
@@ -245,7 +246,7 @@ def _decoded(data: bytes) -> str:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             raise FileRejected(
-                [{"row": None, "column": None, "message": _("The file is neither UTF-8 nor Windows-1252 text.")}]
+                [FlowRowError(None, None, _("The file is neither UTF-8 nor Windows-1252 text."))]
             ) from None
 
 
@@ -255,12 +256,12 @@ def _rows(header: list[str], lines: Iterable[list[str]]) -> Iterator[tuple[str, 
         needed = [*missing, *([] if {"organisation", "unit"} & set(header) else ["organisation"])]
         raise FileRejected(
             [
-                {
-                    "row": 1,
-                    "column": column,
-                    "message": _("The column %(column)s is missing. The header holds: %(columns)s.")
+                FlowRowError(
+                    1,
+                    column,
+                    _("The column %(column)s is missing. The header holds: %(columns)s.")
                     % {"column": column, "columns": ", ".join(COLUMNS)},
-                }
+                )
                 for column in needed
             ]
         )
@@ -271,17 +272,11 @@ def _rows(header: list[str], lines: Iterable[list[str]]) -> Iterator[tuple[str, 
         count += 1
         if count > MAX_ROWS:
             raise FileRejected(
-                [
-                    {
-                        "row": number,
-                        "column": None,
-                        "message": _("More than %(n)d rows; split the file.") % {"n": MAX_ROWS},
-                    }
-                ]
+                [FlowRowError(number, None, _("More than %(n)d rows; split the file.") % {"n": MAX_ROWS})]
             )
         yield str(number), {column: value for column, value in zip(header, values, strict=False) if column}
     if count == 0:
-        raise FileRejected([{"row": None, "column": None, "message": _("The file has a header but no rows.")}])
+        raise FileRejected([FlowRowError(None, None, _("The file has a header but no rows."))])
 
 
 def read_file(name: str, data: BytesLike) -> list[tuple[str, dict[str, object]]]:
@@ -292,7 +287,7 @@ def read_file(name: str, data: BytesLike) -> list[tuple[str, dict[str, object]]]
         return list(_rows([h.strip().lower() for h in header], lines))
     text = _decoded(data if isinstance(data, bytes) else data.read())
     if not text.strip():
-        raise FileRejected([{"row": None, "column": None, "message": _("The file is empty.")}])
+        raise FileRejected([FlowRowError(None, None, _("The file is empty."))])
     first = text.splitlines()[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from samverkan import limits, tables
 from samverkan.flow.imports import FileRejected
+from samverkan.flow.validation import RowError as FlowRowError
 from samverkan.organisations import policy
 from samverkan.organisations.models import County
 from samverkan.organisations.selectors import county_of_page
@@ -465,17 +466,13 @@ def stock_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             if upload.size > MAX_UPLOAD_BYTES:
-                raise FileRejected(
-                    [{"row": None, "column": None, "message": _("The file is larger than 5 MB; split it.")}]
-                )
+                raise FileRejected([FlowRowError(None, None, _("The file is larger than 5 MB; split it."))])
             rows = stockrows.read_file(upload.name, upload.read())
             batch = services.stock_reports_submit(
                 county_code=county, rows=rows, by=policy.actor_of(request), source="upload"
             )
         except FileRejected as rejected:
-            errors = [
-                stockrows.RowError(str(e.get("row") or "–"), e.get("column"), e["message"]) for e in rejected.errors
-            ]
+            errors = [stockrows.RowError(str(e.row or "–"), e.column, e.message) for e in rejected.errors]
         except stockrows.Invalid as invalid:
             errors = invalid.errors
         else:
