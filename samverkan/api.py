@@ -29,6 +29,7 @@ from samverkan import apischema
 from samverkan.apiauth import ApiKeyAuth, PerAddress, PerKey, VerifiedSessionAuth
 from samverkan.capacity.api import router as capacity_router
 from samverkan.flow.api import router as flow_router
+from samverkan.followup.api import router as followup_router
 from samverkan.meetings.api import router as meetings_router
 from samverkan.organisations.api import router as organisations_router
 from samverkan.placements.api import router as placements_router
@@ -184,3 +185,4 @@ api.add_router("", flow_router)
 api.add_router("", resources_router)
 api.add_router("", situation_router)
 api.add_router("", meetings_router)
+api.add_router("", followup_router)

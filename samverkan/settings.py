@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "samverkan.capacity",
     "samverkan.flow",
     "samverkan.placements",
+    "samverkan.followup",
     "samverkan.resources",
     "samverkan.situation",
     "samverkan.meetings",

@@ -21,6 +21,7 @@ APPS = [
     "capacity",
     "flow",
     "placements",
+    "followup",
     "resources",
     "situation",
     "meetings",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -27,6 +28,8 @@ from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import PlannedChange
 from samverkan.flow import uploads
 from samverkan.flow.models import ColumnLayout, ImportRun, ImportStatus, Source
+from samverkan.followup import services as followup_services
+from samverkan.followup.models import Dispute, StatementLine
 from samverkan.meetings import services as meeting_services
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality, Organisation, Unit, UnitKind
@@ -60,6 +63,10 @@ KEY_MANAGERS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "outside
 AUDIT_REVIEWERS = {"admin", "region_coordinator", "outsider"}
 SITUATION_PREPARERS = {"admin", "region_coordinator", "forum_secretary", "outsider"}
 INDICATOR_MANAGERS = {"admin", "region_coordinator", "outsider"}
+LIABILITY_TOTALS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "forum_secretary", "viewer", "outsider"}
+LIABILITY_LINES = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "outsider"}
+ISSUERS = {"admin", "region_coordinator", "outsider"}
+DISPUTERS = {"admin", *MUNICIPAL_COORDINATORS}
 
 # The organisation each persona belongs to, and one in another county (docs/architecture.md: a user sees its county).
 OWN_ORGANISATION = {
@@ -218,6 +225,38 @@ def _subscription(world, persona, which):
 def _figures_file(world, persona, which):
     data = b"date,deaths\n2026-01-01,3\n"
     return {"county": _county(persona, which), "file": SimpleUploadedFile("f.csv", data, content_type="text/csv")}
+
+
+OWN_MUNICIPALITY = {"avesta_coordinator": "2084", "ludvika_coordinator": "2085", "outsider": "1880"}
+
+
+def _municipality_kwargs(world, persona, which):
+    own = OWN_MUNICIPALITY.get(persona, "2080")
+    return {"code": own if which == "own" else ("2080" if own == "1880" else "1880")}
+
+
+def _statement_line(persona, which) -> StatementLine:
+    """A line of an issued statement of the persona's municipality (own) or of one in the other county."""
+    code = _municipality_kwargs(None, persona, which)["code"]
+    municipality = Organisation.objects.select_related("municipality__county").get(code=code).municipality
+    statement = followup_services.statement_issue(municipality=municipality, year=2026, month=1, by=policy.SYSTEM)
+    return StatementLine.objects.create(
+        statement=statement, record_id="M1", liable_days=2, amount=Decimal("21000"), reason="liable"
+    )
+
+
+def _dispute(persona, which) -> Dispute:
+    line = _statement_line(persona, which)
+    return Dispute.objects.create(
+        line=line,
+        county_id=line.statement.county_id,
+        municipality_id=line.statement.municipality_id,
+        reason="Fel",
+        raised_by_label="Test",
+        answer_due=datetime.date(2030, 1, 1),
+        attachment_name="logg.txt",
+        attachment=b"logg",
+    )
 
 
 def _planned_change_kwargs(world, persona, which):
@@ -771,6 +810,65 @@ RULES: dict[str, Rule] = {
         data=_new_request_json,
         other=404,
         other_denied=404,
+    ),
+    "followup:liability": Rule(LIABILITY_TOTALS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "followup:statement": Rule(LIABILITY_LINES, kwargs=_municipality_kwargs, other=403),
+    "followup:agreement": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "followup:indicators": Rule(
+        LIABILITY_TOTALS, data=lambda w, p, o: {"county": _county(p, o), "month": "2026-01"}, other=403
+    ),
+    "api:followup_indicators": Rule(
+        LIABILITY_TOTALS, anonymous=401, data=lambda w, p, o: {"county": _county(p, o), "month": "2026-01"}, other=403
+    ),
+    "followup:issue": Rule(ISSUERS, ok=302, method="post", kwargs=_municipality_kwargs, other=403),
+    "followup:issued": Rule(
+        LIABILITY_LINES, denied=404, kwargs=lambda w, p, o: {"pk": _statement_line(p, o).statement_id}, other=404
+    ),
+    "followup:dispute_new": Rule(
+        DISPUTERS, denied=404, kwargs=lambda w, p, o: {"line_id": _statement_line(p, o).pk}, other=404
+    ),
+    "followup:disputes": Rule(LIABILITY_LINES, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "followup:dispute": Rule(LIABILITY_LINES, denied=404, kwargs=lambda w, p, o: {"pk": _dispute(p, o).pk}, other=404),
+    "followup:attachment": Rule(
+        LIABILITY_LINES, denied=404, kwargs=lambda w, p, o: {"pk": _dispute(p, o).pk}, other=404
+    ),
+    "api:followup_statement_issue": Rule(
+        ISSUERS,
+        ok=201,
+        anonymous=401,
+        method="post",
+        json=True,
+        data=lambda w, p, o: {"municipality": _municipality_kwargs(w, p, o)["code"], "month": "2026-01"},
+        other=403,
+    ),
+    "api:followup_disputes": Rule(
+        LIABILITY_LINES, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "api:followup_disputes_create": Rule(
+        DISPUTERS,
+        ok=201,
+        anonymous=401,
+        denied=404,
+        method="post",
+        json=True,
+        data=lambda w, p, o: {"line": _statement_line(p, o).pk, "reason": "Fel"},
+        other=404,
+    ),
+    "api:followup_dispute_answer": Rule(
+        ISSUERS,
+        anonymous=401,
+        denied=404,
+        method="post",
+        json=True,
+        kwargs=lambda w, p, o: {"dispute_id": _dispute(p, o).pk},
+        data=lambda w, p, o: {"accept": False, "answer": "Nej"},
+        other=404,
+    ),
+    "api:followup_statements": Rule(
+        LIABILITY_LINES,
+        anonymous=401,
+        data=lambda w, p, o: {"county": _county(p, o), "month": "2026-01"},
+        other=403,
     ),
     "api:flow_statistics": Rule(
         LOGGED_IN,

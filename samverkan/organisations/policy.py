@@ -372,6 +372,22 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "situation.Subscription": {
         "county": Relation(Reach.COUNTY, "county_id"),
     },
+    # followup
+    "followup.Agreement": {"county": Relation(Reach.COUNTY, "county_id")},
+    "followup.DayRate": {"county": Relation(Reach.COUNTY, "county_id")},
+    "followup.IndicatorTarget": {"county": Relation(Reach.COUNTY, "county_id")},
+    "followup.Statement": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+        "municipality": Relation(Reach.MUNICIPALITY, "municipality_id"),
+    },
+    "followup.StatementLine": {
+        "county": Relation(Reach.COUNTY, "statement__county_id"),
+        "municipality": Relation(Reach.MUNICIPALITY, "statement__municipality_id"),
+    },
+    "followup.Dispute": {
+        "county": Relation(Reach.COUNTY, "county_id"),
+        "municipality": Relation(Reach.MUNICIPALITY, "municipality_id"),
+    },
 }
 
 # meetings: a forum's rows reach its member organisations' people and the people who sit in it
@@ -629,6 +645,26 @@ RULES: dict[str, Rule] = {
             R.FORUM_SECRETARY: ("county",),
         },
     ),
+    # followup: the liability rules are public to the county; the lines name episodes (as flow's list)
+    "followup.view_agreement": Rule(
+        ("followup.Agreement", "followup.DayRate", "followup.IndicatorTarget"), _each(ALL_ROLES, "county")
+    ),
+    "followup.manage_agreement": Rule(
+        ("followup.Agreement", "followup.DayRate", "followup.IndicatorTarget"), {R.REGION_COORDINATOR: ("county",)}
+    ),
+    "followup.liability_totals": Rule((), _each((*COORDINATORS, R.FORUM_SECRETARY, R.VIEWER), "county")),
+    "followup.indicators": Rule((), _each((*COORDINATORS, R.FORUM_SECRETARY, R.VIEWER), "county")),
+    "followup.view_lines": Rule(
+        ("flow.Episode",), {R.REGION_COORDINATOR: ("county",), R.MUNICIPAL_COORDINATOR: ("residents",)}
+    ),
+    # Issued statements and their disputes: the region and the municipality billed.
+    "followup.view_statements": Rule(
+        ("followup.Statement", "followup.StatementLine", "followup.Dispute"),
+        {R.REGION_COORDINATOR: ("county",), R.MUNICIPAL_COORDINATOR: ("municipality",)},
+    ),
+    "followup.issue_statement": Rule(("followup.Statement",), {R.REGION_COORDINATOR: ("county",)}),
+    "followup.raise_dispute": Rule(("followup.StatementLine",), {R.MUNICIPAL_COORDINATOR: ("municipality",)}),
+    "followup.answer_dispute": Rule(("followup.Dispute",), {R.REGION_COORDINATOR: ("county",)}),
 }
 
 # Roles that must log in with a second factor.

@@ -22,6 +22,8 @@ def navigation(request) -> dict:
         ("meetings:index", _("Forums")),
         ("organisations:list", _("Organisations")),
     ]
+    if policy.can(user, "followup.liability_totals"):
+        items.append(("followup:liability", _("Follow-up")))
     if policy.can(user, "audit.review"):
         items.append(("review:review", _("Audit log")))
     if policy.can(user, "accounts.manage_api_keys"):

@@ -25,9 +25,12 @@ from samverkan.audit.services import access_log_record
 from samverkan.capacity import services as capacity_services
 from samverkan.capacity.models import BedCategory
 from samverkan.flow.imports import import_rows, source_for
+from samverkan.followup import services as followup
+from samverkan.followup.models import DayRate as LiabilityDayRate
+from samverkan.followup.models import Dispute, StatementLine
 from samverkan.meetings import services as meeting_services
 from samverkan.meetings.models import Assignment, FundingRound, Meeting, SharedCost, Tracker
-from samverkan.organisations.models import County
+from samverkan.organisations.models import County, Municipality
 from samverkan.placements import escalation
 from samverkan.placements import services as placements
 from samverkan.placements.models import DayRate, PlacementNeed, PlaceRequest, RequestStatus
@@ -227,6 +230,27 @@ VISITS = [
         lambda world: f"/moten/medel/{FundingRound.objects.get().pk}/",
         persona="forum_secretary",
     ),
+    Visit("followup-liability", "/uppfoljning/?county=20&month=2026-10"),
+    Visit("followup-statement", "/uppfoljning/underlag/2080/?month=2026-10"),
+    Visit("followup-agreement", "/uppfoljning/overenskommelse/?county=20"),
+    Visit("followup-issued", lambda world: f"/uppfoljning/utfardade/{_followup_line().statement_id}/"),
+    Visit(
+        "followup-issued-municipality",
+        lambda world: f"/uppfoljning/utfardade/{_followup_line().statement_id}/",
+        persona="falun_coordinator",
+    ),
+    Visit(
+        "followup-dispute-new",
+        lambda world: f"/uppfoljning/utfardade/rad/{_followup_line().pk}/bestrid/",
+        persona="falun_coordinator",
+    ),
+    Visit("followup-disputes", "/uppfoljning/bestridanden/?county=20"),
+    Visit("followup-indicators", "/uppfoljning/indikatorer/?county=20&month=2026-10"),
+    Visit(
+        "followup-indicators-reader", "/uppfoljning/indikatorer/?county=20&month=2026-10&area=2080", persona="viewer"
+    ),
+    Visit("followup-dispute", lambda world: f"/uppfoljning/bestridanden/{Dispute.objects.latest('pk').pk}/"),
+    Visit("followup-agreement-reader", "/uppfoljning/overenskommelse/?county=20", persona="viewer"),
     Visit("404", "/finns-inte/", persona=None, status=404),
     Visit("404-logged-in", "/finns-inte/", status=404),
     Visit("400", "/kapacitet/?county=%00", status=400),
@@ -243,6 +267,10 @@ def _lent_item() -> EquipmentItem:
 
 def _waiting_loan() -> LoanRequest:
     return LoanRequest.objects.filter(status=LoanStatus.REQUESTED).latest("pk")
+
+
+def _followup_line() -> StatementLine:
+    return StatementLine.objects.filter(record_id="E5").latest("pk")
 
 
 def _situation_report(status: str) -> SituationReport:
@@ -358,6 +386,32 @@ def _with_content(world: World) -> None:
             },
         ),
         (
+            4,
+            {
+                "source_id": "E4",
+                "home_municipality": "2080",
+                "care_type": "somatic",
+                "admitted_at": "2026-10-01T08:00",
+                "admission_notice_at": "2026-10-01T12:00",
+                "ready_at": "2026-10-06T08:00",
+                "discharged_at": "2026-10-15T08:00",
+                "destination": "home",
+            },
+        ),
+        (
+            5,
+            {
+                "source_id": "E5",
+                "home_municipality": "2080",
+                "care_type": "somatic",
+                "admitted_at": "2026-10-01T08:00",
+                "admission_notice_at": "2026-10-01T12:00",
+                "ready_at": "2026-10-10T08:00",
+                "discharged_at": "2026-10-20T08:00",
+                "destination": "home",
+            },
+        ),
+        (
             3,
             {"source_id": "E2", "home_municipality": "2084", "care_type": "somatic", "admitted_at": "2026-10-02T08:00"},
         ),
@@ -392,6 +446,21 @@ def _with_content(world: World) -> None:
     PlacementNeed.objects.create(county_id="20", code="covid", name="Covid-positiv")
     PlacementNeed.objects.create(county_id="20", code="oxygen", name="Syrgas")
     DayRate.objects.create(county_id="20", valid_from=datetime.date(2020, 1, 1), amount=Decimal("2400"))
+    LiabilityDayRate.objects.create(county_id="20", year=2026, amount=Decimal("11700"))
+    # Follow-up: October's statement for Falun, one line disputed (E4) and one left to dispute (E5).
+    statement = followup.statement_issue(
+        municipality=Municipality.objects.get(code="2080"), year=2026, month=10, by=world.region_coordinator
+    )
+    followup.dispute_raise(
+        line=statement.lines.get(record_id="E4"), reason="Inget inskrivningsmeddelande", by=world.falun_coordinator
+    )
+    followup.indicator_target_set(
+        county=statement.county,
+        indicator="same_day_share",
+        valid_from=datetime.date(2026, 1, 1),
+        target=Decimal("40"),
+        by=world.region_coordinator,
+    )
     today = timezone.localdate()
     for places, arrive in ((1, True), (3, False)):
         request = placements.request_create(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from samverkan.accounts.models import Notification
 from samverkan.flow.models import Episode
+from samverkan.followup.models import Agreement, Statement
 from samverkan.meetings.models import FundingRound, Meeting, SharedCost
 from samverkan.placements.models import PlaceRequest
 from samverkan.resources import selectors
@@ -66,6 +67,10 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
     assert (len(lines), lines["R24"], sum(lines.values())) == (16, 375_000_00, 450_000_00)
     assert FundingRound.objects.get(forum__county_id="24").budget == 17_000_000
 
+    # Follow-up: Dalarna's agreement and last month's statements of four municipalities.
+    assert Agreement.objects.filter(county_id="20").count() == 1
+    assert Statement.objects.filter(county_id="20").count() == 4
+
     def counts() -> tuple[int, ...]:
         return (
             PlaceRequest.objects.count(),
@@ -73,6 +78,7 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
             EquipmentItem.objects.count(),
             SituationReport.objects.count(),
             Meeting.objects.count(),
+            Statement.objects.count(),
         )
 
     before = counts()

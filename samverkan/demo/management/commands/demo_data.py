@@ -16,6 +16,7 @@ from samverkan.accounts import services as account_services
 from samverkan.accounts.models import User
 from samverkan.demo import capacity as demo_capacity
 from samverkan.demo import flow as demo_flow
+from samverkan.demo import followup as demo_followup
 from samverkan.demo import meetings as demo_meetings
 from samverkan.demo import placements as demo_placements
 from samverkan.demo import resources as demo_resources
@@ -122,6 +123,7 @@ class Command(BaseCommand):
         demo_staff.load(self.stdout)
         demo_situation.load(self.stdout)
         demo_meetings.load(self.stdout)
+        demo_followup.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self._print_users(users)
 

@@ -1,0 +1,170 @@
+"""Printable PDFs of a statement and of the indicator report: text and tables on A4 pages in
+the PDF's built-in Helvetica (WinAnsi encoding, which holds the Swedish letters), written out
+here without a PDF library. Every page carries the document's title and its page number."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
+MARGIN = 42
+LEADING = 12
+# Characters Windows-1252 lacks, written as the nearest it has.
+REPLACEMENTS = str.maketrans({"≤": "<=", "≥": ">=", "→": "->", "−": "-", "\u00a0": " ", "\u202f": " "})
+# Helvetica's widths (per 1 000 of the font size) of the characters tables use most; others 556.
+_NARROW = dict.fromkeys(" .,:;!|il'", 278) | dict.fromkeys("()-rtf[]", 333) | dict.fromkeys("ijl", 222)
+_WIDE = dict.fromkeys("ABEKPSVXY", 667) | dict.fromkeys("CDHNRUw", 722) | dict.fromkeys("mM", 833) | {"W": 944}
+
+
+def text_width(text: str, size: float) -> float:
+    return sum(_NARROW.get(c, _WIDE.get(c, 556)) for c in text) * size / 1000
+
+
+def _escape(text: str) -> bytes:
+    encoded = text.translate(REPLACEMENTS).encode("cp1252", errors="replace")
+    return encoded.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """`text` in lines that fit `width` points, broken between words; a word wider than a line is
+    broken where it must, so that nothing is ever cut off."""
+    pieces: list[str] = []
+    for word in text.split(" "):
+        while text_width(word, size) > width and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut], size) > width:
+                cut -= 1
+            pieces.append(word[:cut])
+            word = word[cut:]
+        pieces.append(word)
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        candidate = f"{line} {piece}" if line else piece
+        if text_width(candidate, size) <= width or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = piece
+    lines.append(line)
+    return lines
+
+
+@dataclass
+class Document:
+    title: str
+    pages: list[list[bytes]] = field(default_factory=list)
+    y: float = 0
+    header: list[str] | None = None  # the header of the table being written (again on each page)
+
+    def _page(self) -> list[bytes]:
+        if not self.pages or self.y < MARGIN + LEADING:
+            self.pages.append([])
+            self.y = PAGE_HEIGHT - MARGIN - 18
+        return self.pages[-1]
+
+    def _text(self, x: float, text: str, size: float = 9, bold: bool = False) -> None:
+        font = b"F2" if bold else b"F1"
+        self._page().append(
+            b"BT /" + font + b" %.1f Tf %.1f %.1f Td (" % (size, x, self.y) + _escape(text) + b") Tj ET"
+        )
+
+    def heading(self, text: str) -> None:
+        self.y -= 6
+        self._page()
+        self._text(MARGIN, text, 12, bold=True)
+        self.y -= LEADING + 6
+
+    def paragraph(self, text: str, size: float = 9) -> None:
+        """A paragraph wrapped at the page's width."""
+        words, line = text.split(), ""
+        for word in words:
+            candidate = f"{line} {word}".strip()
+            if text_width(candidate, size) > PAGE_WIDTH - 2 * MARGIN and line:
+                self._page()
+                self._text(MARGIN, line, size)
+                self.y -= LEADING
+                line = word
+            else:
+                line = candidate
+        if line:
+            self._page()
+            self._text(MARGIN, line, size)
+            self.y -= LEADING
+        self.y -= 4
+
+    def table(self, header: list[str], rows: list[list[str]], widths: list[float], right: set[int]) -> None:
+        """A table: columns of `widths` (fractions of the page's width), right-aligned where
+        their index is in `right`; the header again on every new page."""
+        total = PAGE_WIDTH - 2 * MARGIN
+        starts, x = [], float(MARGIN)
+        for w in widths:
+            starts.append(x)
+            x += w * total
+
+        self._page()
+        self.header = header
+        self._row(header, starts, widths, total, right, True)
+        for cells in rows:
+            self._row(cells, starts, widths, total, right, cells[:1] != [] and cells[0].startswith("∑"))
+        self.header = None
+        self.y -= 6
+
+    def _row(self, cells, starts, widths, total, right, bold) -> None:
+        """One table row; a cell too wide for its column wraps onto more lines."""
+        size = 8
+        wrapped = [_wrap(cell.lstrip("∑"), w * total - 4, size) for cell, w in zip(cells, widths, strict=True)]
+        height = max((len(lines) for lines in wrapped), default=1)
+        if self.y - (height - 1) * LEADING < MARGIN + LEADING or self.y < MARGIN + LEADING:
+            self.y = 0  # a new page for the whole row, the table's header first
+            self._page()
+            if self.header is not None and cells is not self.header:
+                self._row(self.header, starts, widths, total, right, True)
+        top = self.y
+        for index, (lines, x, w) in enumerate(zip(wrapped, starts, widths, strict=True)):
+            self.y = top
+            for text in lines:
+                left = x + w * total - 4 - text_width(text, size) if index in right else x
+                self._text(left, text, size, bold)
+                self.y -= LEADING
+        self.y = top - height * LEADING
+
+    def render(self) -> bytes:
+        """The PDF file."""
+        count = max(1, len(self.pages))
+        objects: list[bytes] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"",  # the page tree, once the pages' numbers are known
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+        ]
+        kids = []
+        for number, commands in enumerate(self.pages or [[]], start=1):
+            header = [
+                b"BT /F2 10 Tf %d %d Td (" % (MARGIN, PAGE_HEIGHT - MARGIN) + _escape(self.title) + b") Tj ET",
+                b"BT /F1 8 Tf %d %d Td (" % (PAGE_WIDTH - MARGIN - 40, MARGIN - 20)
+                + _escape(f"{number} / {count}")
+                + b") Tj ET",
+            ]
+            stream = zlib.compress(b"\n".join(header + commands))
+            objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream")
+            objects.append(
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] " % (PAGE_WIDTH, PAGE_HEIGHT)
+                + b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents %d 0 R >>" % (len(objects))
+            )
+            kids.append(len(objects))
+        objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+            b" ".join(b"%d 0 R" % k for k in kids),
+            len(kids),
+        )
+        out = bytearray(b"%PDF-1.4\n%\xe5\xe4\xf6\n")
+        offsets = []
+        for number, body in enumerate(objects, start=1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+        return bytes(out)

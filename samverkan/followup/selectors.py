@@ -1,0 +1,562 @@
+"""Reads for discharge follow-up: the county's agreements and rates, and the monthly liability
+(per municipality as totals, and as statement lines, which name episodes and so are access-logged).
+Every figure comes from `liability.month_statement`."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.audit.services import access_log_record
+from samverkan.flow.models import Episode
+from samverkan.flow.statistics import READER_MIN_PATIENTS
+from samverkan.followup import indicators, liability
+from samverkan.followup.models import (
+    Agreement,
+    DayRate,
+    Dispute,
+    IndicatorTarget,
+    LineKind,
+    Statement,
+    StatementLine,
+)
+from samverkan.organisations import policy
+from samverkan.organisations.models import County, Municipality
+from samverkan.organisations.selectors import acting_organisation
+
+# What the calculation and the lines read of an episode.
+EPISODE_FIELDS = (
+    "id",
+    "record_id",
+    "home_municipality_id",
+    "care_type",
+    "admitted_at",
+    "admission_notice_at",
+    "ready_at",
+    "sip_called_at",
+    "discharged_at",
+)
+
+
+def agreements_of(county_code: str) -> liability.Agreements:
+    """The county's agreement versions (the law's defaults before the first)."""
+    return liability.Agreements(liability.Terms.of(a) for a in Agreement.objects.filter(county_id=county_code))
+
+
+def rates_of(county_code: str) -> dict[int, Decimal]:
+    return dict(DayRate.objects.filter(county_id=county_code).values_list("year", "amount"))
+
+
+def agreement_versions(principal: policy.Asker, county_code: str) -> QuerySet[Agreement]:
+    policy.require(principal, "followup.view_agreement", policy.Place(county=county_code))
+    return Agreement.objects.visible_to(principal, "followup.view_agreement").filter(county_id=county_code)
+
+
+def day_rates(principal: policy.Asker, county_code: str) -> QuerySet[DayRate]:
+    policy.require(principal, "followup.view_agreement", policy.Place(county=county_code))
+    return DayRate.objects.visible_to(principal, "followup.view_agreement").filter(county_id=county_code)
+
+
+def month_episodes(episodes: QuerySet[Episode], county_code: str, year: int, month: int) -> QuerySet[Episode]:
+    """The county's episodes that can have lines in the month: a ready notice before its end, and
+    not discharged before it began."""
+    first, last = liability.month_bounds(year, month)
+    since = datetime.datetime.combine(first, datetime.time(0), tzinfo=liability.LOCAL)
+    until = datetime.datetime.combine(last + liability.ONE_DAY, datetime.time(0), tzinfo=liability.LOCAL)
+    return (
+        episodes.filter(home_municipality__county_id=county_code, ready_at__isnull=False, ready_at__lt=until)
+        .filter(Q(discharged_at__isnull=True) | Q(discharged_at__gte=since))
+        .only(*EPISODE_FIELDS)
+        .order_by("ready_at", "id")
+    )
+
+
+def compute(
+    episodes: QuerySet[Episode], county_code: str, year: int, month: int, today: datetime.date | None = None
+) -> dict[str, liability.MunicipalityMonth]:
+    """The month's liability of `episodes` (already narrowed) per home municipality."""
+    rows = month_episodes(episodes, county_code, year, month)
+    return liability.month_statement(
+        ((e.home_municipality_id, e) for e in rows),
+        agreements=agreements_of(county_code),
+        rates=rates_of(county_code),
+        year=year,
+        month=month,
+        today=today or timezone.localdate(),
+    )
+
+
+@dataclass(frozen=True)
+class TotalRow:
+    code: str
+    name: str
+    episodes: int  # episodes with liable days
+    liable_days: Decimal
+    amount: Decimal
+    lines_visible: bool  # may the principal open the municipality's statement?
+
+
+@dataclass(frozen=True)
+class Totals:
+    rows: list[TotalRow]
+    liable_days: Decimal
+    amount: Decimal
+    episodes: int
+
+
+def liability_totals(
+    principal: policy.Asker, county_code: str, year: int, month: int, *, today: datetime.date | None = None
+) -> Totals:
+    """Liable episodes, days and amounts per municipality of the county in a month (aggregates:
+    no access-log row). MissingDayRate when liable days fall in a year without a rate."""
+    policy.require(principal, "followup.liability_totals", policy.Place(county=county_code))
+    months = compute(Episode.objects.all(), county_code, year, month, today)
+    rows = []
+    for code, name in Municipality.objects.filter(county_id=county_code).order_by("name").values_list("code", "name"):
+        found = months.get(code) or liability.MunicipalityMonth(code)
+        rows.append(
+            TotalRow(
+                code=code,
+                name=name,
+                episodes=len(found.liable_lines),
+                liable_days=found.liable_days,
+                amount=found.amount,
+                lines_visible=policy.can(
+                    principal, "followup.view_lines", policy.Place(county=county_code, municipality=code)
+                ),
+            )
+        )
+    return Totals(
+        rows=rows,
+        liable_days=sum((r.liable_days for r in rows), Decimal(0)),
+        amount=sum((r.amount for r in rows), Decimal(0)),
+        episodes=sum(r.episodes for r in rows),
+    )
+
+
+def statement(
+    principal: policy.Principal,
+    county_code: str,
+    year: int,
+    month: int,
+    *,
+    municipality: str | None = None,
+    reason: str,
+    today: datetime.date | None = None,
+) -> dict[str, liability.MunicipalityMonth]:
+    """The month's statement lines per home municipality (one municipality, or every one whose
+    residents' episodes the principal may see). The lines name episodes: the read is written to
+    the access log (who, which episodes, why). MissingDayRate as in `liability_totals`."""
+    place = policy.Place(county=county_code, municipality=municipality)
+    policy.require(principal, "followup.view_lines", place)
+    episodes = Episode.objects.visible_to(principal, "followup.view_lines")
+    if municipality:
+        episodes = episodes.filter(home_municipality_id=municipality)
+    months = compute(episodes, county_code, year, month, today)
+    access_log_record(
+        by=principal,
+        resource=f"followup.statement county={county_code} month={year}-{month:02d}"
+        + (f" municipality={municipality}" if municipality else ""),
+        reason=reason,
+        object_ids=[line.episode.pk for m in months.values() for line in m.lines],  # type: ignore[attr-defined]
+        organisation=acting_organisation(principal, "followup.view_lines", county_code),
+    )
+    return dict(sorted(months.items()))
+
+
+# Issued statements and disputes ----------------------------------------------------------------
+
+
+def issued_statements(principal: policy.Asker, municipality: str, year: int, month: int) -> list[Statement]:
+    """The statements issued for a municipality's month that the principal may see, newest first."""
+    return list(
+        Statement.objects.visible_to(principal, "followup.view_statements")
+        .filter(municipality_id=municipality, month=datetime.date(year, month, 1))
+        .order_by("-number")
+    )
+
+
+def issued_statement(principal: policy.Principal, pk: int, *, reason: str) -> tuple[Statement, list[StatementLine]]:
+    """One issued statement and its lines (they name episodes: an access-log row). Http404 unless visible."""
+    statement = get_object_or_404(
+        Statement.objects.visible_to(principal, "followup.view_statements").select_related("municipality", "county"),
+        pk=pk,
+    )
+    lines = list(statement.lines.all())
+    access_log_record(
+        by=principal,
+        resource=f"followup.issued_statement id={statement.pk} municipality={statement.municipality_id} "
+        f"month={statement.month:%Y-%m}",
+        reason=reason,
+        object_ids=[line.episode_id for line in lines if line.episode_id],
+        organisation=acting_organisation(principal, "followup.view_statements", statement.county_id),
+    )
+    return statement, lines
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What differs between an issued statement and the lines as counted now."""
+
+    previous: Statement
+    added: list[liability.Line]
+    removed: list[StatementLine]
+    changed: list[tuple[StatementLine, liability.Line]]
+    amount_before: Decimal
+    amount_now: Decimal
+    days_before: Decimal
+    days_now: Decimal
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.changed) or self.amount_before != self.amount_now
+
+    @property
+    def amount_difference(self) -> Decimal:
+        return self.amount_now - self.amount_before
+
+
+def changes_since(previous: Statement, now: liability.MunicipalityMonth) -> Changes:
+    """The lines added, removed and changed (liable days, amount or reason) since `previous` was
+    issued, by episode, and the totals before and now (credits of disputes left out: they are not
+    recomputed)."""
+    issued = [line for line in previous.lines.all() if line.kind != LineKind.CREDIT]
+    before = {line.episode_id: line for line in issued if line.kind == LineKind.EPISODE}
+    current = {line.episode.pk: line for line in now.lines}  # type: ignore[attr-defined]
+    changed = [
+        (before[key], line)
+        for key, line in current.items()
+        if key in before
+        and (before[key].liable_days, before[key].amount, before[key].reason)
+        != (Decimal(line.liable_days), line.amount, line.reason)
+    ]
+    return Changes(
+        previous=previous,
+        added=[line for key, line in current.items() if key not in before],
+        removed=[line for key, line in before.items() if key not in current],
+        changed=changed,
+        amount_before=sum((line.amount for line in issued), Decimal(0)),
+        amount_now=now.amount,
+        days_before=sum((line.liable_days for line in issued), Decimal(0)),
+        days_now=now.liable_days,
+    )
+
+
+def dispute_list(principal: policy.Asker, county_code: str, *, status: str | None = None) -> QuerySet[Dispute]:
+    policy.require(principal, "followup.view_statements", policy.Place(county=county_code))
+    disputes = (
+        Dispute.objects.visible_to(principal, "followup.view_statements")
+        .filter(county_id=county_code)
+        .select_related("municipality", "line__statement", "credited_on")
+        .defer("attachment")
+    )
+    return disputes.filter(status=status) if status else disputes
+
+
+def dispute_detail(principal: policy.Principal, pk: int) -> Dispute:
+    """One dispute (it names an episode's source id: an access-log row). Http404 unless visible."""
+    dispute = get_object_or_404(
+        Dispute.objects.visible_to(principal, "followup.view_statements")
+        .select_related("municipality", "line__statement", "credited_on")
+        .defer("attachment"),
+        pk=pk,
+    )
+    access_log_record(
+        by=principal,
+        resource=f"followup.dispute id={dispute.pk}",
+        reason="Bestridande av betalningsansvar",
+        object_ids=[dispute.line.episode_id] if dispute.line.episode_id else [],
+        organisation=acting_organisation(principal, "followup.view_statements", dispute.county_id),
+    )
+    return dispute
+
+
+def dispute_attachment(principal: policy.Asker, pk: int) -> Dispute:
+    dispute = get_object_or_404(Dispute.objects.visible_to(principal, "followup.view_statements"), pk=pk)
+    if not dispute.attachment_name:
+        raise Http404
+    return dispute
+
+
+# Monthly indicators against targets --------------------------------------------------------------
+
+TREND_MONTHS = 12
+
+
+def _months_back(year: int, month: int, count: int) -> list[tuple[int, int]]:
+    """`count` months ending with (year, month), oldest first."""
+    index = year * 12 + month - 1
+    return [divmod(i, 12) for i in range(index - count + 1, index + 1)]
+
+
+def _month_key(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+STAY_FIELDS = (
+    "id",
+    "record_id",
+    "home_municipality_id",
+    "pseudonym",
+    "care_type",
+    "admitted_at",
+    "admission_notice_at",
+    "ready_at",
+    "sip_called_at",
+    "discharged_at",
+    "named_care_contact",
+    "readmitted",
+    "admitted_day",
+    "ready_day",
+    "discharged_day",
+)
+
+
+def fetch_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values_list query. On PostgreSQL fetched in the binary protocol, where
+    timestamps arrive as numbers instead of text to parse (four times faster for the indicators'
+    hundred thousand stays); elsewhere through the ORM. Both give aware datetimes in UTC."""
+    if connection.vendor != "postgresql":
+        return list(rows)
+    sql, params = rows.query.sql_with_params()
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
+
+
+def load_stays(county_code: str, first: datetime.date, last: datetime.date) -> list[indicators.Stay]:
+    """The county's episodes (by home municipality) that were in hospital at some time between
+    `first` and `last` (local dates), as the indicators read them, each with whether the patient
+    was admitted again within 30 days (30 × 24 hours) of its discharge in any of the county's
+    sources (the same pseudonym). One query."""
+    since = datetime.datetime.combine(first, datetime.time(0), tzinfo=liability.LOCAL)
+    until = datetime.datetime.combine(last + liability.ONE_DAY, datetime.time(0), tzinfo=liability.LOCAL)
+    again = Episode.objects.filter(
+        source__county_id=county_code,
+        pseudonym=OuterRef("pseudonym"),
+        admitted_at__gt=OuterRef("discharged_at"),
+        admitted_at__lte=OuterRef("discharged_at") + datetime.timedelta(days=indicators.READMISSION_DAYS),
+    ).exclude(pseudonym="")
+    rows = (
+        Episode.objects.filter(home_municipality__county_id=county_code, admitted_at__lt=until)
+        .filter(Q(discharged_at__isnull=True) | Q(discharged_at__gte=since))
+        .annotate(
+            readmitted=Exists(again),
+            admitted_day=TruncDate("admitted_at", tzinfo=liability.LOCAL),
+            ready_day=TruncDate("ready_at", tzinfo=liability.LOCAL),
+            discharged_day=TruncDate("discharged_at", tzinfo=liability.LOCAL),
+        )
+        .values_list(*STAY_FIELDS)
+    )
+    return [indicators.Stay._make(row) for row in fetch_rows(rows)]
+
+
+def targets_of(county_code: str) -> dict[str, list[tuple[datetime.date, Decimal]]]:
+    found: dict[str, list[tuple[datetime.date, Decimal]]] = {}
+    for code, valid_from, target in (
+        IndicatorTarget.objects.filter(county_id=county_code)
+        .order_by("valid_from")
+        .values_list("indicator", "valid_from", "target")
+    ):
+        found.setdefault(code, []).append((valid_from, target))
+    return found
+
+
+def _target_on(versions: list[tuple[datetime.date, Decimal]], day: datetime.date) -> Decimal | None:
+    current = None
+    for valid_from, target in versions:
+        if valid_from <= day:
+            current = target
+    return current
+
+
+def county_months(
+    county_code: str, year: int, month: int, *, count: int = TREND_MONTHS, today: datetime.date | None = None
+) -> tuple[list[datetime.date], dict[str, list[indicators.Figures]], dict[str, str]]:
+    """The figures of every municipality of the county for `count` months ending with (year, month):
+    (the months' first days, figures per municipality code month by month, municipality names).
+    Three queries and one pass over the episodes per month they touch. MissingDayRate as liability."""
+    today = today or timezone.localdate()
+    months = _months_back(year, month, count)
+    first = datetime.date(months[0][0], months[0][1] + 1, 1)
+    last = liability.month_bounds(year, month)[1]
+    municipalities = list(
+        Municipality.objects.filter(county_id=county_code).order_by("name").values_list("code", "name", "population")
+    )
+    populations = {code: population for code, _, population in municipalities}
+    stays = load_stays(county_code, first, last)
+    # Each stay goes to the months from its admission to its discharge (or the last month).
+    touched: dict[int, list[indicators.Stay]] = {}
+    end_key = year * 12 + month - 1
+    first_key = end_key - count + 1
+    for stay in stays:
+        start = max(_month_key(stay.admitted_day), first_key)
+        stop = min(_month_key(stay.discharged_day), end_key) if stay.discharged_day else end_key
+        for key in range(start, stop + 1):
+            touched.setdefault(key, []).append(stay)
+    agreements, rates = agreements_of(county_code), rates_of(county_code)
+    per_municipality: dict[str, list[indicators.Figures]] = {code: [] for code in populations}
+    explained: dict[int, liability.Liability | None] = {}
+    for y, m in months:
+        found = indicators.month_figures(
+            touched.get(y * 12 + m, []),
+            populations=populations,
+            agreements=agreements,
+            rates=rates,
+            explained=explained,
+            year=y,
+            month=m + 1,
+            today=today,
+        )
+        for code, figures in found.items():
+            per_municipality[code].append(figures)
+    return (
+        [datetime.date(y, m + 1, 1) for y, m in months],
+        per_municipality,
+        {code: name for code, name, _ in municipalities},
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    indicator: indicators.Indicator
+    value: Decimal | None  # as targets are written: shares in per cent
+    target: Decimal | None
+    met: bool | None
+    trend: list[tuple[datetime.date, Decimal | None, Decimal | None]]  # month, value, target
+    year_before: Decimal | None
+
+
+@dataclass(frozen=True)
+class Report:
+    county: str
+    area: str  # the county's code or a municipality's
+    area_name: str
+    month: datetime.date
+    rows: list[IndicatorRow]
+    municipalities: list[tuple[str, str, list[Decimal | None]]]  # code, name, this month's values
+    summary: list[str]
+    exact: bool
+    patients: int
+
+
+def _hidden(code: str, figures: indicators.Figures, exact: bool) -> bool:
+    """Readers get no indicator from fewer than READER_MIN_PATIENTS patients (flow's small-count rule)."""
+    if exact or code in ("liable_days", "liable_amount"):
+        return False
+    if code == "readmission_share":
+        return figures.discharges < READER_MIN_PATIENTS
+    return figures.patients < READER_MIN_PATIENTS
+
+
+def _value(code: str, figures: indicators.Figures, exact: bool) -> Decimal | None:
+    if _hidden(code, figures, exact):
+        return None
+    return indicators.shown(code, figures.value(code))
+
+
+def indicator_report(
+    principal: policy.Asker,
+    county_code: str,
+    year: int,
+    month: int,
+    *,
+    area: str | None = None,
+    today: datetime.date | None = None,
+) -> Report:
+    """The month's indicators of the county or one of its municipalities (`area`) against the
+    county's targets, with the 12 months up to it and the value a year before, every municipality's
+    values of the month, and a short summary. Aggregates: no access-log row; readers (roles
+    without exact counts) get no indicator from fewer than 10 patients."""
+    policy.require(principal, "followup.indicators", policy.Place(county=county_code))
+    exact = policy.can(principal, "flow.exact_counts", policy.Place(county=county_code))
+    starts, per_municipality, names = county_months(county_code, year, month, count=TREND_MONTHS + 1, today=today)
+    if area and area != county_code:
+        if area not in per_municipality:
+            raise Http404(area)
+        series, area_name = per_municipality[area], names[area]
+    else:
+        area, area_name = county_code, str(County.objects.get(code=county_code).name)
+        series = [
+            indicators.county_figures({code: months[i] for code, months in per_municipality.items()})
+            for i in range(len(starts))
+        ]
+    targets = targets_of(county_code)
+    rows = []
+    for indicator in indicators.INDICATORS:
+        code = indicator.code
+        trend = [
+            (start, _value(code, figures, exact), _target_on(targets.get(code, []), start))
+            for start, figures in zip(starts[1:], series[1:], strict=True)
+        ]
+        value, target = trend[-1][1], trend[-1][2]
+        rows.append(
+            IndicatorRow(
+                indicator=indicator,
+                value=value,
+                target=target,
+                met=indicators.met(code, value, target),
+                trend=trend,
+                year_before=_value(code, series[0], exact),
+            )
+        )
+    return Report(
+        county=county_code,
+        area=area,
+        area_name=area_name,
+        month=starts[-1],
+        rows=rows,
+        municipalities=[
+            (code, names[code], [_value(i.code, months[-1], exact) for i in indicators.INDICATORS])
+            for code, months in per_municipality.items()
+        ],
+        summary=summary(rows, starts[-1]),
+        exact=exact,
+        patients=series[-1].patients,
+    )
+
+
+def _lower_first(label: object) -> str:
+    """A label inside a sentence: its first letter in lower case, unless it starts an acronym (SIP)."""
+    text = str(label)
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def summary(rows: list[IndicatorRow], month: datetime.date) -> list[str]:
+    """A few sentences for the forum: targets met, and what moved against the same month a year before."""
+    with_target = [row for row in rows if row.met is not None]
+    sentences = []
+    if with_target:
+        met = [row for row in with_target if row.met]
+        sentences.append(
+            str(_("%(met)d of %(all)d targets met in %(month)s."))
+            % {"met": len(met), "all": len(with_target), "month": date_format(month, "F Y")}
+        )
+        missed = [_lower_first(row.indicator.label) for row in with_target if not row.met]
+        if missed:
+            sentences.append(str(_("Not met: %(list)s.")) % {"list": ", ".join(missed)})
+    better: list[str] = []
+    worse: list[str] = []
+    for row in rows:
+        if row.value is None or row.year_before is None or row.value == row.year_before:
+            continue
+        improved = (row.value < row.year_before) == row.indicator.lower_is_better
+        (better if improved else worse).append(_lower_first(row.indicator.label))
+    if better:
+        sentences.append(str(_("Better than a year before: %(list)s.")) % {"list": ", ".join(better)})
+    if worse:
+        sentences.append(str(_("Worse than a year before: %(list)s.")) % {"list": ", ".join(worse)})
+    return sentences

@@ -1,0 +1,70 @@
+"""The PDFs of a statement (counted now and issued) and of the indicator report: real PDF files
+whose text holds the lines and totals. (They were also rendered to images and looked at.)"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zlib
+from decimal import Decimal
+
+import pytest
+
+from samverkan.followup import services
+from samverkan.followup.pdf import Document
+from samverkan.organisations.models import Municipality
+from samverkan.testing import login
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(content: bytes) -> str:
+    """The text a PDF written by followup.pdf shows: its strings, page by page."""
+    assert content.startswith(b"%PDF-1.4") and content.rstrip().endswith(b"%%EOF")
+    strings = []
+    for stream in re.findall(rb"stream\n(.*?)\nendstream", content, re.S):
+        for found in re.findall(rb"\((.*?)(?<!\\)\) Tj", zlib.decompress(stream)):
+            strings.append(found.replace(b"\\(", b"(").replace(b"\\)", b")").replace(b"\\\\", b"\\").decode("cp1252"))
+    return " ".join(" ".join(strings).split())
+
+
+def test_document_pages_and_letters():
+    document = Document("Underlag – Västerås")
+    document.table(["Källid", "Belopp"], [[f"R{n}", "1,00"] for n in range(150)], [0.5, 0.5], {1})
+    text = pdf_text(document.render())
+    assert "Underlag – Västerås" in text and "R149" in text
+    assert "1 / 3" in text and "3 / 3" in text  # 150 rows: three pages, each with its header
+    assert text.count("Källid") == 3
+
+
+def test_statement_pdfs(client, world, march):
+    login(client, world.region_coordinator)
+    client.cookies["django_language"] = "en"
+    response = client.get("/uppfoljning/underlag/2080/?month=2023-03&format=pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "Liability statement – Falun, March 2023" in text
+    assert "F1" in text and "F2" in text and "F3" in text and "31,500.00" in text
+    assert "Not liable: the municipality got no admission notice" in text
+
+    statement = services.statement_issue(
+        municipality=Municipality.objects.get(code="2080"),
+        year=2023,
+        month=3,
+        by=world.region_coordinator,
+        today=datetime.date(2023, 4, 5),
+    )
+    text = pdf_text(client.get(f"/uppfoljning/utfardade/{statement.pk}/?format=pdf").content)
+    assert "Statement no. 1 – Falun, March 2023" in text and "2023-03-09 – 2023-03-10" in text
+    assert "31,500.00" in text and statement.amount == Decimal("31500.00")
+
+
+def test_indicator_report_pdf(client, world, march):
+    login(client, world.forum_secretary)
+    client.cookies["django_language"] = "en"
+    response = client.get("/uppfoljning/indikatorer/?county=20&month=2023-03&format=pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "Discharge follow-up – Dalarnas län, March 2023" in text or "Discharge follow-up – " in text
+    assert "Indicators against targets" in text and "Share readmitted within 30 days" in text
+    assert "22-04" in text and "23-03" in text  # the twelve months of the trend
