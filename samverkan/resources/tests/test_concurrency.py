@@ -16,6 +16,7 @@ from django.db.utils import load_backend
 
 from samverkan.accounts.models import ApiKeyRole, User
 from samverkan.accounts.services import api_key_create
+from samverkan.organisations import policy
 from samverkan.resources import services
 from samverkan.resources.models import EquipmentItem, ItemStatus, Loan, LoanStatus
 from samverkan.resources.tests.helpers import make_items, make_request
@@ -87,7 +88,9 @@ def test_two_app_servers_approving_at_once_lend_once(world):
     requests = [
         make_request(world, quantity=3, first=datetime.date(2030, 3, 4) + datetime.timedelta(days=i)) for i in range(20)
     ]
-    key = api_key_create(organisation=world.region, name="System", role=ApiKeyRole.REGION_COORDINATOR, by=None)[1]
+    key = api_key_create(
+        organisation=world.region, name="System", role=ApiKeyRole.REGION_COORDINATOR, by=policy.SYSTEM
+    )[1]
     body = json.dumps({"items": [item.pk for item in items]}).encode()
     with app_servers(database_url(connection.settings_dict), count=2, threads=6) as servers:
         burst = post_simultaneously(
