@@ -61,13 +61,27 @@ def birth_date(number: str) -> datetime.date:
     return stdnum_personnummer.get_birth_date(compact)
 
 
+def is_organisation_number(text: str) -> bool:
+    """Whether a number of a personnummer's shape is an organisation number: its "month" (the
+    third and fourth of its last ten digits) is 20 or more, which no date of birth has."""
+    digits = "".join(c for c in text if c.isdigit())[-10:]
+    return len(digits) == 10 and int(digits[2:4]) >= 20
+
+
 def mask_personnummer(text: str, mask: str = "…") -> str:
-    """`text` with every personnummer and samordningsnummer in it (see is_personnummer) replaced by
-    `mask`. Other numbers of that shape stay: an organisation number in a unit code such as
-    SE2321000180-MED1 (its "month" is 20 or more) is what the importer needs to see to map it."""
+    """`text` with every number of a personnummer's shape replaced by `mask`, valid or not (a
+    mistyped personnummer still points at a person), except organisation numbers: a unit code
+    such as SE2321000180-MED1 (its "month" is 20 or more) is what the importer needs to see to
+    map it."""
     if len(text) < 10:
         return text
-    return PERSONNUMMER_LIKE.sub(lambda match: mask if is_personnummer(match.group()) else match.group(), text)
+    return PERSONNUMMER_LIKE.sub(lambda match: match.group() if is_organisation_number(match.group()) else mask, text)
+
+
+def looks_like_personnummer(text: str) -> bool:
+    """Whether `text` holds a number of a personnummer's shape that is not an organisation
+    number (see mask_personnummer): what a preview hides, valid or not."""
+    return any(not is_organisation_number(match.group()) for match in PERSONNUMMER_LIKE.finditer(text))
 
 
 def normalise(raw: str) -> str:

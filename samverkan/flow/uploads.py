@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from samverkan.flow import imports, workbooks
 from samverkan.flow.fhir import read_fhir
 from samverkan.flow.models import ColumnLayout, ImportRun, Source
-from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, contains_personnummer
+from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, looks_like_personnummer
 from samverkan.flow.validation import Row
 
 PREVIEW_ROWS = 3
@@ -114,7 +114,7 @@ def preview(data: bytes | BinaryIO, file_format: str, options: dict, *, rows: in
         header, lines = _csv_lines(head, options.get("encoding") or None, options.get("delimiter") or None, rows)
     masked_columns = {i for i, name in enumerate(header) if _IDENTITY_NAME.search(name)}
     masked = [
-        [MASK if i in masked_columns or contains_personnummer(value) else value for i, value in enumerate(line)]
+        [MASK if i in masked_columns or looks_like_personnummer(value) else value for i, value in enumerate(line)]
         for line in lines
     ]
     return Preview(header=header, rows=masked)

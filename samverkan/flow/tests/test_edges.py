@@ -177,3 +177,23 @@ def test_an_organisation_number_in_a_unit_code_is_shown_while_a_personnummer_is_
     ]
     assert mask_personnummer(f"unit SE2321000180-MED1, patient {number}") == "unit SE2321000180-MED1, patient …"
     assert not UnitMapping.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        pytest.param("193811245625", id="wrong-check-digit"),
+        pytest.param("9913451234", id="month-13-day-45"),
+        pytest.param("19470318-4864", id="mistyped-with-separator"),
+    ],
+)
+def test_a_mistyped_personnummer_in_a_message_is_masked_too(source, number):
+    # A number of a personnummer's shape that fails the date or check digit still points at a
+    # person (a typo of one digit): it is masked wherever a message would quote it.
+    data = csv_bytes(row(source_id="U1", birth_year=number))
+
+    result = run_import(source, data)
+
+    assert number not in "\n".join(e.message for e in result.errors)
+    assert "'…' is not a plausible birth year." in [e.message for e in result.errors]
+    assert mask_personnummer(f"code {number} and unit SE2321000180-MED1") == "code … and unit SE2321000180-MED1"
