@@ -41,7 +41,8 @@ WITH episodes AS (
            (e.admitted_at AT TIME ZONE 'Europe/Stockholm')::date AS admitted,
            (e.ready_at AT TIME ZONE 'Europe/Stockholm')::date AS ready,
            (e.discharged_at AT TIME ZONE 'Europe/Stockholm')::date AS discharged,
-           e.destination
+           e.destination,
+           CASE WHEN e.care_type = 'psychiatric' THEN %(grace_psychiatric)s ELSE %(grace_somatic)s END AS grace
     FROM flow_episode e
     JOIN organisations_municipality mu ON mu.code = e.home_municipality_id
     WHERE mu.county_id = %(county)s
@@ -56,9 +57,9 @@ WITH episodes AS (
            count(*) FILTER (WHERE v.kind = 'd' AND x.ready IS NOT NULL) AS discharged_ready,
            coalesce(sum(x.discharged - x.ready) FILTER (WHERE v.kind = 'd'), 0) AS days_ready,
            count(*) FILTER (WHERE v.kind = 'd' AND x.discharged - x.ready <= 0) AS same_day,
-           count(*) FILTER (WHERE v.kind = 'd' AND x.discharged - x.ready <= %(grace)s) AS within_grace,
-           coalesce(sum(x.discharged - x.ready - %(grace)s)
-                    FILTER (WHERE v.kind = 'd' AND x.discharged - x.ready > %(grace)s), 0) AS days_beyond_grace,
+           count(*) FILTER (WHERE v.kind = 'd' AND x.discharged - x.ready <= x.grace) AS within_grace,
+           coalesce(sum(x.discharged - x.ready - x.grace)
+                    FILTER (WHERE v.kind = 'd' AND x.discharged - x.ready > x.grace), 0) AS days_beyond_grace,
            count(*) FILTER (WHERE v.kind = 's') AS start_in_hospital,
            count(*) FILTER (WHERE v.kind = 's' AND x.ready < %(start)s) AS start_ready,
            count(*) FILTER (WHERE v.kind = 'd' AND x.destination = 'home') AS home,
@@ -185,9 +186,10 @@ def run() -> dict[str, Result]:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from samverkan.flow import daily, selectors
+    from samverkan.flow.grace import LAW
     from samverkan.flow.imports import source_for
     from samverkan.flow.models import Episode
-    from samverkan.flow.statistics import GRACE_DAYS, local_midnight
+    from samverkan.flow.statistics import local_midnight
     from samverkan.organisations import policy
     from samverkan.organisations.models import Municipality
     from samverkan.testing import build_world, login
@@ -220,7 +222,8 @@ def run() -> dict[str, Result]:
         "end": END,
         "since": local_midnight(START),
         "until": local_midnight(END + datetime.timedelta(days=1)),
-        "grace": GRACE_DAYS,
+        "grace_somatic": LAW.grace_days_somatic,  # no agreement recorded: the law's grace days
+        "grace_psychiatric": LAW.grace_days_psychiatric,
     }
 
     def sql():

@@ -37,7 +37,7 @@ FOUNDATION = {
 # Project modules that wire the apps together: only they (and tests) may import every app.
 WIRING = {"api", "apiauth", "adminsite", "errors", "urls", "wsgi", "testing"}
 # An app's AppConfig.ready() connects its signal receivers; that import is the one Django expects there.
-READY_IMPORTS = {("placements", "apps.py")}
+READY_IMPORTS = {("placements", "apps.py"), ("followup", "apps.py")}
 
 
 def _modules() -> list[Path]:

@@ -140,7 +140,9 @@ class StatisticsOut(Schema):
     start: datetime.date
     end: datetime.date
     granularity: str
-    grace_days: int
+    grace_days: int | None = Field(
+        description="null: by the county's payment-liability agreement in force on the day of each notice (grace days per care type)"
+    )
     exact: bool = Field(
         description=(
             "False (roles without exact counts): whole ISO weeks or calendar months that have ended only "

@@ -6,18 +6,25 @@ episode (ready notice, discharge) comes on or after its admission, so the days f
 all that can have changed. For a county without a DailyFlowCounty row yet, the first import builds
 the county's days from all its episodes. The statistics read these rows when no filter is chosen
 (samverkan/flow/statistics.py); `rebuild` (also `manage.py flow_daily_rebuild`) builds a county
-again from scratch."""
+again from scratch.
+
+Within the grace days and the days beyond them are counted by the county's rules for grace days
+(samverkan/flow/grace.py) as they were when the rows were built; the county's row keeps their
+fingerprint. When the rules change (followup rebuilds the county when an agreement is saved), the
+statistics read the episodes until the rows are built again, and the next import rebuilds the
+county whole."""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, DurationField, ExpressionWrapper, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from samverkan.capacity.schedule import LOCAL
+from samverkan.flow import grace
 from samverkan.flow.models import WAITED_DAYS_KEPT, DailyFlow, DailyFlowCounty, Destination, Episode
 from samverkan.organisations.models import Municipality
 
@@ -30,12 +37,18 @@ FLOW_FIELDS = [
     "discharged_ready",
     "days_ready",
     *WAITED_FIELDS,
+    "within_grace",
+    "days_beyond_grace",
     *DESTINATION_FIELDS.values(),
 ]
 
 
-def is_complete(county_code: str) -> bool:
-    return DailyFlowCounty.objects.filter(county_id=county_code).exists()
+def is_complete(county_code: str, fingerprint: str | None = None) -> bool:
+    """Whether the county's rows are built (with these grace-day rules, when a fingerprint is given)."""
+    counties = DailyFlowCounty.objects.filter(county_id=county_code)
+    if fingerprint is not None:
+        counties = counties.filter(grace_rules=fingerprint)
+    return counties.exists()
 
 
 def refresh_after_import(touched: dict[str, datetime.datetime]) -> None:
@@ -47,14 +60,25 @@ def refresh_after_import(touched: dict[str, datetime.datetime]) -> None:
     counties: dict[str, dict[str, datetime.datetime]] = defaultdict(dict)
     for code, county in Municipality.objects.filter(code__in=touched).values_list("code", "county_id"):
         counties[county][code] = touched[code]
-    complete = set(DailyFlowCounty.objects.filter(county_id__in=counties).values_list("county_id", flat=True))
-    # One pass for all the counties seen for the first time, one for the days touched in the
-    # others: an import from one region can touch residents of every county.
+    fingerprints = {county: grace.rules_for(county).fingerprint() for county in counties}
+    complete = {
+        county
+        for county, rules in DailyFlowCounty.objects.filter(county_id__in=counties).values_list(
+            "county_id", "grace_rules"
+        )
+        if rules == fingerprints[county]
+    }
+    # One pass for all the counties seen for the first time (or built with other grace-day rules),
+    # one for the days touched in the others: an import from one region can touch residents of
+    # every county.
     new = sorted(set(counties) - complete)
     if new:
         _build(list(Municipality.objects.filter(county_id__in=new).values_list("code", flat=True)), None)
         now = timezone.now()
-        DailyFlowCounty.objects.bulk_create([DailyFlowCounty(county_id=c, built_at=now, refreshed_at=now) for c in new])
+        for county in new:
+            DailyFlowCounty.objects.update_or_create(
+                county_id=county, defaults={"built_at": now, "refreshed_at": now, "grace_rules": fingerprints[county]}
+            )
     refreshed = {code: moment for county in complete for code, moment in counties[county].items()}
     if refreshed:
         _build(list(refreshed), min(refreshed.values()).astimezone(LOCAL).date())
@@ -66,12 +90,16 @@ def rebuild(county_code: str) -> None:
     codes = list(Municipality.objects.filter(county_id=county_code).values_list("code", flat=True))
     _build(codes, None)
     now = timezone.now()
-    DailyFlowCounty.objects.update_or_create(county_id=county_code, defaults={"built_at": now, "refreshed_at": now})
+    DailyFlowCounty.objects.update_or_create(
+        county_id=county_code,
+        defaults={"built_at": now, "refreshed_at": now, "grace_rules": grace.rules_for(county_code).fingerprint()},
+    )
 
 
 def _build(codes: list[str], since: datetime.date | None) -> None:
     """Replace the rows of these municipalities from local day `since` on (all days if None) with
-    what their episodes say. Three aggregate queries and one bulk insert."""
+    what their episodes say (within and beyond grace by each county's rules). Three aggregate
+    queries and one bulk insert."""
     rows = DailyFlow.objects.filter(municipality_id__in=codes)
     episodes = Episode.objects.filter(home_municipality_id__in=codes)
     if since is not None:
@@ -108,11 +136,16 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
         TruncDate("discharged_at", tzinfo=LOCAL) - TruncDate("ready_at", tzinfo=LOCAL), output_field=DurationField()
     )
     has_ready = Q(ready_at__isnull=False)
+    by_county: dict[str, list[str]] = defaultdict(list)
+    for code, county in Municipality.objects.filter(code__in=codes).values_list("code", "county_id"):
+        by_county[county].append(code)
+    rules = {tuple(area): grace.rules_for(county) for county, area in by_county.items()}
     discharge_fields = FLOW_FIELDS[2:]  # discharges … destinations
     first = FLOW_FIELDS.index("discharges")
     days_ready = FLOW_FIELDS.index("days_ready")
+    beyond = FLOW_FIELDS.index("days_beyond_grace")
     for code, day, *values in (
-        discharged.annotate(waited=waited)
+        discharged.annotate(waited=waited, shift=grace.shift(rules))
         .values("home_municipality_id", local_day=TruncDate("discharged_at", tzinfo=LOCAL))
         .annotate(
             discharges=Count("id"),
@@ -122,6 +155,8 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
                 f"waited_{k}": Count("id", filter=has_ready & Q(waited=datetime.timedelta(days=k)))
                 for k in range(WAITED_DAYS_KEPT + 1)
             },
+            within_grace=Count("id", filter=has_ready & Q(waited__lte=F("shift"))),
+            days_beyond_grace=Sum(F("waited") - F("shift"), filter=has_ready & Q(waited__gt=F("shift"))),
             **{field: Count("id", filter=Q(destination=d)) for d, field in DESTINATION_FIELDS.items()},
         )
         .values_list("home_municipality_id", "local_day", *discharge_fields)
@@ -130,6 +165,7 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
         target = figures(code, day)
         target[first:] = values
         target[days_ready] = whole_days(target[days_ready])
+        target[beyond] = whole_days(target[beyond])
     batch = []
     for (code, day), values in days.items():
         batch.append(DailyFlow(municipality_id=code, day=day, **dict(zip(FLOW_FIELDS, values, strict=True))))

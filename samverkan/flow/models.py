@@ -240,6 +240,10 @@ class DailyFlow(models.Model):
     waited_5 = models.PositiveIntegerField(default=0)
     waited_6 = models.PositiveIntegerField(default=0)
     waited_7 = models.PositiveIntegerField(default=0)
+    # Of discharged_ready: discharged no later than their first liable day, and their days after it
+    # summed, by the county's grace-day rules (samverkan/flow/grace.py) when the rows were built.
+    within_grace = models.PositiveIntegerField(default=0)
+    days_beyond_grace = models.PositiveIntegerField(default=0)
     # Discharges by destination (Destination's values).
     to_home = models.PositiveIntegerField(default=0)
     to_home_care = models.PositiveIntegerField(default=0)
@@ -263,6 +267,7 @@ class DailyFlowCounty(models.Model):
     county = models.OneToOneField(County, on_delete=models.CASCADE, primary_key=True, related_name="+")
     built_at = models.DateTimeField(default=timezone.now)
     refreshed_at = models.DateTimeField(default=timezone.now)
+    grace_rules = models.CharField(max_length=64, blank=True)  # grace.Rules.fingerprint() the rows were built with
 
     def __str__(self) -> str:
         return f"{self.county_id} (built {self.built_at:%Y-%m-%d %H:%M})"

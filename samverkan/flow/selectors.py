@@ -124,14 +124,14 @@ def statistics(
     end: datetime.date,
     granularity: str = flow_statistics.Granularity.WEEK,
     filters: flow_statistics.Filters | None = None,
-    grace_days: int = flow_statistics.GRACE_DAYS,
+    grace_days: int | None = None,
 ) -> flow_statistics.Statistics:
     """Patient-flow statistics of a county per home municipality and per day, ISO week or month
     over the local dates `start`..`end` (both included, cut at today: `up_to_today`, raising
     PeriodRefused for a period after today), with county totals. Exact for those who
     `shows_exact_counts`; for everyone else whole weeks or months that have ended, with rounded
     counts (`flow_statistics.whole_periods`, raising PeriodRefused, and `readers_figures`;
-    docs/decisions/small-count-protection.md). A fixed number of queries (five); the definitions
+    docs/decisions/small-count-protection.md). A fixed number of queries (six); the definitions
     are in `samverkan.flow.statistics`."""
     exact = shows_exact_counts(principal, county_code)
     today = timezone.localdate()

@@ -19,11 +19,14 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
   local date of the notice to the local date of discharge (0 = discharged the day they were ready).
   They are counted in the period of the discharge: the sum, the mean per discharged episode (not
   per patient: a patient discharged twice counts twice), the share
-  discharged the same day (0 days) and the share discharged within the grace days (days ready ≤
-  grace days). **Days beyond grace** = the sum of (days ready − grace days) over the patients who
-  waited longer: the liable days under the plain model (notice day not counted, no noon cut-off).
-  The grace days default to `GRACE_DAYS` (3, the statutory default when no agreement says
-  otherwise); no county agreement is modelled yet.
+  discharged the same day (0 days) and the share discharged within the grace days.
+  **Grace days** follow the county's payment-liability agreement in force on the day of the notice
+  (samverkan/flow/grace.py, the one rule that followup's liability counts by too; the law's 3
+  days in somatic and 30 in psychiatric care where nothing is agreed): a patient is **within the
+  grace days** when discharged no later than the first liable day L, and has max(0, E − L) **days
+  beyond grace** (E the date of discharge): the liable days, whatever the preconditions. A
+  number of grace days given (`grace_days`) counts every care type alike instead (the notice day
+  as grace day 1, no cut-off): within = days ready ≤ grace days.
 - **Destinations**: discharges in the period by destination; shares of all discharges with a
   known destination.
 - **Per 1 000 inhabitants**: the count divided by the municipality's population (the county's
@@ -45,7 +48,8 @@ How the figures are counted (also shown on the page, see `templates/flow/_statis
 All figures come from a fixed number of aggregate queries, whatever the data size, grouped by
 municipality and period bucket in the database; the county totals, the whole-period rows and the
 census at the end of each bucket are sums over those rows in Python. Without filters (and with at
-most WAITED_DAYS_KEPT grace days) they come from the daily rows every import keeps
+the county's rules as the daily rows were built with, or at most WAITED_DAYS_KEPT grace days
+given) they come from the daily rows every import keeps
 (samverkan/flow/daily.py): a few thousand rows per county and year instead of every episode. With
 filters they come from the episodes.
 """
@@ -63,13 +67,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Cast, ExtractYear, Trunc, TruncDate
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.capacity.schedule import LOCAL
-from samverkan.flow import daily
+from samverkan.flow import daily, grace
 from samverkan.flow.models import WAITED_DAYS_KEPT, CareType, DailyFlow, Destination, Episode
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality
@@ -77,7 +81,6 @@ from samverkan.organisations.models import Municipality
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-GRACE_DAYS = 3
 ROUNDING_BASE = 5  # readers see every count as a multiple of this
 READER_MIN_PATIENTS = 10  # readers see shares and means only from this many patients (rounded)
 DESTINATIONS = tuple(Destination.values)  # computed once: the enum's property builds a new list each time
@@ -202,7 +205,7 @@ class Statistics:
     end: datetime.date
     granularity: str
     filters: Filters
-    grace_days: int
+    grace_days: int | None  # None: the county's agreement (`grace.rules_for`)
     municipalities: list[Area]
     county: Area
     exact: bool = True  # False: a reader's figures (`readers_figures`)
@@ -278,7 +281,7 @@ def statistics(
     end: datetime.date,
     granularity: str = Granularity.WEEK,
     filters: Filters | None = None,
-    grace_days: int = GRACE_DAYS,
+    grace_days: int | None = None,
 ) -> Statistics:
     """Patient-flow figures of `county_code` per home municipality and per period bucket over the
     local dates `start`..`end` (both included), and the county totals. Exact figures, for roles with
@@ -303,10 +306,16 @@ def statistics(
         row = cells.get(code)
         return row[index[day]] if row is not None and day in index else None
 
-    if filters == Filters() and grace_days <= WAITED_DAYS_KEPT and daily.is_complete(county_code):
-        census = _fill_daily([code for code, _, _ in municipalities], start, end, granularity, grace_days, cell)
+    rules = grace.rules_for(county_code) if grace_days is None else grace.Rules([grace.plain(grace_days)])
+    codes = tuple(code for code, _, _ in municipalities)
+    if filters == Filters() and (
+        daily.is_complete(county_code, rules.fingerprint())
+        if grace_days is None
+        else grace_days <= WAITED_DAYS_KEPT and daily.is_complete(county_code)
+    ):
+        census = _fill_daily(list(codes), start, end, granularity, grace_days, cell)
     else:
-        census = _fill(_filtered(county_code, filters), since, until, granularity, grace_days, cell)
+        census = _fill(_filtered(county_code, filters), since, until, granularity, {codes: rules}, cell)
 
     for code, _name, population in municipalities:
         start_census = census.get(code, {})
@@ -350,7 +359,7 @@ def _periods(periods: list[tuple[datetime.date, datetime.date]], figures: list[F
     return [Bucket(start, end, f) for (start, end), f in zip(periods, figures, strict=True)]
 
 
-def _fill(episodes, since, until, granularity: str, grace_days: int, cell) -> dict[str, dict]:
+def _fill(episodes, since, until, granularity: str, rules: dict[tuple[str, ...], grace.Rules], cell) -> dict[str, dict]:
     """Four aggregate queries (admissions, ready notices, discharges, each by
     municipality and bucket, and the census at the start by municipality). Fills the buckets through
     `cell(code, bucket start)` and returns the census at the start per municipality."""
@@ -368,19 +377,18 @@ def _fill(episodes, since, until, granularity: str, grace_days: int, cell) -> di
     waited = ExpressionWrapper(
         TruncDate("discharged_at", tzinfo=LOCAL) - TruncDate("ready_at", tzinfo=LOCAL), output_field=DurationField()
     )
-    grace = datetime.timedelta(days=grace_days)
     has_ready = Q(ready_at__isnull=False)
     discharges = (
         episodes.filter(discharged_at__gte=since, discharged_at__lt=until)
-        .annotate(waited=waited)
+        .annotate(waited=waited, shift=grace.shift(rules))
         .values("home_municipality_id", bucket=_bucket("discharged_at", granularity))
         .annotate(
             discharges=Count("id"),
             discharged_ready=Count("id", filter=has_ready),
             days_ready=Sum("waited", filter=has_ready),
             same_day=Count("id", filter=has_ready & Q(waited__lte=datetime.timedelta(0))),
-            within_grace=Count("id", filter=has_ready & Q(waited__lte=grace)),
-            days_beyond_grace=Sum(F("waited") - Value(grace), filter=has_ready & Q(waited__gt=grace)),
+            within_grace=Count("id", filter=has_ready & Q(waited__lte=F("shift"))),
+            days_beyond_grace=Sum(F("waited") - F("shift"), filter=has_ready & Q(waited__gt=F("shift"))),
             **{f"dest_{d}": Count("id", filter=Q(destination=d)) for d in Destination.values},
         )
     )
@@ -405,9 +413,10 @@ def _fill(episodes, since, until, granularity: str, grace_days: int, cell) -> di
     }
 
 
-def _fill_daily(codes: list[str], start, end, granularity: str, grace_days: int, cell) -> dict[str, dict]:
+def _fill_daily(codes: list[str], start, end, granularity: str, grace_days: int | None, cell) -> dict[str, dict]:
     """What `_fill` does, from the daily rows (DailyFlow) instead of the episodes: two queries over
-    a few rows per municipality and day. The census at the start is what came in before it minus
+    a few rows per municipality and day. Within and beyond grace as the rows were built (the
+    county's rules) or, with `grace_days` given, from the rows' days ready. The census at the start is what came in before it minus
     what went out (every discharge follows its admission, every discharge after a notice its notice)."""
     in_period = (
         DailyFlow.objects.filter(municipality_id__in=codes, day__gte=start, day__lte=end)
@@ -434,16 +443,20 @@ def _fill_daily(codes: list[str], start, end, granularity: str, grace_days: int,
         row = dict(zip(daily.FLOW_FIELDS, (int(v or 0) for v in values), strict=True))
         for name in ("admissions", "ready_notices", "discharges", "discharged_ready", "days_ready"):
             setattr(target, name, row[name])
-        waited = [row[f"waited_{k}"] for k in range(grace_days + 1)]
-        target.same_day = waited[0]
-        target.within_grace = sum(waited)
-        # Σ over those who waited longer of (days − grace) = all days − the days of those within
-        # grace − grace × the number who waited longer.
-        target.days_beyond_grace = (
-            row["days_ready"]
-            - sum(k * n for k, n in enumerate(waited))
-            - grace_days * (row["discharged_ready"] - target.within_grace)
-        )
+        target.same_day = row["waited_0"]
+        if grace_days is None:
+            target.within_grace = row["within_grace"]
+            target.days_beyond_grace = row["days_beyond_grace"]
+        else:
+            waited = [row[f"waited_{k}"] for k in range(grace_days + 1)]
+            target.within_grace = sum(waited)
+            # Σ over those who waited longer of (days − grace) = all days − the days of those within
+            # grace − grace × the number who waited longer.
+            target.days_beyond_grace = (
+                row["days_ready"]
+                - sum(k * n for k, n in enumerate(waited))
+                - grace_days * (row["discharged_ready"] - target.within_grace)
+            )
         target.destinations = {d: row[field] for d, field in daily.DESTINATION_FIELDS.items()}
     before = (
         DailyFlow.objects.filter(municipality_id__in=codes, day__lt=start)
@@ -654,12 +667,12 @@ class Column:
     cell: Callable[[Figures, bool], Cell]
 
 
-def columns(grace_days: int) -> list[Column]:
+def columns(grace_days: int | None) -> list[Column]:
     """The figures of a row, in order: the main table's, then the destinations (count and share)."""
     return main_columns(grace_days) + destination_columns()
 
 
-def main_columns(grace_days: int) -> list[Column]:
+def main_columns(grace_days: int | None) -> list[Column]:
     return [
         Column("admissions", _("Admissions"), lambda f, x: count_cell(f.admissions, x)),
         Column("admissions_per_1000", _("Admissions per 1 000"), lambda f, x: rate_cell(f.admissions, f.population, x)),
@@ -693,7 +706,9 @@ def main_columns(grace_days: int) -> list[Column]:
         ),
         Column(
             "within_grace_share",
-            _("Share discharged within %(days)d grace days") % {"days": grace_days},
+            _("Share discharged within the grace days")
+            if grace_days is None
+            else _("Share discharged within %(days)d grace days") % {"days": grace_days},
             lambda f, x: share_cell(f.within_grace, f.discharged_ready, x),
         ),
         Column(

@@ -8,7 +8,8 @@ The rules (each a field of `Agreement`, the law's defaults in `LAW`):
 - **Ready day** D: the local (Europe/Stockholm) date of the ready-for-discharge notice. With a
   cut-off time, a notice sent at or after it counts as sent the next day. A notice at 00:00 is on
   the day that begins then.
-- **First liable day** L: with the notice day counted as grace day 1 (the law's reading: liability
+- **First liable day** L (counted by `samverkan.flow.grace.first_liable_day`, the one rule for
+  grace days that the flow statistics read too): with the notice day counted as grace day 1 (the law's reading: liability
   starts 3 calendar days after the notice), L = D + grace days; otherwise the grace days start the
   day after the notice and L = D + grace days + 1. Grace days are 3 for somatic and 30 for
   psychiatric care unless agreed otherwise.
@@ -28,7 +29,6 @@ The rules (each a field of `Agreement`, the law's defaults in `LAW`):
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import datetime
 from collections.abc import Iterable
@@ -38,7 +38,8 @@ from typing import Protocol
 
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.capacity.schedule import LOCAL
+from samverkan.capacity.schedule import LOCAL  # noqa: F401 - others read it as liability.LOCAL
+from samverkan.flow import grace
 
 ONE_DAY = datetime.timedelta(days=1)
 ORE = Decimal("0.01")
@@ -83,7 +84,7 @@ class Terms:
     name: str = ""
 
     def grace_days(self, care_type: str) -> int:
-        return self.grace_days_psychiatric if care_type == "psychiatric" else self.grace_days_somatic
+        return grace.grace_days(self, care_type)
 
     @classmethod
     def of(cls, agreement: object) -> Terms:
@@ -112,20 +113,17 @@ class EpisodeFacts(Protocol):
     def discharged_at(self) -> datetime.datetime | None: ...
 
 
-def local_date(moment: datetime.datetime) -> datetime.date:
-    return moment.astimezone(LOCAL).date()
+local_date = grace.local_date
 
 
-class Agreements:
+class Agreements(grace.Rules):
     """A county's agreement versions, to find the one in force on a date (the law's before the first)."""
 
-    def __init__(self, versions: Iterable[Terms]):
-        self.versions = sorted(versions, key=lambda t: t.valid_from)
-        self._starts = [t.valid_from for t in self.versions]
+    default = LAW
+    versions: list[Terms]  # type: ignore[assignment]
 
     def on(self, day: datetime.date) -> Terms:
-        index = bisect.bisect_right(self._starts, day)
-        return self.versions[index - 1] if index else LAW
+        return super().on(day)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -153,11 +151,7 @@ class Liability:
 
 def ready_day(ready_at: datetime.datetime, terms: Terms) -> datetime.date:
     """The local date the notice counts from: its own, or the next after the cut-off time."""
-    moment = ready_at.astimezone(LOCAL)
-    day = moment.date()
-    if terms.cutoff_time is not None and moment.time() >= terms.cutoff_time:
-        day += ONE_DAY
-    return day
+    return grace.ready_day(ready_at, terms)
 
 
 def reason_for(episode: EpisodeFacts, terms: Terms) -> str:
@@ -183,12 +177,13 @@ def explain(episode: EpisodeFacts, agreements: Agreements) -> Liability | None:
     """The liability of one episode; None without a ready notice."""
     if episode.ready_at is None:
         return None
-    terms = agreements.on(local_date(episode.ready_at))
-    day = ready_day(episode.ready_at, terms)
-    grace = terms.grace_days(episode.care_type)
-    first = day + ONE_DAY * (grace if terms.notice_day_counts else grace + 1)
+    period = grace.first_liable_day(episode.care_type, episode.ready_at, agreements)
+    terms = period.rule
+    assert isinstance(terms, Terms)  # noqa: S101 - the versions of Agreements are Terms
     end = local_date(episode.discharged_at) if episode.discharged_at is not None else None
-    return Liability(terms, day, grace, first, end, reason_for(episode, terms))
+    return Liability(
+        terms, period.ready_day, period.grace_days, period.first_liable_day, end, reason_for(episode, terms)
+    )
 
 
 class MissingDayRate(ValueError):
@@ -332,11 +327,11 @@ def month_statement(
 def plain_rule(terms: Terms) -> list[str]:
     """The agreement in plain Swedish (through the catalogue): one sentence per rule."""
     sentences = []
-    for care, grace in (
+    for care, days in (
         (_("somatic care"), terms.grace_days_somatic),
         (_("psychiatric care"), terms.grace_days_psychiatric),
     ):
-        start = grace + 1
+        start = days + 1
         sentences.append(
             str(
                 _(
@@ -349,7 +344,7 @@ def plain_rule(terms: Terms) -> list[str]:
                     "ready-for-discharge notice as day 1 of %(grace)d grace days."
                 )
             )
-            % {"care": care, "start": start, "grace": grace}
+            % {"care": care, "start": start, "grace": days}
         )
     if terms.cutoff_time is not None:
         sentences.append(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.models import User
 from samverkan.accounts.services import notify
 from samverkan.audit.services import audit_record, snapshot
+from samverkan.flow import daily, grace
 from samverkan.flow.models import Episode
 from samverkan.followup import liability, selectors
 from samverkan.followup.models import (
@@ -84,7 +85,13 @@ def agreement_save(
             setattr(agreement, name, value)
         if agreement.model != "average":
             agreement.average_target_days = None
-        return _save(agreement, before=before, event_type="followup.agreement_saved", county=county, by=by)
+        saved = _save(agreement, before=before, event_type="followup.agreement_saved", county=county, by=by)
+        # The flow statistics' grace days follow the agreement (flow.grace): their daily rows again.
+        if daily.is_complete(county.code) and not daily.is_complete(
+            county.code, grace.rules_for(county.code).fingerprint()
+        ):
+            daily.rebuild(county.code)
+        return saved
 
 
 def day_rate_set(*, county: County, year: int, amount: Decimal, by: policy.Principal) -> DayRate:

@@ -119,11 +119,12 @@ def test_from_the_daily_rows_the_query_count_does_not_depend_on_the_data(source,
     period = {"start": datetime.date(2026, 1, 1), "end": datetime.date(2026, 4, 30), "granularity": "day"}
     _import(source, _generated(100))
     policy.scope_of(policy.SYSTEM)
-    # The municipalities, whether the daily rows are complete, the periods, the census at the start.
-    with django_assert_num_queries(4):
+    # The municipalities, the county's agreements (grace days), whether the daily rows are complete
+    # (with those rules), the periods, the census at the start.
+    with django_assert_num_queries(5):
         st.statistics(policy.SYSTEM, county_code="20", **period)
     _import(source, _generated(1500, seed=11))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         st.statistics(policy.SYSTEM, county_code="20", **period)
 
 

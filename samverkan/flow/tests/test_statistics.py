@@ -21,7 +21,8 @@ E3's discharge (31/3 00:30 local) is 30/3 22:30 UTC and E5's admission (1/4 00:1
 22:15 UTC: counted in UTC they would fall in another week or month.
 
 Days ready (local dates): E1 26−22 = 4, E2 0, E3 31/3−30/3 = 1, E4 8/4−1/4 = 7, E11 3.
-With 3 grace days: within grace E2, E3, E11; beyond grace E1 (4−3 = 1 day), E4 (7−3 = 4 days).
+By the law's grace days (no agreement recorded: 3 in somatic and 30 in psychiatric care, the notice
+day counted as day 1): within grace E2, E3, E4 (psychiatric, 7 ≤ 30), E11; beyond grace E1 (4−3 = 1 day).
 
 Falun per week:
     census at the start (24/3 00:00): E1 in hospital and ready -> 1, 1
@@ -31,10 +32,10 @@ Falun per week:
     W14: admissions E4 E5 E7 = 3; discharges E3 E5 = 2; notices E4 = 1; after a notice E3: days 1,
          within grace 1; destinations nursing_home 1, home 1; census 1+3−2 = 2 (E4 E7), ready
          1+1−1 = 1 (E4).
-    W15: admissions E6 = 1; discharges E4 = 1 (days 7, 4 beyond grace, home_care); notices E6 = 1;
+    W15: admissions E6 = 1; discharges E4 = 1 (days 7, within 30 grace days, home_care); notices E6 = 1;
          census 2+1−1 = 2 (E6 E7), ready 1+1−1 = 1 (E6).
     whole period: admissions 6, discharges 5, notices 4, after a notice 4, days 12 (mean 3.0),
-         same day 1, within grace 2, days beyond grace 5, home_care 2, short_term 1,
+         same day 1, within grace 3, days beyond grace 1, home_care 2, short_term 1,
          nursing_home 1, home 1; in hospital at the end 2, ready 1.
 Falun per month (24/3–31/3, 1/4–13/4):
     March: admissions E2 E3 E4 = 3; discharges E1 E2 E3 = 3; notices E2 E3 = 2; days 4+0+1 = 5;
@@ -44,8 +45,8 @@ Falun per month (24/3–31/3, 1/4–13/4):
 Borlänge: census at the start 1 (E8, ready); W15 admission E9 (its discharge is after the period);
     at the end 2 in hospital, 1 ready.
 Avesta: W14 admission, notice and discharge of E11 (3 days, within grace, deceased).
-County: admissions 8, discharges 6, notices 5, after a notice 5, days 15, same day 1, within grace 3,
-    days beyond grace 5, in hospital at the end 4, ready 2.
+County: admissions 8, discharges 6, notices 5, after a notice 5, days 15, same day 1, within grace 4,
+    days beyond grace 1, in hospital at the end 4, ready 2.
 """
 
 from __future__ import annotations
@@ -145,16 +146,16 @@ def test_weekly_figures_per_municipality_and_county(fixture):
     assert _waits(w14) == (1, 1, 0, 1, 0)
     assert _destinations(w14) == {"nursing_home": 1, "home": 1}
     assert _flows(w15) == (1, 1, 1, 2, 1)
-    assert _waits(w15) == (1, 7, 0, 0, 4)
+    assert _waits(w15) == (1, 7, 0, 1, 0)
     assert _destinations(w15) == {"home_care": 1}
 
     total = falun.total
     assert _flows(total) == (6, 5, 4, 2, 1)
-    assert _waits(total) == (4, 12, 1, 2, 5)
+    assert _waits(total) == (4, 12, 1, 3, 1)
     assert _destinations(total) == {"home_care": 2, "short_term": 1, "nursing_home": 1, "home": 1}
     assert total.mean_days_ready == 3.0
     assert total.same_day_share == 0.25
-    assert total.within_grace_share == 0.5
+    assert total.within_grace_share == 0.75
     assert total.destination_share("home_care") == 0.4
     population = Municipality.objects.get(code="2080").population
     assert total.population == population
@@ -168,7 +169,7 @@ def test_weekly_figures_per_municipality_and_county(fixture):
 
     county = stats.county.total
     assert _flows(county) == (8, 6, 5, 4, 2)
-    assert _waits(county) == (5, 15, 1, 3, 5)
+    assert _waits(county) == (5, 15, 1, 4, 1)
     assert _destinations(county) == {"home_care": 2, "short_term": 1, "nursing_home": 1, "home": 1, "deceased": 1}
     assert county.population == sum(Municipality.objects.filter(county_id="20").values_list("population", flat=True))
     assert [_flows(b.figures) for b in stats.county.buckets] == [(2, 2, 2, 2, 2), (4, 3, 2, 3, 2), (2, 1, 1, 4, 2)]
@@ -213,7 +214,7 @@ def test_filters(fixture):
         (1, 0, 1, 1, 1),
         (0, 1, 0, 0, 0),
     ]
-    assert _waits(psychiatric.county.total) == (1, 7, 0, 0, 4)
+    assert _waits(psychiatric.county.total) == (1, 7, 0, 1, 0)
 
     covid = _stats(fixture, filters=st.Filters(covid=True)).county.total
     assert _flows(covid) == (1, 1, 0, 0, 0)
@@ -229,7 +230,7 @@ def test_filters(fixture):
 
     ward = _stats(fixture, filters=st.Filters(hospital_unit=fixture.falun_ward.pk)).county.total
     assert _flows(ward) == (2, 2, 2, 0, 0)  # E2 and E4
-    assert _waits(ward) == (2, 7, 1, 1, 4)
+    assert _waits(ward) == (2, 7, 1, 2, 0)
 
     with pytest.raises(ValueError):
         st.Filters(age_band="90-")
@@ -384,16 +385,17 @@ def _more_episodes(source, count: int) -> None:
 
 def test_query_count_does_not_depend_on_the_data(client, fixture, source, django_assert_num_queries):
     policy.scope_of(fixture.region_coordinator)  # the principal's scope is looked up once and cached
-    # The municipalities, whether the daily rows are complete (not for episodes made here without
-    # an import), admissions, ready notices, discharges and the census at the start.
-    with django_assert_num_queries(6):
+    # The municipalities, the county's agreements (grace days), whether the daily rows are complete
+    # (not for episodes made here without an import), admissions, ready notices, discharges and the
+    # census at the start.
+    with django_assert_num_queries(7):
         _stats(fixture)
     url = "/flode/?county=20&from=2025-03-01&to=2025-06-30&granularity=week&age_band=75-84"
     login(client, fixture.viewer)
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     _more_episodes(source, 400)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         _stats(fixture)
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
