@@ -65,7 +65,7 @@ def _load(source) -> float:
     columns = (
         "source_id, record_id, pseudonym, birth_year, sex, home_municipality_id, care_type, covid, admitted_at, "
         "admission_notice_at, estimated_discharge_date, ready_at, sip_called_at, discharged_at, destination, "
-        "named_care_contact, updated_at"
+        "care_contact_at, updated_at"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         Episode.objects.filter(source=source).delete()
@@ -90,7 +90,7 @@ def _load(source) -> float:
                         row["sip_called_at"] or None,
                         row["discharged_at"] or None,
                         row["destination"],
-                        n % 3 != 0,
+                        row["ready_at"] or None if n % 3 else None,  # two in three get a care contact
                         row["admitted_at"],
                     )
                 )

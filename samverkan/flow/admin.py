@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from samverkan.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
-from samverkan.flow.models import DestinationMapping, ImportRun, Source, UnitMapping
+from samverkan.flow.models import DestinationMapping, EncounterClassMapping, ImportRun, Source, UnitMapping
 
 
 class UnitMappingInline(admin.TabularInline):
@@ -15,11 +15,16 @@ class DestinationMappingInline(admin.TabularInline):
     extra = 0
 
 
+class EncounterClassMappingInline(admin.TabularInline):
+    model = EncounterClassMapping
+    extra = 0
+
+
 @admin.register(Source)
 class SourceAdmin(AuditedModelAdmin):
     list_display = ["name", "county", "created_at"]
     list_filter = ["county"]
-    inlines = [UnitMappingInline, DestinationMappingInline]
+    inlines = [UnitMappingInline, DestinationMappingInline, EncounterClassMappingInline]
 
 
 @admin.register(ImportRun)

@@ -59,6 +59,7 @@ class EpisodeIn(Schema):
     discharged_at: TIME | None = None
     destination: Annotated[str, _column(max_length(DestinationMapping, "code"))] | None = None
     covid: Annotated[str, _column(len("false"))] | None = None
+    care_contact_at: TIME | None = None
 
 
 class EpisodesIn(Schema):

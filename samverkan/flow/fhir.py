@@ -27,8 +27,8 @@ The mapping (canonical column ← element):
 - care_type ← the code of a coding with system `CARE_TYPE_SYSTEM` in `Encounter.serviceType`, else in
   `Encounter.type`: somatic or psychiatric.
 - admitted_at, discharged_at ← `Encounter.period.start`, `.end` (an ongoing stay has no end).
-- admission_notice_at, ready_at, sip_called_at, estimated_discharge_date ← Encounter extensions
-  (see EXTENSIONS) with valueDateTime (valueDate for the estimated discharge date).
+- admission_notice_at, ready_at, sip_called_at, estimated_discharge_date, care_contact_at ← Encounter
+  extensions (see EXTENSIONS) with valueDateTime (valueDate for the estimated discharge date).
 - destination ← `Encounter.hospitalization.dischargeDisposition`: the coding with system
   `DESTINATION_SYSTEM` (a canonical destination), else the first coding's code, which must then be a
   canonical destination or a code mapped for the source (e.g. HL7's `exp` mapped to deceased).
@@ -38,20 +38,22 @@ The mapping (canonical column ← element):
 Encounters with status cancelled or entered-in-error are skipped (never imported; an episode
 imported earlier stays as it was). Only inpatient stays are episodes: an Encounter whose `class`
 is not one of INPATIENT_CLASSES (HL7 v3 ActCode IMP, ACUTE, NONAC: inpatient, inpatient acute,
-inpatient non-acute) is an outpatient visit, a home visit, an emergency visit that ended without
+inpatient non-acute) nor one of the source's own codes mapped as inpatient
+(`EncounterClassMapping`, on the admin pages with the unit and destination codes) is an outpatient visit, a home visit, an emergency visit that ended without
 admission, … and is skipped and counted ("12 encounters were not inpatient stays and were
 skipped", ImportRun.skipped), never an error and never an episode."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from samverkan.flow.imports import FileRejected
+from samverkan.flow.models import EncounterClassMapping, Source
 from samverkan.flow.validation import EntryRow, Row, RowError, SkippedRow, UnreadRow
 from samverkan.organisations.models import Municipality
 
@@ -65,6 +67,7 @@ EXTENSIONS = {
     f"{SAMVERKAN}/StructureDefinition/ready-for-discharge": "ready_at",
     f"{SAMVERKAN}/StructureDefinition/sip-called": "sip_called_at",
     f"{SAMVERKAN}/StructureDefinition/estimated-discharge-date": "estimated_discharge_date",
+    f"{SAMVERKAN}/StructureDefinition/care-contact-appointed": "care_contact_at",
 }
 COVID_CODES = {"U071", "U072"}
 SKIPPED_STATUSES = {"cancelled", "entered-in-error"}
@@ -236,9 +239,10 @@ class _Bundle:
         return self._municipality_names.get(name.casefold(), name)
 
 
-def read_fhir(data: bytes) -> Iterator[tuple[int, Row]]:
+def read_fhir(data: bytes, *, inpatient_codes: Collection[str] = ()) -> Iterator[tuple[int, Row]]:
     """One row per Encounter entry of a FHIR R4 Bundle (JSON): (entry index, EntryRow), naming each
-    column's element; an entry that is not valid FHIR yields an UnreadRow with its errors."""
+    column's element; an entry that is not valid FHIR yields an UnreadRow with its errors.
+    `inpatient_codes`: the source's own class codes of inpatient stays (`inpatient_codes_of`)."""
     entries = _parse_bundle(_load(data))
     bundle = _Bundle(entries)
     encounters = 0
@@ -249,7 +253,7 @@ def read_fhir(data: bytes) -> Iterator[tuple[int, Row]]:
         if entry.resource_type != "Encounter" or entry.resource.status in SKIPPED_STATUSES:
             continue
         encounters += 1
-        if not is_inpatient(entry.resource):
+        if not is_inpatient(entry.resource, inpatient_codes):
             yield entry.index, SkippedRow("not an inpatient stay")
             continue
         yield entry.index, _row(entry.index, entry.resource, bundle)
@@ -257,10 +261,19 @@ def read_fhir(data: bytes) -> Iterator[tuple[int, Row]]:
         raise _rejected("The bundle has no Encounter entries to import.", "Bundle.entry")
 
 
-def is_inpatient(encounter) -> bool:
-    """Whether the Encounter is an inpatient stay: its class (a Coding in R4) one of INPATIENT_CLASSES."""
+def is_inpatient(encounter, inpatient_codes: Collection[str] = ()) -> bool:
+    """Whether the Encounter is an inpatient stay: its class (a Coding in R4) one of
+    INPATIENT_CLASSES or of the source's own codes for one (`inpatient_codes`)."""
     coding = encounter.class_fhir
-    return coding is not None and (coding.code or "") in INPATIENT_CLASSES
+    code = (coding.code or "") if coding is not None else ""
+    return code in INPATIENT_CLASSES or (bool(code) and code in inpatient_codes)
+
+
+def inpatient_codes_of(source: Source | None) -> frozenset[str]:
+    """The source's own Encounter.class codes mapped as inpatient stays."""
+    if source is None:
+        return frozenset()
+    return frozenset(EncounterClassMapping.objects.filter(source=source).values_list("code", flat=True))
 
 
 def _row(index: int, encounter, bundle: _Bundle) -> Row:

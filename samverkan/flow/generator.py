@@ -133,11 +133,16 @@ def episodes(
                 "discharged_at": discharged.isoformat(timespec="minutes"),
                 "destination": _destination(rng, age, needs_care),
                 "covid": "1" if rng.random() < 0.03 else "0",
+                # two in three ready patients get a named care contact, 0–3 days after the notice
+                # (by the running number, so that the random draws of the other columns stay as they were)
+                "care_contact_at": (ready + datetime.timedelta(days=produced % 4)).isoformat(timespec="minutes")
+                if ready and produced % 3
+                else "",
             }
             if now is not None:
                 if admitted > now:
                     continue
-                for column in ("admission_notice_at", "ready_at", "sip_called_at", "discharged_at"):
+                for column in ("admission_notice_at", "ready_at", "sip_called_at", "discharged_at", "care_contact_at"):
                     if row[column] and datetime.datetime.fromisoformat(row[column]) > now:
                         row[column] = ""
                 if not row["discharged_at"]:

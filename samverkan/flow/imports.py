@@ -54,6 +54,7 @@ CANONICAL_COLUMNS = [
     "discharged_at",
     "destination",
     "covid",
+    "care_contact_at",
 ]
 REQUIRED_COLUMNS = ["source_id", "home_municipality", "care_type", "admitted_at"]
 EPISODE_FIELDS = [
@@ -71,6 +72,7 @@ EPISODE_FIELDS = [
     "sip_called_at",
     "discharged_at",
     "destination",
+    "care_contact_at",
 ]
 MAX_ROWS = 2_000_000
 MAX_ERRORS_KEPT = 1000
@@ -565,6 +567,7 @@ _STAGING_TYPES = {
     "sip_called_at": "timestamptz",
     "discharged_at": "timestamptz",
     "destination": "text",
+    "care_contact_at": "timestamptz",
 }
 _STAGING = "flow_import_staging"
 

@@ -85,6 +85,22 @@ class DestinationMapping(models.Model):
         return f"{self.source.name}:{self.code} → {self.destination}"
 
 
+class EncounterClassMapping(models.Model):
+    """A source's own code for an inpatient stay in FHIR's `Encounter.class` (besides HL7's IMP,
+    ACUTE and NONAC): Encounters of that class are episodes, like those (samverkan/flow/fhir.py)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="class_mappings")
+    code = models.CharField(_("source code"), max_length=60)
+
+    class Meta:
+        verbose_name = _("inpatient encounter class")
+        verbose_name_plural = _("inpatient encounter classes")
+        constraints = [models.UniqueConstraint(fields=["source", "code"], name="flow_class_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source.name}:{self.code} → inpatient"
+
+
 class Episode(models.Model):
     """One inpatient stay, admission to discharge."""
 
@@ -109,7 +125,8 @@ class Episode(models.Model):
     sip_called_at = models.DateTimeField(_("SIP called"), null=True, blank=True)
     discharged_at = models.DateTimeField(_("discharged"), null=True, blank=True)
     destination = models.CharField(_("destination"), max_length=20, choices=Destination.choices, blank=True)
-    named_care_contact = models.BooleanField(_("named care contact"), null=True, blank=True)
+    # When primary care appointed the patient's named care contact (fast vårdkontakt), if known.
+    care_contact_at = models.DateTimeField(_("named care contact appointed"), null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = PolicyQuerySet.as_manager()  # who reads which rows: policy.RULES["flow.view_episodes"]

@@ -221,7 +221,7 @@ def import_stored(*, run: ImportRun, by: policy.Principal) -> ImportRun:
 
         layout = run.layout.mapping if run.layout is not None else None
         with path.open("rb") as handle:  # streamed: a large file is never read whole into memory
-            rows = uploads.read_rows(handle, run.file_format, run.read_options, layout=layout)
+            rows = uploads.read_rows(handle, run.file_format, run.read_options, layout=layout, source=run.source)
             imports.import_rows(source=run.source, rows=rows, by=by, dry_run=run.dry_run, progress=progress, run=run)
         if run.dry_run:
             with transaction.atomic():

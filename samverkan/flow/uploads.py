@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from samverkan.flow import imports, workbooks
-from samverkan.flow.fhir import read_fhir
+from samverkan.flow.fhir import inpatient_codes_of, read_fhir
 from samverkan.flow.models import ColumnLayout, ImportRun, Source
 from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE, looks_like_personnummer
 from samverkan.flow.validation import Row
@@ -222,12 +222,18 @@ def format_of(filename: str) -> str:
 
 
 def read_rows(
-    data: bytes | BinaryIO, file_format: str, options: dict[str, Any], *, layout: dict[str, str] | None = None
+    data: bytes | BinaryIO,
+    file_format: str,
+    options: dict[str, Any],
+    *,
+    layout: dict[str, str] | None = None,
+    source: Source | None = None,
 ) -> Iterator[tuple[int, Row]]:
     """The file's rows (from its bytes, or streamed from a binary file) through the reader of its
-    format, with the column layout for CSV and Excel."""
+    format, with the column layout for CSV and Excel (and for FHIR the source's own inpatient class codes)."""
     if file_format == "fhir":
-        return read_fhir(data if isinstance(data, bytes) else data.read())  # one JSON document
+        document = data if isinstance(data, bytes) else data.read()  # one JSON document
+        return read_fhir(document, inpatient_codes=inpatient_codes_of(source))
     if file_format == "xlsx":
         return workbooks.read_xlsx(data, sheet=options.get("sheet") or None, layout=layout)
     return imports.read_csv(

@@ -31,7 +31,7 @@ from samverkan.flow.pseudonyms import InvalidPersonnummer, contains_personnummer
 from samverkan.organisations.models import Municipality
 
 FUTURE_TOLERANCE = datetime.timedelta(hours=24)
-TIMESTAMPS = ("admitted_at", "admission_notice_at", "ready_at", "sip_called_at", "discharged_at")
+TIMESTAMPS = ("admitted_at", "admission_notice_at", "ready_at", "sip_called_at", "discharged_at", "care_contact_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +347,8 @@ def admitted_at(text: str, lookups: Lookups, now: datetime.datetime) -> datetime
 
 
 def optional_time(text: str, lookups: Lookups, now: datetime.datetime) -> datetime.datetime | None:
-    """admission_notice_at, ready_at, sip_called_at, discharged_at."""
+    """admission_notice_at, ready_at, sip_called_at, discharged_at, care_contact_at (optional; when
+    primary care appointed the named care contact, in any order to the stay's times)."""
     return _time(text, now)
 
 
@@ -406,6 +407,7 @@ VALIDATORS: tuple[tuple[str, Validator, Any], ...] = (
     ("discharged_at", optional_time, None),
     ("estimated_discharge_date", estimated_discharge_date, None),
     ("destination", destination, ""),
+    ("care_contact_at", optional_time, None),
 )
 
 
@@ -488,6 +490,7 @@ def validate_row(
         discharged,
         estimated,
         where_to,
+        care_contact,
     ) = values
     if (ready or discharged) and (order := time_order(admitted, ready, discharged)):
         resolved = _in_order(get, (admitted, ready, discharged))
@@ -513,4 +516,5 @@ def validate_row(
         "sip_called_at": sip_called,
         "discharged_at": discharged,
         "destination": where_to,
+        "care_contact_at": care_contact,
     }, errors

@@ -89,7 +89,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             return redirect("flow:import_detail", run_id=run.pk)
         with transaction.atomic():
             source = services.source_for(county=county, name=source_name, by=policy.actor_of(request))
-            rows = uploads.read_rows(file.read(), file_format, options, layout=layout.mapping if layout else None)
+            rows = uploads.read_rows(
+                file.read(), file_format, options, layout=layout.mapping if layout else None, source=source
+            )
             result = services.episodes_import(
                 source=source,
                 rows=rows,

@@ -12,7 +12,9 @@ a ready-for-discharge notice ("ready patients"), by home municipality:
 - `within_grace_share`: share discharged no later than their first liable day (`liability.explain`,
   the county's agreement: no liable day, whatever the preconditions);
 - `sip_share`: share whose call to a SIP came within 3 days of the notice (local dates);
-- `care_contact_share`: share with a named care contact;
+- `care_contact_share`: share whose named care contact in primary care was appointed
+  (`care_contact_at`, an optional column of the import) no later than the day of discharge (local
+  dates; Lag 2017:612 wants one appointed before the patient leaves);
 - `readmission_share`: of all patients discharged in the month (with a pseudonym), the share
   admitted again within 30 days (30 × 24 hours) after discharge, in any of the county's sources
   (the same pseudonym; found by `selectors.load_stays` in the database); a month is final 30
@@ -77,7 +79,7 @@ class Stay(NamedTuple):
     ready_at: datetime.datetime | None
     sip_called_at: datetime.datetime | None
     discharged_at: datetime.datetime | None
-    named_care_contact: bool | None
+    care_contact_at: datetime.datetime | None
     readmitted: bool  # admitted again within 30 days of this discharge (selectors.load_stays)
     admitted_day: datetime.date
     ready_day: datetime.date | None
@@ -196,7 +198,9 @@ def month_figures(
         figures.sip_in_time += stay.sip_called_at is not None and liability.local_date(
             stay.sip_called_at
         ) <= ready + datetime.timedelta(days=SIP_DAYS)
-        figures.care_contact += bool(stay.named_care_contact)
+        figures.care_contact += (
+            stay.care_contact_at is not None and liability.local_date(stay.care_contact_at) <= discharged
+        )
     months = liability.month_statement(
         ((s.municipality, s) for s in stays if s.municipality in result),
         agreements=agreements,

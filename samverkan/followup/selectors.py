@@ -316,7 +316,7 @@ STAY_FIELDS = (
     "ready_at",
     "sip_called_at",
     "discharged_at",
-    "named_care_contact",
+    "care_contact_at",
     "readmitted",
     "admitted_day",
     "ready_day",

@@ -125,6 +125,7 @@ def test_a_realistic_bundle_imports_one_episode_per_encounter(mapped, world, psy
     assert first.admitted_at == at((2026, 10, 1, 6, 15))
     assert first.ready_at == at((2026, 10, 4, 7, 0))
     assert first.sip_called_at == at((2026, 10, 5, 11, 0))
+    assert first.care_contact_at == at((2026, 10, 5, 13, 30))  # the care-contact-appointed extension
     assert first.discharged_at == at((2026, 10, 6, 8, 30))
     assert first.destination == "short_term"  # the Samverkan coding wins over HL7's other-hcf
 

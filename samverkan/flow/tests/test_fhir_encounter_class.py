@@ -15,9 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from samverkan.flow import services
-from samverkan.flow.fhir import read_fhir
+from samverkan.flow.fhir import inpatient_codes_of, is_inpatient, read_fhir
 from samverkan.flow.imports import import_rows
-from samverkan.flow.models import Episode, ImportRun, ImportStatus
+from samverkan.flow.models import EncounterClassMapping, Episode, ImportRun, ImportStatus
 from samverkan.flow.tests.test_fhir import BUNDLE, mapped, psychiatry  # noqa: F401 - fixtures
 from samverkan.flow.validation import SkippedRow
 from samverkan.organisations import policy
@@ -103,6 +103,43 @@ def test_the_upload_page_says_how_many_encounters_were_skipped(client, world, ma
     page = response.content.decode()
     assert "Imported 4 rows: 4 new, 0 updated, 0 unchanged." in page
     assert "2 encounters were not inpatient stays and were skipped." in page
+
+
+def test_the_regions_own_class_codes_mapped_as_inpatient_are_episodes(client, world, mapped, tmp_path):  # noqa: F811
+    """A region codes its stays "SV" (slutenvård) and its day care "DV": with SV mapped as an
+    inpatient class for the source, SV encounters are episodes; DV is still skipped, and so is SV
+    from a source that has not mapped it."""
+    document = copy.deepcopy(BUNDLE)
+    encounters = [e for e in document["entry"] if e["resource"]["resourceType"] == "Encounter"]
+    region = "urn:oid:1.2.752.97.example.class"
+    for entry, code in zip(encounters, ["SV", "SV", "DV", "IMP"], strict=False):
+        entry["resource"]["class"] = (
+            {"system": region, "code": code} if code != "IMP" else {"system": ACT_CODE, "code": code}
+        )
+    data = json.dumps(document).encode()
+
+    unmapped = services.source_for(county="20", name="Other system", by=policy.SYSTEM)
+    assert (
+        sum(not isinstance(r, SkippedRow) for _i, r in read_fhir(data, inpatient_codes=inpatient_codes_of(unmapped)))
+        == 1
+    )
+
+    EncounterClassMapping.objects.create(source=mapped, code="SV")
+    assert is_inpatient(type("E", (), {"class_fhir": None})(), {"SV"}) is False  # no class: never inpatient
+    path = tmp_path / "region.json"
+    path.write_bytes(data)
+    out = io.StringIO()
+    call_command("import_episodes", str(path), "--source", mapped.name, "--county", "20", stdout=out)
+    assert "3 new" in out.getvalue() and "1 encounters were not inpatient stays" in out.getvalue()
+    assert Episode.objects.count() == 3
+
+    Episode.objects.all().delete()
+    ImportRun.objects.all().delete()
+    login(client, world.region_coordinator)
+    client.cookies["django_language"] = "en"
+    upload = SimpleUploadedFile("region.json", data, content_type="application/fhir+json")
+    response = client.post("/flode/import/", {"county": "20", "source": mapped.name, "file": upload}, follow=True)
+    assert "Imported 3 rows: 3 new" in response.content.decode()
 
 
 # --- The README's example ---------------------------------------------------------------------

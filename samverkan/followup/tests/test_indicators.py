@@ -34,7 +34,7 @@ def stay(pk, ready, discharged, *, municipality="2080", pseudonym="", sip=None, 
         ready_at=ready,
         sip_called_at=sip,
         discharged_at=discharged,
-        named_care_contact=contact,
+        care_contact_at=contact,
         readmitted=again,
     )
 
@@ -53,17 +53,27 @@ def march(stays):
 
 def test_hand_computed_month():
     # Falun, March 2023, four ready patients discharged in March:
-    #  1: ready 6 March, out 6 March (0 days, same day, within grace, SIP on 7th, named contact)
-    #  2: ready 6 March, out 9 March (3 days: first liable day 9 March, so within grace; SIP 10th: 4 days, late)
+    #  1: ready 6 March, out 6 March (0 days, same day, within grace, SIP on 7th, named contact at 08:00)
+    #  2: ready 6 March, out 9 March (3 days: first liable day 9 March, so within grace; SIP 10th: 4 days,
+    #     late; named contact appointed 10 March, after discharge: not counted)
     #  3: ready 1 March, out 11 March (10 days, 7 liable: 4 … 10 March)
-    #  4: ready 28 February, out 2 March (2 days; SIP 3 March)
+    #  4: ready 28 February, out 2 March 15:00 (2 days; SIP 3 March; named contact 2 March 20:00: the
+    #     day of discharge, counted)
     # and one discharged in March without a ready notice (counts only for readmissions), one
     # discharged in April (not in March's figures, but 0 liable days in March: still in grace).
     stays = [
-        stay(1, at(2023, 3, 6, 9), at(2023, 3, 6, 15), pseudonym="p1", sip=at(2023, 3, 7), contact=True, again=True),
-        stay(2, at(2023, 3, 6, 9), at(2023, 3, 9, 15), pseudonym="p2", sip=at(2023, 3, 10), contact=False),
+        stay(
+            1,
+            at(2023, 3, 6, 9),
+            at(2023, 3, 6, 15),
+            pseudonym="p1",
+            sip=at(2023, 3, 7),
+            contact=at(2023, 3, 6, 8),
+            again=True,
+        ),
+        stay(2, at(2023, 3, 6, 9), at(2023, 3, 9, 15), pseudonym="p2", sip=at(2023, 3, 10), contact=at(2023, 3, 10)),
         stay(3, at(2023, 3, 1, 9), at(2023, 3, 11, 15), pseudonym="p3"),
-        stay(4, at(2023, 2, 28, 9), at(2023, 3, 2, 15), pseudonym="p4", sip=at(2023, 3, 3), contact=True),
+        stay(4, at(2023, 2, 28, 9), at(2023, 3, 2, 15), pseudonym="p4", sip=at(2023, 3, 3), contact=at(2023, 3, 2, 20)),
         stay(5, None, at(2023, 3, 20), pseudonym="p5"),
         stay(6, at(2023, 3, 30, 9), at(2023, 4, 1, 10), pseudonym="p6"),
     ]
@@ -77,7 +87,7 @@ def test_hand_computed_month():
     assert values["same_day_share"] == 0.25
     assert values["within_grace_share"] == 0.75  # 0, 3 and 2 days; not the 10
     assert values["sip_share"] == 0.5  # 1 and 4
-    assert values["care_contact_share"] == 0.5
+    assert values["care_contact_share"] == 0.5  # 1 and 4
     assert values["readmission_share"] == 1 / 5  # five discharged in March with a pseudonym, p1 back
     assert (values["liable_days"], values["liable_amount"]) == (7, Decimal("73500.00"))
     assert march(stays)["2084"].value("mean_days_ready") is None

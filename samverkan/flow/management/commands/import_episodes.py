@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from samverkan.flow.fhir import read_fhir
+from samverkan.flow.fhir import inpatient_codes_of, read_fhir
 from samverkan.flow.imports import FileRejected, read_csv
 from samverkan.flow.services import episodes_import, source_for
 from samverkan.flow.workbooks import read_xlsx
@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 if file_format == "xlsx":
                     rows = read_xlsx(handle, sheet=sheet)
                 elif file_format == "fhir":
-                    rows = read_fhir(handle.read())
+                    rows = read_fhir(handle.read(), inpatient_codes=inpatient_codes_of(found))
                 else:
                     rows = read_csv(handle, encoding=encoding, delimiter=delimiter)
                 result = episodes_import(
