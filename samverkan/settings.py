@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "samverkan.flow",
     "samverkan.placements",
     "samverkan.followup",
+    "samverkan.forecasting",
     "samverkan.resources",
     "samverkan.situation",
     "samverkan.meetings",

@@ -22,6 +22,7 @@ APPS = [
     "flow",
     "placements",
     "followup",
+    "forecasting",
     "resources",
     "situation",
     "meetings",
