@@ -42,7 +42,8 @@ MIN_ERRORS = 8
 WIDEN_POWER = 1.0
 # Half-life, in days, of the running mean of one-day absolute errors used for rescaling.
 SCALE_HALF_LIFE = 14.0
-SCALE_FLOOR = 1e-3  # on the log scale: 0.1 %; a series that never erred has no spread
+SCALE_FLOOR = 0.01  # on the log scale: 1 %; a series that never erred has no spread
+QUOTIENT_BOUND = 8.0  # an error more than this many scales away counts as this many
 
 GRID_ALPHA = (0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 1.0)
 GRID_BETA = (0.0, 0.05, 0.15)  # as a share of alpha: the trend's smoothing is alpha × this
@@ -283,6 +284,7 @@ def distribution(errors: Array, *, adaptive: bool = True) -> Array:
     with np.errstate(invalid="ignore", divide="ignore"):
         quotients = window / sigma[:, first : origins - 1, :]
     quotients[~np.isfinite(quotients)] = np.nan
+    np.clip(quotients, -QUOTIENT_BOUND, QUOTIENT_BOUND, out=quotients)
     scale_now = sigma[:, -1, :].copy()
     samples = _borrow(np.moveaxis(quotients, 1, 2).copy(), scale_now)
     return samples * scale_now[:, :, None]
