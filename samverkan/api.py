@@ -30,6 +30,7 @@ from samverkan.apiauth import ApiKeyAuth, PerAddress, PerKey, VerifiedSessionAut
 from samverkan.capacity.api import router as capacity_router
 from samverkan.flow.api import router as flow_router
 from samverkan.followup.api import router as followup_router
+from samverkan.forecasting.api import router as forecasting_router
 from samverkan.meetings.api import router as meetings_router
 from samverkan.organisations.api import router as organisations_router
 from samverkan.placements.api import router as placements_router
@@ -186,3 +187,4 @@ api.add_router("", resources_router)
 api.add_router("", situation_router)
 api.add_router("", meetings_router)
 api.add_router("", followup_router)
+api.add_router("", forecasting_router)

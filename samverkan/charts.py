@@ -23,6 +23,16 @@ class Series:
     css_class: str = "series-1"
 
 
+@dataclass
+class Band:
+    """A shaded range between two daily series (a prediction interval)."""
+
+    name: str
+    lower: list[tuple[datetime.date, float]]
+    upper: list[tuple[datetime.date, float]]
+    css_class: str = "band-1"
+
+
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1
@@ -32,12 +42,19 @@ def _nice_max(value: float) -> float:
     return value * 1.1
 
 
-def line_chart(series: list[Series], *, label: str) -> SafeString:
-    """An accessible SVG line chart of one or more daily series sharing a y axis from zero."""
-    days = sorted({day for s in series for day, value in s.points})
+def line_chart(series: list[Series], *, label: str, bands: list[Band] | None = None) -> SafeString:
+    """An accessible SVG line chart of one or more daily series sharing a y axis from zero, over
+    optional shaded bands (drawn first, widest first as given)."""
+    bands = bands or []
+    days = sorted({day for s in series for day, value in s.points} | {day for b in bands for day, _v in b.upper})
     if not days:
         return mark_safe("")  # noqa: S308 - constant
-    top = _nice_max(max((v for s in series for _, v in s.points if v is not None), default=0))
+    top = _nice_max(
+        max(
+            [v for s in series for _, v in s.points if v is not None] + [v for b in bands for _, v in b.upper],
+            default=0,
+        )
+    )
     plot_w, plot_h = WIDTH - MARGIN_LEFT - MARGIN_RIGHT, HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     span = max((days[-1] - days[0]).days, 1)
 
@@ -74,6 +91,13 @@ def line_chart(series: list[Series], *, label: str) -> SafeString:
             )
         )
     lines: list[SafeString] = []
+    for band in bands:
+        if not band.upper:
+            continue
+        outline = [f"{x(day):.1f},{y(value):.1f}" for day, value in band.upper] + [
+            f"{x(day):.1f},{y(value):.1f}" for day, value in reversed(band.lower)
+        ]
+        lines.append(format_html('<polygon class="chart-band {}" points="{}"/>', band.css_class, " ".join(outline)))
     for s in series:
         segments: list[list[str]] = []
         current: list[str] = []
@@ -92,7 +116,7 @@ def line_chart(series: list[Series], *, label: str) -> SafeString:
     legend = format_html_join(
         "",
         '<tspan class="chart-legend {}" dx="12">&#9632; {}</tspan>',
-        ((s.css_class, s.name) for s in series),
+        [(b.css_class, b.name) for b in bands] + [(s.css_class, s.name) for s in series],
     )
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" focusable="false">'

@@ -16,6 +16,7 @@ urlpatterns = [
     path("lagesbild/", include("samverkan.situation.urls")),
     path("moten/", include("samverkan.meetings.urls")),
     path("uppfoljning/", include("samverkan.followup.urls")),
+    path("prognoser/", include("samverkan.forecasting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),

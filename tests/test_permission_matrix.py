@@ -30,6 +30,8 @@ from samverkan.flow import uploads
 from samverkan.flow.models import ColumnLayout, ImportRun, ImportStatus, Source
 from samverkan.followup import services as followup_services
 from samverkan.followup.models import Dispute, StatementLine
+from samverkan.forecasting import services as forecasting_services
+from samverkan.forecasting.models import ForecastRun, ForecastSeries, Scenario
 from samverkan.meetings import services as meeting_services
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality, Organisation, Unit, UnitKind
@@ -67,6 +69,7 @@ LIABILITY_TOTALS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "for
 LIABILITY_LINES = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "outsider"}
 ISSUERS = {"admin", "region_coordinator", "outsider"}
 DISPUTERS = {"admin", *MUNICIPAL_COORDINATORS}
+FORECASTERS = {"admin", "region_coordinator", *MUNICIPAL_COORDINATORS, "forum_secretary", "outsider"}
 
 # The organisation each persona belongs to, and one in another county (docs/architecture.md: a user sees its county).
 OWN_ORGANISATION = {
@@ -256,6 +259,47 @@ def _dispute(persona, which) -> Dispute:
         answer_due=datetime.date(2030, 1, 1),
         attachment_name="logg.txt",
         attachment=b"logg",
+    )
+
+
+def _forecast_run(persona, which, *, done: bool = False) -> ForecastRun:
+    """A forecast run of the persona's county (own) or the other one: queued, or done with one
+    stored series (the county's admissions, flat) so that its forecast can be read."""
+    county = _county(persona, which)
+    if not done:
+        return forecasting_services.forecast_run_request(county_code=county, trigger="nightly", by=policy.SYSTEM)
+    run = ForecastRun.objects.create(
+        county_id=county, trigger="nightly", status="done", progress=100, origin=datetime.date(2026, 1, 31)
+    )
+    ForecastSeries.objects.create(
+        run=run,
+        kind="admissions",
+        method="flat",
+        selected=True,
+        history=[3.0],
+        point=[3.0],
+        lower={"50": [3.0], "80": [3.0], "95": [3.0]},
+        upper={"50": [3.0], "80": [3.0], "95": [3.0]},
+    )
+    return run
+
+
+def _scenario(persona, which) -> Scenario:
+    return forecasting_services.scenario_create(
+        county_code=_county(persona, which),
+        values={
+            "name": "Matrisscenario",
+            "start_date": datetime.date(2026, 2, 1),
+            "initial_cases": 10,
+            "doubling_time": Decimal("5"),
+            "share_hospitalised": Decimal("5"),
+            "hospital_los": 7,
+            "share_short_term": Decimal("20"),
+            "short_term_los": 14,
+            "outbreak_municipality": None,
+            "days": 14,
+        },
+        by=policy.SYSTEM,
     )
 
 
@@ -869,6 +913,39 @@ RULES: dict[str, Rule] = {
         anonymous=401,
         data=lambda w, p, o: {"county": _county(p, o), "month": "2026-01"},
         other=403,
+    ),
+    "forecasting:index": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "forecasting:run": Rule(
+        FORECASTERS, ok=302, method="post", data=lambda w, p, o: {"county": _county(p, o)}, other=403
+    ),
+    "forecasting:run_status": Rule(LOGGED_IN, kwargs=lambda w, p, o: {"run_id": _forecast_run(p, o).pk}, other=404),
+    "forecasting:scenarios": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
+    "forecasting:scenario": Rule(LOGGED_IN, kwargs=lambda w, p, o: {"scenario_id": _scenario(p, o).pk}, other=404),
+    "forecasting:scenario_delete": Rule(
+        FORECASTERS,
+        ok=302,
+        method="post",
+        kwargs=lambda w, p, o: {"scenario_id": _scenario(p, o).pk},
+        other=404,
+        other_denied=404,
+    ),
+    "api:forecasting_forecasts": Rule(
+        LOGGED_IN,
+        anonymous=401,
+        data=lambda w, p, o: {"county": _forecast_run(p, o, done=True).county_id, "kind": "admissions"},
+        other=403,
+    ),
+    "api:forecasting_runs": Rule(
+        FORECASTERS,
+        ok=202,
+        anonymous=401,
+        method="post",
+        json=True,
+        data=lambda w, p, o: {"county": _county(p, o)},
+        other=403,
+    ),
+    "api:forecasting_run": Rule(
+        LOGGED_IN, anonymous=401, kwargs=lambda w, p, o: {"run_id": _forecast_run(p, o).pk}, other=404
     ),
     "api:flow_statistics": Rule(
         LOGGED_IN,

@@ -472,3 +472,56 @@ def reporting_completeness(principal, county_code: str | None = None, *, days: i
         totals=(totals[0], totals[1], totals[2], totals[3]),
         overdue=overdue,
     )
+
+
+@dataclass
+class DailyPlaces:
+    """Per municipality where the units are (code), one value per day from `start` on: the sum of
+    its units' staffed, occupied and surge places in each unit's latest report by the end of the
+    day; None before any of its units had reported."""
+
+    start: datetime.date
+    days: int
+    staffed: dict[str, list[int | None]]
+    occupied: dict[str, list[int | None]]
+    surge: dict[str, list[int | None]]
+
+
+def daily_places(
+    principal, county_code: str, start: datetime.date, end: datetime.date, *, kind: str = "short_term"
+) -> DailyPlaces:
+    """The county's places of one unit kind per municipality and day, for the forecasts: a unit
+    counts with its latest report (stale or not: the last figures known) from the day it was made."""
+    policy.require(principal, "capacity.view", policy.Place(county=county_code))
+    units = dict(
+        Unit.objects.filter(organisation__county_id=county_code, kind=kind, is_active=True).values_list(
+            "pk", "municipality_id"
+        )
+    )
+    length = (end - start).days + 1
+    codes = sorted(set(units.values()))
+    staffed: dict[str, list[int | None]] = {code: [None] * length for code in codes}
+    occupied: dict[str, list[int | None]] = {code: [None] * length for code in codes}
+    surge: dict[str, list[int | None]] = {code: [None] * length for code in codes}
+    until = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(0), tzinfo=sched.LOCAL)
+    reports = (
+        CapacityReport.objects.filter(unit_id__in=units, reported_at__lt=until)
+        .order_by("reported_at", "id")
+        .values_list("unit_id", "reported_at", "staffed", "occupied", "surge")
+    )
+    latest: dict[int, tuple[int, int, int]] = {}
+    pending = iter(reports.iterator(chunk_size=5000))
+    report = next(pending, None)
+    for at in range(length):
+        day_end = datetime.datetime.combine(
+            start + datetime.timedelta(days=at + 1), datetime.time(0), tzinfo=sched.LOCAL
+        )
+        while report is not None and report[1] < day_end:
+            latest[report[0]] = (report[2], report[3], report[4])
+            report = next(pending, None)
+        for unit_id, (s, o, g) in latest.items():
+            code = units[unit_id]
+            staffed[code][at] = (staffed[code][at] or 0) + s
+            occupied[code][at] = (occupied[code][at] or 0) + o
+            surge[code][at] = (surge[code][at] or 0) + g
+    return DailyPlaces(start=start, days=length, staffed=staffed, occupied=occupied, surge=surge)

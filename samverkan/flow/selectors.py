@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from samverkan.audit.services import access_log_record
 from samverkan.flow import statistics as flow_statistics
-from samverkan.flow.models import ColumnLayout, Episode, ImportRun
+from samverkan.flow.models import ColumnLayout, DailyFlow, Episode, ImportRun
 from samverkan.organisations import policy
 from samverkan.organisations import selectors as organisations
 from samverkan.organisations.models import Municipality
@@ -172,3 +172,49 @@ def column_layouts(principal, county_code: str) -> QuerySet[ColumnLayout]:
     """The saved column layouts of the county's sources, for those who import."""
     policy.require(principal, "flow.import", policy.Place(county=county_code))
     return ColumnLayout.objects.filter(source__county_id=county_code).select_related("source", "saved_by")
+
+
+@dataclass
+class DailySeries:
+    """Per home municipality (code), one value per day from `start` on: the daily rows' figures,
+    and the opening stocks (admitted − discharged, ready − discharged after ready) before `start`."""
+
+    start: datetime.date
+    days: int
+    figures: dict[str, dict[str, list[int]]]
+    opening: dict[str, dict[str, int]]
+
+
+DAILY_SERIES_FIELDS = ("admissions", "discharges", "ready_notices", "discharged_ready", "to_short_term")
+
+
+def daily_series(principal, county_code: str, start: datetime.date, end: datetime.date) -> DailySeries:
+    """The county's daily rows (samverkan/flow/daily.py) as series per home municipality, for the
+    forecasts. Aggregates only, so no access-log row; days without a row are 0."""
+    policy.require(principal, "flow.statistics", policy.Place(county=county_code))
+    codes = list(Municipality.objects.filter(county_id=county_code).values_list("code", flat=True))
+    length = (end - start).days + 1
+    figures = {code: {field: [0] * length for field in DAILY_SERIES_FIELDS} for code in codes}
+    rows = DailyFlow.objects.filter(municipality_id__in=codes, day__gte=start, day__lte=end).values_list(
+        "municipality_id", "day", *DAILY_SERIES_FIELDS
+    )
+    for code, day, *values in rows.iterator(chunk_size=5000):
+        at = (day - start).days
+        for field, value in zip(DAILY_SERIES_FIELDS, values, strict=True):
+            figures[code][field][at] = value
+    opening = {code: {"in_hospital": 0, "ready": 0} for code in codes}
+    for row in (
+        DailyFlow.objects.filter(municipality_id__in=codes, day__lt=start)
+        .values("municipality_id")
+        .annotate(
+            admitted=Sum("admissions"),
+            discharged=Sum("discharges"),
+            ready=Sum("ready_notices"),
+            left=Sum("discharged_ready"),
+        )
+    ):
+        opening[row["municipality_id"]] = {
+            "in_hospital": (row["admitted"] or 0) - (row["discharged"] or 0),
+            "ready": (row["ready"] or 0) - (row["left"] or 0),
+        }
+    return DailySeries(start=start, days=length, figures=figures, opening=opening)

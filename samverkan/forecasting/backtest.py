@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from samverkan.forecasting import methods
+from samverkan.forecasting import flowmodel, methods
 from samverkan.forecasting.methods import HORIZON, LEVELS, Array
 from samverkan.forecasting.metrics import Tally, scale
 
@@ -92,9 +92,10 @@ def origins(length: int, horizon: int) -> list[int]:
 
 
 def backtest(
-    values: Array, *, horizon: int = HORIZON, models: tuple[str, ...] = methods.METHODS
+    values: Array, *, horizon: int = HORIZON, models: tuple[str, ...] = methods.METHODS, arrivals: Array | None = None
 ) -> dict[str, dict[str, dict[str, float | int | None]]]:
-    """Metrics per model and horizon band, pooled over all series (rows) and origins."""
+    """Metrics per model and horizon band, pooled over all series (rows) and origins. The flow
+    model (`occupancy_flow`) needs the arrivals beside the occupancy."""
     values = np.atleast_2d(np.asarray(values, dtype=float))
     tallies = {model: Tally() for model in models}
     for origin in origins(values.shape[1], horizon):
@@ -102,7 +103,12 @@ def backtest(
         actual = values[:, origin + 1 : origin + 1 + horizon]
         series_scale = scale(history)
         for model in models:
-            result = methods.forecast(history, model, horizon=horizon)
+            if model == "occupancy_flow":
+                if arrivals is None:
+                    raise ValueError("the flow model needs arrivals")
+                result = flowmodel.forecast(history, arrivals[:, : origin + 1], horizon=horizon)
+            else:
+                result = methods.forecast(history, model, horizon=horizon)
             intervals = {level: result.interval(level) for level in LEVELS}
             tallies[model].add(actual, result.point, intervals, series_scale)
     return {model: tally.result() for model, tally in tallies.items()}

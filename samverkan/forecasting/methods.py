@@ -35,14 +35,17 @@ HORIZON = 28
 LEVELS = (50, 80, 95)
 WEEK = 7
 # Past origins whose errors make the predictive distribution (the last WINDOW days).
-WINDOW = 182
+WINDOW = 126
 # Fewer known errors than this at a horizon: borrow the errors of the nearest shorter horizon
 # that has enough, widened in proportion to the horizons (errors of a trend grow with the horizon).
 MIN_ERRORS = 8
 WIDEN_POWER = 1.0
 # Half-life, in days, of the running mean of one-day absolute errors used for rescaling.
-SCALE_HALF_LIFE = 14.0
+SCALE_HALF_LIFE = 42.0
 SCALE_FLOOR = 0.01  # on the log scale: 1 %; a series that never erred has no spread
+SYMMETRIC = True
+POOLED = True
+POOL_SIZE = 200
 QUOTIENT_BOUND = 8.0  # an error more than this many scales away counts as this many
 
 GRID_ALPHA = (0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 1.0)
@@ -60,13 +63,25 @@ class Forecast:
     method: str
     point: Array  # (series, horizon): the median
     samples: Array  # (series, horizon, k) on the log(1 + y) scale; NaN where there is no sample
+    _sorted: Array | None = dataclasses.field(default=None, repr=False, compare=False)
+    _counts: npt.NDArray[np.int64] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def quantile(self, q: float) -> Array:
+        """The q-quantile per series and day (linear between order statistics, as numpy's
+        default), from one sort of the samples kept for the next call."""
         if not self.samples.shape[2]:
             return np.full(self.point.shape, np.nan)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a day with no sample stays NaN
-            values = np.nanquantile(self.samples, q, axis=2)
+        if self._sorted is None or self._counts is None:
+            self._sorted = np.sort(self.samples, axis=2)  # NaN last
+            self._counts = (~np.isnan(self.samples)).sum(axis=2)
+        counts = self._counts
+        position = q * np.maximum(counts - 1, 0)
+        below = np.floor(position).astype(int)
+        above = np.minimum(below + 1, np.maximum(counts - 1, 0))
+        low = np.take_along_axis(self._sorted, below[:, :, None], axis=2)[:, :, 0]
+        high = np.take_along_axis(self._sorted, above[:, :, None], axis=2)[:, :, 0]
+        values = low + (high - low) * (position - below)
+        values = np.where(counts > 0, values, np.nan)
         return np.maximum(np.expm1(values), 0.0)
 
     def interval(self, level: int) -> tuple[Array, Array]:
@@ -266,6 +281,19 @@ def _borrow(samples: Array, scale_now: Array | None) -> Array:
     return samples
 
 
+def _pooled(samples: Array) -> Array:
+    """The quotients of all series together, per horizon (at most POOL_SIZE of them, drawn
+    evenly), the same for every series: a turn seen in one series widens all."""
+    n, horizon, _k = samples.shape
+    pool = np.full((horizon, POOL_SIZE), np.nan)
+    for h in range(horizon):
+        values = samples[:, h, :].ravel()
+        values = np.sort(values[~np.isnan(values)])
+        if values.size:
+            pool[h] = values[np.linspace(0, values.size - 1, POOL_SIZE).round().astype(int)]
+    return np.repeat(pool[None, :, :], n, axis=0)
+
+
 def distribution(errors: Array, *, adaptive: bool = True) -> Array:
     """The error samples for the last origin, per series and horizon (n, horizon, k), from the
     known errors of the previous origins in the window.
@@ -287,6 +315,8 @@ def distribution(errors: Array, *, adaptive: bool = True) -> Array:
     np.clip(quotients, -QUOTIENT_BOUND, QUOTIENT_BOUND, out=quotients)
     scale_now = sigma[:, -1, :].copy()
     samples = _borrow(np.moveaxis(quotients, 1, 2).copy(), scale_now)
+    if POOLED and n > 1:
+        samples = _pooled(samples)
     return samples * scale_now[:, :, None]
 
 
@@ -297,17 +327,21 @@ def forecast_from_paths(
     method: str, y: Array, paths: Array, start: int, *, adaptive: bool = True, centred: bool = False
 ) -> Forecast:
     """The forecast from the last origin of `paths`, its distribution from the earlier ones. The
-    point is the path itself, or (centred) the median of the distribution, which corrects the
-    path by its typical past error."""
-    errors = past_errors(y, paths, start)
-    samples = paths[:, -1, :][:, :, None] + distribution(errors, adaptive=adaptive)
-    median = paths[:, -1, :]
-    if centred and samples.shape[2]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            middle = np.nanmedian(samples, axis=2)
-        median = np.where(np.isnan(middle), median, middle)
-    return Forecast(method=method, point=np.maximum(np.expm1(median), 0.0), samples=samples)
+    point is the path itself, or (centred) the path corrected by its median past error. The spread
+    around the point is made symmetric (each deviation from the median error counted both ways):
+    a model that erred one way during a long fall errs the other way once the series turns."""
+    errors = distribution(past_errors(y, paths, start), adaptive=adaptive)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        middle = np.nanmedian(errors, axis=2) if errors.shape[2] else np.full(paths.shape[::2], np.nan)
+    middle = np.where(np.isnan(middle), 0.0, middle)
+    shift = middle if centred else np.zeros_like(middle)
+    deviations = errors - middle[:, :, None]
+    if SYMMETRIC:
+        deviations = np.concatenate([deviations, -deviations], axis=2)
+    point = paths[:, -1, :] + shift
+    samples = point[:, :, None] + deviations
+    return Forecast(method=method, point=np.maximum(np.expm1(point), 0.0), samples=samples)
 
 
 def origin_start(length: int, horizon: int) -> int:

@@ -388,6 +388,9 @@ RELATIONS: dict[str, dict[str, Relation]] = {
         "county": Relation(Reach.COUNTY, "county_id"),
         "municipality": Relation(Reach.MUNICIPALITY, "municipality_id"),
     },
+    # forecasting
+    "forecasting.ForecastRun": {"county": Relation(Reach.COUNTY, "county_id")},
+    "forecasting.Scenario": {"county": Relation(Reach.COUNTY, "county_id")},
 }
 
 # meetings: a forum's rows reach its member organisations' people and the people who sit in it
@@ -510,6 +513,8 @@ RULES: dict[str, Rule] = {
         },
     ),
     "placements.confirm_escalation": Rule((), {R.REGION_COORDINATOR: ("county",)}),
+    # the forecasts' probability of a shortage, for the escalation plan: the system alone
+    "placements.record_shortage_outlook": Rule(),
     # flow
     "flow.import": Rule(("flow.ImportRun",), {R.REGION_COORDINATOR: ("county",)}),
     "flow.view_episodes": Rule(
@@ -665,6 +670,11 @@ RULES: dict[str, Rule] = {
     "followup.issue_statement": Rule(("followup.Statement",), {R.REGION_COORDINATOR: ("county",)}),
     "followup.raise_dispute": Rule(("followup.StatementLine",), {R.MUNICIPAL_COORDINATOR: ("municipality",)}),
     "followup.answer_dispute": Rule(("followup.Dispute",), {R.REGION_COORDINATOR: ("county",)}),
+    # forecasting: the county's forecasts and scenarios are shown to all its members; the
+    # coordinators and the forum's secretaries start a run and build scenarios
+    "forecasting.view": Rule(("forecasting.ForecastRun", "forecasting.Scenario"), _each(ALL_ROLES, "county")),
+    "forecasting.run": Rule(("forecasting.ForecastRun",), _each((*COORDINATORS, R.FORUM_SECRETARY), "county")),
+    "forecasting.scenario": Rule(("forecasting.Scenario",), _each((*COORDINATORS, R.FORUM_SECRETARY), "county")),
 }
 
 # Roles that must log in with a second factor.

@@ -23,5 +23,13 @@ class DayRateAdmin(AuditedModelAdmin):
 
 @admin.register(EscalationStep)
 class EscalationStepAdmin(AuditedModelAdmin):
-    list_display = ["county", "order", "name", "free_places_at_most", "occupancy_at_least", "waiting_requests_at_least"]
+    list_display = [
+        "county",
+        "order",
+        "name",
+        "free_places_at_most",
+        "occupancy_at_least",
+        "waiting_requests_at_least",
+        "shortage_probability_at_least",
+    ]
     list_filter = ["county"]

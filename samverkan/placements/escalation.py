@@ -24,7 +24,14 @@ from samverkan.capacity import selectors as capacity
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Organisation
 from samverkan.organisations.roles import OrganisationKind, Role
-from samverkan.placements.models import OPEN_STATUSES, EscalationChange, EscalationState, EscalationStep, PlaceRequest
+from samverkan.placements.models import (
+    OPEN_STATUSES,
+    EscalationChange,
+    EscalationState,
+    EscalationStep,
+    PlaceRequest,
+    ShortageOutlook,
+)
 
 # The plan from the chiefs' minutes of 6 May 2020, as a starting point each county can edit.
 DEFAULT_STEPS = [
@@ -86,15 +93,20 @@ class Figures:
     occupied: int
     occupancy_percent: Decimal | None
     waiting: dict[int, int] = field(default_factory=dict)  # hours -> requests waiting longer
+    # The latest forecast's probability (%) that short-term demand exceeds staffed places within 7 days.
+    shortage_probability: Decimal | None = None
 
     def as_dict(self) -> dict:
-        return {
+        figures = {
             "free": self.free,
             "staffed": self.staffed,
             "occupied": self.occupied,
             "occupancy_percent": float(self.occupancy_percent) if self.occupancy_percent is not None else None,
             "waiting": {str(h): n for h, n in self.waiting.items()},
         }
+        if self.shortage_probability is not None:
+            figures["shortage_probability"] = float(self.shortage_probability)
+        return figures
 
 
 @dataclass
@@ -117,8 +129,14 @@ def county_figures(county_code: str, steps: list[EscalationStep], now: datetime.
         waiting[hours] = PlaceRequest.objects.filter(
             county_id=county_code, status__in=OPEN_STATUSES, sent_at__lte=now - datetime.timedelta(hours=hours)
         ).count()
+    outlook = ShortageOutlook.objects.filter(county_id=county_code).first()
     return Figures(
-        free=free if current else None, staffed=staffed, occupied=occupied, occupancy_percent=occupancy, waiting=waiting
+        free=free if current else None,
+        staffed=staffed,
+        occupied=occupied,
+        occupancy_percent=occupancy,
+        waiting=waiting,
+        shortage_probability=outlook.probability if outlook else None,
     )
 
 
@@ -138,6 +156,18 @@ def triggers(step: EscalationStep, figures: Figures) -> list[str]:
         reasons.append(
             _("Occupancy: %(rate)s %% (step at %(limit)s %% or more).")
             % {"rate": number_format(figures.occupancy_percent, 1), "limit": number_format(step.occupancy_at_least, 1)}
+        )
+    if (
+        step.shortage_probability_at_least is not None
+        and figures.shortage_probability is not None
+        and figures.shortage_probability >= step.shortage_probability_at_least
+    ):
+        reasons.append(
+            _("Probability of a shortage of short-term places within 7 days: %(p)s %% (step at %(limit)s %% or more).")
+            % {
+                "p": number_format(figures.shortage_probability, 1),
+                "limit": number_format(step.shortage_probability_at_least, 1),
+            }
         )
     waiting = figures.waiting.get(step.waiting_hours, 0)
     if step.waiting_requests_at_least is not None and waiting >= step.waiting_requests_at_least:

@@ -274,6 +274,16 @@ class EscalationStep(models.Model):
     )
     waiting_requests_at_least = models.PositiveSmallIntegerField(_("requests waiting at least"), null=True, blank=True)
     waiting_hours = models.PositiveSmallIntegerField(_("… for longer than (hours)"), default=24)
+    shortage_probability_at_least = models.DecimalField(
+        _("probability of shortage within 7 days at least (%)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Suggested when the latest forecast gives at least this probability that short-term demand exceeds the staffed places within 7 days."
+        ),
+    )
 
     class Meta:
         ordering = ["county_id", "order"]
@@ -305,6 +315,24 @@ class EscalationState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county}: {self.current_step}"
+
+
+class ShortageOutlook(models.Model):
+    """The county's latest probability that short-term demand exceeds the staffed places within 7
+    days, recorded by the forecasts (placements.services.shortage_outlook_record) so that the
+    escalation plan can use it without reading the forecasting app above it."""
+
+    county = models.OneToOneField(County, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    probability = models.DecimalField(_("probability (%)"), max_digits=4, decimal_places=1)
+    computed_at = models.DateTimeField(default=timezone.now)
+    data_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shortage outlook")
+        verbose_name_plural = _("shortage outlooks")
+
+    def __str__(self) -> str:
+        return f"{self.county_id}: {self.probability} %"
 
 
 class EscalationChange(models.Model):

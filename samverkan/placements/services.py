@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,7 +26,7 @@ from samverkan.flow.pseudonyms import PERSONNUMMER_LIKE
 from samverkan.organisations import policy
 from samverkan.organisations.models import Organisation, Unit
 from samverkan.organisations.roles import OrganisationKind, Role
-from samverkan.placements import states
+from samverkan.placements import escalation, states
 from samverkan.placements.models import (
     OfferStatus,
     PlacementNeed,
@@ -35,6 +36,7 @@ from samverkan.placements.models import (
     RequestEvent,
     RequestStatus,
     Reservation,
+    ShortageOutlook,
 )
 
 S = RequestStatus
@@ -526,3 +528,28 @@ def requests_expire(*, now: datetime.datetime | None = None) -> int:
             _transition(locked, "expire", policy.SYSTEM, notify_side=states.REQUESTER)
             count += 1
     return count
+
+
+def shortage_outlook_record(
+    *, county_code: str, probability: Decimal, data_until: datetime.date | None, by: policy.Principal
+) -> ShortageOutlook:
+    """Record the county's latest probability (%) of a shortage of short-term places within 7
+    days (the forecasts call this after each run), audited; the escalation suggestion is checked
+    again after the transaction."""
+    policy.require(by, "placements.record_shortage_outlook", policy.Place(county=county_code))
+    with transaction.atomic():
+        before = ShortageOutlook.objects.select_for_update().filter(county_id=county_code).first()
+        outlook, _created = ShortageOutlook.objects.update_or_create(
+            county_id=county_code,
+            defaults={"probability": probability, "computed_at": timezone.now(), "data_until": data_until},
+        )
+        audit_record(
+            by=by,
+            event_type="placements.shortage_outlook_recorded",
+            obj=outlook,
+            organisation=Organisation.objects.filter(county_id=county_code, kind=OrganisationKind.REGION).first(),
+            before={"probability": str(before.probability)} if before else None,
+            after={"probability": str(probability), "data_until": data_until.isoformat() if data_until else None},
+        )
+        transaction.on_commit(lambda: escalation.escalation_check(county_code))
+    return outlook

@@ -18,6 +18,7 @@ def navigation(request) -> dict:
         ("capacity:overview", _("Capacity")),
         ("placements:list", _("Place requests")),
         ("flow:statistics", _("Patient flow")),
+        ("forecasting:index", _("Forecasts")),
         ("resources:overview", _("Resources")),
         ("meetings:index", _("Forums")),
         ("organisations:list", _("Organisations")),
