@@ -4,7 +4,9 @@ estimated from the series, and new ones arrive as forecast (discharges to short-
 Length of stay: each occupant leaves on a given day with probability p, so stays are geometric
 with mean 1/p. p is estimated over the last LOS_WINDOW days before the origin from the two series
 alone: departures = yesterday's occupancy + arrivals − today's occupancy, p = Σ departures /
-Σ yesterday's occupancy (bounded to [P_MIN, P_MAX]; P_DEFAULT without data).
+Σ yesterday's occupancy (bounded to [P_MIN, P_MAX]; P_DEFAULT without data). A day's departures
+are summed as they are, negative ones too: clipping them at zero would count the reports' noise
+as departures and make stays look shorter than they are.
 
 Expected occupancy d days after the origin: E_d = E_{d−1}·(1 − p) + λ_d, E_0 = the occupancy at the
 origin, λ_d the arrivals forecast by damped exponential smoothing.
@@ -37,7 +39,7 @@ def leaving_probability(occupancy: Array, arrivals: Array) -> Array:
     previous = occupancy[:, :-1]
     departures = previous + np.nan_to_num(arrivals[:, 1:]) - occupancy[:, 1:]
     known = ~np.isnan(departures)
-    departures = np.where(known, np.maximum(departures, 0.0), 0.0)
+    departures = np.where(known, departures, 0.0)  # a day's noise may be negative; the sums are not
     at_risk = np.where(known, previous, 0.0)
     n = occupancy.shape[0]
     zero = np.zeros((n, 1))
@@ -49,7 +51,7 @@ def leaving_probability(occupancy: Array, arrivals: Array) -> Array:
     gone = cum_departures[:, t + 1] - cum_departures[:, low]
     risk = cum_at_risk[:, t + 1] - cum_at_risk[:, low]
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(risk > 0, gone / np.maximum(risk, 1e-9), P_DEFAULT)
+        p = np.where(risk > 0, np.maximum(gone, 0.0) / np.maximum(risk, 1e-9), P_DEFAULT)
     return np.clip(p, P_MIN, P_MAX)
 
 

@@ -13,7 +13,9 @@ from samverkan.organisations.models import Municipality
 
 class AreaForm(forms.Form):
     area = forms.ChoiceField(label=_("Area"), required=False)
-    kind = forms.ChoiceField(label=_("Series"), required=False, choices=SeriesKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Forecast of"), required=False, choices=SeriesKind.choices, initial=SeriesKind.SHORT_TERM_OCCUPANCY
+    )
     method = forms.ChoiceField(label=_("Method"), required=False, choices=[("", _("The one we use")), *Method.choices])
 
     def __init__(self, *args: Any, municipalities: list[Municipality], **kwargs: Any) -> None:

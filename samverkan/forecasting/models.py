@@ -90,11 +90,12 @@ class ForecastSeries(models.Model):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["run", "municipality", "kind", "method"], name="forecasting_series_unique"),
             models.UniqueConstraint(
-                fields=["run", "municipality", "kind", "method"],
-                name="forecasting_series_unique",
-                nulls_distinct=False,
-            )
+                fields=["run", "kind", "method"],
+                condition=models.Q(municipality__isnull=True),
+                name="forecasting_series_unique_county",
+            ),
         ]
 
     def __str__(self) -> str:

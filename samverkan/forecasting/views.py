@@ -101,7 +101,9 @@ def index(request: HttpRequest) -> HttpResponse:
     run = selectors.latest_run(principal, county)
     running = selectors.open_run(principal, county)
     municipalities = list(Municipality.objects.filter(county_id=county).order_by("name"))
-    form = AreaForm(request.GET or None, municipalities=municipalities)
+    chosen = request.GET.copy()
+    chosen.pop("county", None)
+    form = AreaForm(chosen or None, municipalities=municipalities)
     area, kind, method = None, SeriesKind.SHORT_TERM_OCCUPANCY.value, ""
     if form.is_valid():
         area = form.cleaned_data["area"] or None
@@ -255,9 +257,18 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
     baseline: list[tuple[datetime.date, float | None]] = [
         (d, baseline_by_day[d][0]) for d in shown_days if d in baseline_by_day
     ]
+    # After the forecast's last day the baseline is held at its last value (said on the page).
+    last_day = max(baseline_by_day) if baseline_by_day else None
+    held = baseline_by_day[last_day][0] if last_day else 0.0
+
+    def baseline_on(d: datetime.date) -> float:
+        if d in baseline_by_day:
+            return baseline_by_day[d][0]
+        return held if last_day is not None and d > last_day else 0.0
+
     extra_by_day = dict(zip(days, extra, strict=True))
     with_scenario: list[tuple[datetime.date, float | None]] = [
-        (d, (baseline_by_day[d][0] if d in baseline_by_day else 0.0) + extra_by_day.get(d, 0.0)) for d in shown_days
+        (d, baseline_on(d) + extra_by_day.get(d, 0.0)) for d in shown_days
     ]
     chart = line_chart(
         [
@@ -275,12 +286,7 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
         ],
     )
     rows = [
-        (
-            d,
-            baseline_by_day[d][0] if d in baseline_by_day else None,
-            extra_by_day.get(d),
-            value,
-        )
+        (d, baseline_on(d) if last_day is not None else None, d not in baseline_by_day, extra_by_day.get(d), value)
         for d, value in with_scenario
     ]
     peaks = []
@@ -300,6 +306,7 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
             "rows": rows,
             "peaks": peaks,
             "run": run,
+            "held_from": last_day,
             "may_delete": policy.can(principal, "forecasting.scenario", scenario),
         },
     )

@@ -28,8 +28,11 @@ from samverkan.flow.imports import import_rows, source_for
 from samverkan.followup import services as followup
 from samverkan.followup.models import DayRate as LiabilityDayRate
 from samverkan.followup.models import Dispute, StatementLine
+from samverkan.forecasting import services as forecasting
+from samverkan.forecasting.models import Scenario
 from samverkan.meetings import services as meeting_services
 from samverkan.meetings.models import Assignment, FundingRound, Meeting, SharedCost, Tracker
+from samverkan.organisations import policy
 from samverkan.organisations.models import County, Municipality
 from samverkan.placements import escalation
 from samverkan.placements import services as placements
@@ -251,6 +254,10 @@ VISITS = [
     ),
     Visit("followup-dispute", lambda world: f"/uppfoljning/bestridanden/{Dispute.objects.latest('pk').pk}/"),
     Visit("followup-agreement-reader", "/uppfoljning/overenskommelse/?county=20", persona="viewer"),
+    Visit("forecast", "/prognoser/?county=20"),
+    Visit("forecast-municipality-reader", "/prognoser/?county=20&area=2080&kind=admissions", persona="viewer"),
+    Visit("forecast-scenarios", "/prognoser/scenarier/?county=20"),
+    Visit("forecast-scenario", lambda world: f"/prognoser/scenarier/{Scenario.objects.latest('pk').pk}/"),
     Visit("404", "/finns-inte/", persona=None, status=404),
     Visit("404-logged-in", "/finns-inte/", status=404),
     Visit("400", "/kapacitet/?county=%00", status=400),
@@ -550,6 +557,25 @@ def _with_content(world: World) -> None:
     situation.subscriptions_add_members(county=world.region.county, organisation=world.falun, by=coordinator)
     situation.subscription_add(county=world.region.county, email="kansli@example.se", by=coordinator)
     _meetings_content(world)
+    # Forecasts: a run over the flow and reports above, and a scenario starting in Avesta.
+    run = forecasting.forecast_run_request(county_code="20", trigger="nightly", by=policy.SYSTEM)
+    forecasting.forecast_run_execute(run=run, by=policy.SYSTEM)
+    forecasting.scenario_create(
+        county_code="20",
+        values={
+            "name": "Utbrott i Avesta",
+            "start_date": today,
+            "initial_cases": 10,
+            "doubling_time": 5,
+            "share_hospitalised": 5,
+            "hospital_los": 7,
+            "share_short_term": 25,
+            "short_term_los": 14,
+            "outbreak_municipality": world.avesta.municipality,
+            "days": 28,
+        },
+        by=coordinator,
+    )
 
 
 def _go(visit: Visit, page: Page, world: World, enter_password: Callable) -> None:

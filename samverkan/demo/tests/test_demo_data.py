@@ -11,6 +11,7 @@ from django.utils import timezone
 from samverkan.accounts.models import Notification
 from samverkan.flow.models import Episode
 from samverkan.followup.models import Agreement, Statement
+from samverkan.forecasting.models import ForecastRun, Scenario
 from samverkan.meetings.models import FundingRound, Meeting, SharedCost
 from samverkan.placements.models import PlaceRequest
 from samverkan.resources import selectors
@@ -71,6 +72,12 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
     assert Agreement.objects.filter(county_id="20").count() == 1
     assert Statement.objects.filter(county_id="20").count() == 4
 
+    # Forecasts: a done run for Dalarna with the flow model's short-term forecast, and a scenario.
+    run = ForecastRun.objects.get(county_id="20")
+    assert run.status == "done"
+    assert run.series.filter(municipality__isnull=True, kind="short_term_occupancy", method="occupancy_flow").exists()
+    assert Scenario.objects.get(county_id="20").outbreak_municipality_id == "2084"
+
     def counts() -> tuple[int, ...]:
         return (
             PlaceRequest.objects.count(),
@@ -79,6 +86,8 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
             SituationReport.objects.count(),
             Meeting.objects.count(),
             Statement.objects.count(),
+            ForecastRun.objects.count(),
+            Scenario.objects.count(),
         )
 
     before = counts()

@@ -17,6 +17,7 @@ from samverkan.accounts.models import User
 from samverkan.demo import capacity as demo_capacity
 from samverkan.demo import flow as demo_flow
 from samverkan.demo import followup as demo_followup
+from samverkan.demo import forecasting as demo_forecasting
 from samverkan.demo import meetings as demo_meetings
 from samverkan.demo import placements as demo_placements
 from samverkan.demo import resources as demo_resources
@@ -124,6 +125,7 @@ class Command(BaseCommand):
         demo_situation.load(self.stdout)
         demo_meetings.load(self.stdout)
         demo_followup.load(self.stdout)
+        demo_forecasting.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self._print_users(users)
 
