@@ -12,12 +12,15 @@ for each series, the forecast of the next `horizon` days with its predictive dis
   stay estimated from the series, plus arrivals forecast by `damped_ets`, simulated.
 
 Predictive distribution (docs/decisions/forecast-method.md): every method is run from each of the
-recent past origins as well, and its errors there, on the log(1 + y) scale, per horizon, are the
-distribution of its error now: `samples = log point + past errors`. Adaptive recalibration: an error
-made at a past origin is rescaled by how large the one-day errors are now against then, so that the
-intervals widen as soon as a wave makes the series harder (the long horizons' errors are weeks old).
-Intervals are quantiles of the samples; the probability of exceeding a limit is the share of
-samples above it."""
+recent past origins as well, and its errors there, on the log(1 + y) scale, per horizon, make the
+distribution of its error now (`distribution`). Adaptive recalibration: each past error is divided
+by the error scale at its horizon as it was known at its origin (a running mean of the errors that
+had come in by then), and the quotients are multiplied by the scale known now, so the intervals
+widen as soon as a wave makes the series harder and the lag of the long horizons' errors is
+calibrated too. The quotients of all the series forecast together are pooled per horizon (a turn
+seen in one series widens all), deviations count both ways, and the upper tail is bounded.
+Intervals are quantiles of `log point + samples`; the probability of exceeding a limit is the share
+of samples above it."""
 
 from __future__ import annotations
 
@@ -40,13 +43,20 @@ WINDOW = 126
 # that has enough, widened in proportion to the horizons (errors of a trend grow with the horizon).
 MIN_ERRORS = 8
 WIDEN_POWER = 1.0
-# Half-life, in days, of the running mean of one-day absolute errors used for rescaling.
-SCALE_HALF_LIFE = 42.0
+# Half-life, in origins (days), of the running mean absolute error per horizon (the error scale).
+SCALE_HALF_LIFE = 90.0
 SCALE_FLOOR = 0.01  # on the log scale: 1 %; a series that never erred has no spread
-SYMMETRIC = True
+# A horizon's scale is at least the one-day scale × h^GROWTH_POWER (a trend's error grows with h).
+SCALE_GROWTH = True
+GROWTH_POWER = 1.0
+QUOTIENT_BOUND = 8.0  # an error more than this many scales away counts as this many
+# The quotients of all series are pooled per horizon (at most POOL_SIZE kept, evenly spread).
 POOLED = True
 POOL_SIZE = 200
-QUOTIENT_BOUND = 8.0  # an error more than this many scales away counts as this many
+# Deviations from the median error counted both ways.
+SYMMETRIC = True
+# The upper bounds stop at this many times the series' highest known value.
+UPPER_FACTOR = 5.0
 
 GRID_ALPHA = (0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 1.0)
 GRID_BETA = (0.0, 0.05, 0.15)  # as a share of alpha: the trend's smoothing is alpha × this
@@ -54,6 +64,7 @@ GRID_PHI = (0.8, 0.9, 0.95)
 GRID_GAMMA = (0.0, 0.05, 0.15)
 CRITERION_HORIZONS = (1, 7, 14)
 CRITERION_MEMORY = 0.995  # the grid criterion forgets old errors with this factor a day
+FIT_DAYS = 400  # the parameters are chosen over this many last days (older errors count < 14 %)
 
 
 @dataclasses.dataclass
@@ -158,22 +169,22 @@ def _initial(y: Array) -> tuple[Array, Array]:
     return level, np.zeros((y.shape[0], WEEK))
 
 
-def ets_fit(y: Array, *, until: int | None = None) -> EtsFit:
+def ets_fit(y: Array) -> EtsFit:
     """Choose each series' parameters from the grid by the smoothed absolute errors at
-    CRITERION_HORIZONS days ahead over its data up to `until` (exclusive). One pass over the
-    days, vectorised over series × grid."""
-    n = y.shape[0]
-    length = y.shape[1] if until is None else until
-    alpha, beta, phi, gamma = (a[:, None] for a in _grid())  # (C, 1)
+    CRITERION_HORIZONS days ahead over its last FIT_DAYS days. One pass over those days,
+    vectorised over series × grid, in single precision (the choice, not the forecast)."""
+    y = y[:, -FIT_DAYS:].astype(np.float32)
+    n, length = y.shape
+    alpha, beta, phi, gamma = (a[:, None].astype(np.float32) for a in _grid())  # (C, 1)
     combos = alpha.shape[0]
-    level0, season0 = _initial(y)
+    level0, season0 = (a.astype(np.float32) for a in _initial(y))
     level = np.repeat(level0[None, :], combos, axis=0)
     trend = np.zeros_like(level)
     season = np.repeat(season0[None, :, :], combos, axis=0)  # (C, n, 7), index = day % 7
     ring = max(CRITERION_HORIZONS) + 1
-    pending = np.full((len(CRITERION_HORIZONS), ring, combos, n), np.nan)
+    pending = np.full((len(CRITERION_HORIZONS), ring, combos, n), np.nan, dtype=np.float32)
     damp_sums = {h: sum(phi**j for j in range(1, h + 1)) for h in CRITERION_HORIZONS}
-    criterion = np.zeros((combos, n))
+    criterion = np.zeros((combos, n), dtype=np.float32)
     for t in range(1, length):
         yt = y[:, t]
         known = ~np.isnan(yt)
@@ -309,6 +320,11 @@ def distribution(errors: Array, *, adaptive: bool = True) -> Array:
         return _borrow(np.moveaxis(window, 1, 2).copy(), None)
     sigma = error_scales(errors)
     sigma = np.where(np.isnan(sigma), np.nan, np.maximum(sigma, SCALE_FLOOR))
+    if SCALE_GROWTH:
+        # A horizon's scale is at least the one-day scale grown as a random walk's (√h).
+        growth = (np.arange(1, horizon + 1) ** GROWTH_POWER)[None, None, :]
+        floor = sigma[:, :, :1] * growth
+        sigma = np.where(np.isnan(floor), sigma, np.fmax(sigma, floor))
     with np.errstate(invalid="ignore", divide="ignore"):
         quotients = window / sigma[:, first : origins - 1, :]
     quotients[~np.isfinite(quotients)] = np.nan
@@ -341,6 +357,13 @@ def forecast_from_paths(
         deviations = np.concatenate([deviations, -deviations], axis=2)
     point = paths[:, -1, :] + shift
     samples = point[:, :, None] + deviations
+    # The upper tail stops at UPPER_FACTOR times the series' highest known value: a few huge
+    # past errors on the log scale would otherwise give bounds no planner can use.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        highest = np.nanmax(y, axis=1)
+    ceiling = np.log1p(UPPER_FACTOR * np.expm1(np.where(np.isnan(highest), 0.0, highest)))
+    samples = np.fmin(samples, np.maximum(ceiling, point.max(axis=1))[:, None, None])
     return Forecast(method=method, point=np.maximum(np.expm1(point), 0.0), samples=samples)
 
 
