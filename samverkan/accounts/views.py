@@ -16,7 +16,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
@@ -239,7 +239,7 @@ def api_keys_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     policy.require(request.user, "accounts.manage_api_keys")
-    key = get_object_or_404(ApiKey.objects.visible_to(request.user, "accounts.manage_api_keys"), pk=pk)
+    key = ApiKey.objects.visible_to(request.user, "accounts.manage_api_keys").get_or_404(pk=pk)
     services.api_key_revoke(api_key=key, by=policy.actor_of(request))
     messages.success(request, _("The key %(prefix)s has been revoked.") % {"prefix": key.prefix})
     return redirect("accounts:api_keys")

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import orjson
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Body, Field, Router, Schema
 from ninja.responses import Status
@@ -271,8 +271,5 @@ def overview_fhir(request, county: CountyCode):
     summary="A unit's reports, newest first",
 )
 def unit_history(request, unit_id: Id, days: int = 90):
-    try:
-        unit = selectors.unit_detail(policy.principal_of(request), unit_id)
-    except Unit.DoesNotExist:
-        raise Http404 from None
+    unit = selectors.unit_detail(policy.principal_of(request), unit_id)
     return selectors.unit_history(unit, days=min(max(days, 1), 366))

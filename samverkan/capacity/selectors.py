@@ -363,12 +363,12 @@ def county_free_places_series(
 
 
 def unit_detail(principal, unit_id: int) -> Unit:
-    """The unit if the principal may see it; Unit.DoesNotExist otherwise (a 404, not a 403)."""
+    """The unit if the principal may see it; Http404 otherwise (not a 403)."""
     policy.require(principal, "capacity.view")
     return (
         Unit.objects.visible_to(principal, "capacity.view")
         .select_related("municipality", "organisation")
-        .get(pk=unit_id)
+        .get_or_404(pk=unit_id)
     )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -74,16 +74,9 @@ def overview_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return tables.download(exports.overview_xlsx(data), f"{name}.xlsx")
 
 
-def _unit_or_404(request: HttpRequest, unit_id: int) -> Unit:
-    try:
-        return selectors.unit_detail(request.user, unit_id)
-    except Unit.DoesNotExist:
-        raise Http404 from None
-
-
 @login_required
 def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = _unit_or_404(request, unit_id)
+    unit = selectors.unit_detail(request.user, unit_id)
     history = selectors.unit_history(unit)
     chronological = list(reversed(history))
     chart = line_chart(
@@ -133,7 +126,7 @@ def _report_initial(unit: Unit, last: CapacityReport | None) -> dict:
 
 @login_required
 def report(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = _unit_or_404(request, unit_id)
+    unit = selectors.unit_detail(request.user, unit_id)
     if not policy.can(request.user, "capacity.report", unit):
         raise PermissionDenied
     categories = BedCategory.objects.filter(county_id=unit.municipality.county_id)
@@ -177,7 +170,7 @@ def report(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def planned_change_add(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = _unit_or_404(request, unit_id)
+    unit = selectors.unit_detail(request.user, unit_id)
     if not policy.can(request.user, "capacity.report", unit):
         raise PermissionDenied
     form = PlannedChangeForm(request.POST)
@@ -204,8 +197,8 @@ def planned_change_add(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def planned_change_cancel(request: HttpRequest, change_id: int) -> HttpResponse:
-    change = get_object_or_404(
-        PlannedChange.objects.visible_to(request.user, "capacity.view").select_related("unit"), pk=change_id
+    change = (
+        PlannedChange.objects.visible_to(request.user, "capacity.view").select_related("unit").get_or_404(pk=change_id)
     )
     services.planned_change_cancel(change=change, by=policy.actor_of(request))
     messages.success(request, _("The planned change is cancelled."))

@@ -175,6 +175,8 @@ class ColumnLayout(models.Model):
     saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     saved_at = models.DateTimeField(_("saved"), default=timezone.now)
 
+    objects = PolicyQuerySet.as_manager()
+
     class Meta:
         ordering = ["source_id", "-saved_at"]
         verbose_name = _("column layout")

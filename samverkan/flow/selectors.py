@@ -25,6 +25,26 @@ def import_history(principal, county_code: str) -> QuerySet[ImportRun]:
     )
 
 
+def import_run_detail(principal, run_id: int) -> ImportRun:
+    """An import of a county the principal imports for (Http404 for another county's)."""
+    policy.require(principal, "flow.import")
+    return (
+        ImportRun.objects.visible_to(principal, "flow.import")
+        .select_related("source", "imported_by", "layout")
+        .get_or_404(pk=run_id)
+    )
+
+
+def column_layout_detail(principal, layout_id: int) -> ColumnLayout:
+    """A saved column layout of a county the principal imports for (Http404 for another county's)."""
+    policy.require(principal, "flow.import")
+    return (
+        ColumnLayout.objects.visible_to(principal, "flow.import")
+        .select_related("source", "saved_by")
+        .get_or_404(pk=layout_id)
+    )
+
+
 class EpisodeStatus:
     """What the episode list can be narrowed to, by where the patient is in the stay."""
 

@@ -145,15 +145,9 @@ def _layout_message(layout: ColumnLayout) -> str:
     }
 
 
-def _run_for(request: HttpRequest, run_id: int) -> ImportRun:
-    run = get_object_or_404(ImportRun.objects.select_related("source", "imported_by", "layout"), pk=run_id)
-    policy.require(request.user, "flow.import", policy.Place(county=run.source.county_id))
-    return run
-
-
 @login_required
 def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run_for(request, run_id)
+    run = selectors.import_run_detail(request.user, run_id)
     return render(request, "flow/import_detail.html", {"run": run, "progress": _progress(run)})
 
 
@@ -215,7 +209,7 @@ def _progress(run: ImportRun) -> dict:
 @login_required
 def import_status(request: HttpRequest, run_id: int) -> HttpResponse:
     """The progress card again, with the status and (at the end) the announcement out of band."""
-    run = _run_for(request, run_id)
+    run = selectors.import_run_detail(request.user, run_id)
     response = render(request, "flow/_import_progress.html", {"run": run, "progress": _progress(run), "polled": True})
     response["Cache-Control"] = "no-store"
     return response
@@ -224,7 +218,7 @@ def import_status(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
     """Step two for a file in another layout: which file column holds each canonical column."""
-    run = _run_for(request, run_id)
+    run = selectors.import_run_detail(request.user, run_id)
     if run.status != ImportStatus.MAPPING:
         return redirect("flow:import_detail", run_id=run.pk)
     path = uploads.stored_path(run)
@@ -271,8 +265,7 @@ def import_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 def import_layout_edit(request: HttpRequest, layout_id: int) -> HttpResponse:
     """Change a saved column layout; the next file with its header is read with the change."""
-    layout = get_object_or_404(ColumnLayout.objects.select_related("source", "saved_by"), pk=layout_id)
-    policy.require(request.user, "flow.import", policy.Place(county=layout.source.county_id))
+    layout = selectors.column_layout_detail(request.user, layout_id)
     form = ColumnMappingForm(
         request.POST or None, header=layout.header, initial=ColumnMappingForm.initial_for(layout.mapping)
     )

@@ -225,7 +225,7 @@ def list_disputes(request, county: CountyCode, status: Annotated[str, choice(Dis
 )
 def create_dispute(request, payload: DisputeIn):
     who = _acting(request)
-    line = get_object_or_404(StatementLine.objects.visible_to(who, "followup.raise_dispute"), pk=payload.line)
+    line = StatementLine.objects.visible_to(who, "followup.raise_dispute").get_or_404(pk=payload.line)
     return Status(201, services.dispute_raise(line=line, reason=payload.reason, by=who))
 
 
@@ -237,7 +237,7 @@ def create_dispute(request, payload: DisputeIn):
 )
 def answer_dispute(request, dispute_id: Id, payload: AnswerIn):
     who = _acting(request)
-    dispute = get_object_or_404(Dispute.objects.visible_to(who, "followup.answer_dispute"), pk=dispute_id)
+    dispute = Dispute.objects.visible_to(who, "followup.answer_dispute").get_or_404(pk=dispute_id)
     answered = services.dispute_answer(dispute=dispute, accept=payload.accept, answer=payload.answer, by=who)
     return Status(200, Dispute.objects.select_related("line__statement").get(pk=answered.pk))
 

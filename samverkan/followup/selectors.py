@@ -14,7 +14,6 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -190,9 +189,10 @@ def issued_statements(principal: policy.Asker, municipality: str, year: int, mon
 
 def issued_statement(principal: policy.Principal, pk: int, *, reason: str) -> tuple[Statement, list[StatementLine]]:
     """One issued statement and its lines (they name episodes: an access-log row). Http404 unless visible."""
-    statement = get_object_or_404(
-        Statement.objects.visible_to(principal, "followup.view_statements").select_related("municipality", "county"),
-        pk=pk,
+    statement = (
+        Statement.objects.visible_to(principal, "followup.view_statements")
+        .select_related("municipality", "county")
+        .get_or_404(pk=pk)
     )
     lines = list(statement.lines.all())
     access_log_record(
@@ -267,11 +267,11 @@ def dispute_list(principal: policy.Asker, county_code: str, *, status: str | Non
 
 def dispute_detail(principal: policy.Principal, pk: int) -> Dispute:
     """One dispute (it names an episode's source id: an access-log row). Http404 unless visible."""
-    dispute = get_object_or_404(
+    dispute = (
         Dispute.objects.visible_to(principal, "followup.view_statements")
         .select_related("municipality", "line__statement", "credited_on")
-        .defer("attachment"),
-        pk=pk,
+        .defer("attachment")
+        .get_or_404(pk=pk)
     )
     access_log_record(
         by=principal,
@@ -284,7 +284,7 @@ def dispute_detail(principal: policy.Principal, pk: int) -> Dispute:
 
 
 def dispute_attachment(principal: policy.Asker, pk: int) -> Dispute:
-    dispute = get_object_or_404(Dispute.objects.visible_to(principal, "followup.view_statements"), pk=pk)
+    dispute = Dispute.objects.visible_to(principal, "followup.view_statements").get_or_404(pk=pk)
     if not dispute.attachment_name:
         raise Http404
     return dispute

@@ -199,11 +199,10 @@ def issued(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def dispute_new(request: HttpRequest, line_id: int) -> HttpResponse:
-    line = get_object_or_404(
-        StatementLine.objects.visible_to(request.user, "followup.raise_dispute").select_related(
-            "statement__municipality"
-        ),
-        pk=line_id,
+    line = (
+        StatementLine.objects.visible_to(request.user, "followup.raise_dispute")
+        .select_related("statement__municipality")
+        .get_or_404(pk=line_id)
     )
     form = DisputeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

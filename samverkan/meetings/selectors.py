@@ -14,9 +14,12 @@ from samverkan.meetings.models import (
     AssignmentStatus,
     Decision,
     Forum,
+    FundingApplication,
+    FundingRound,
     Meeting,
     MinutesStatus,
     MinutesVersion,
+    SharedCost,
     Tracker,
     TrackerAnswer,
 )
@@ -32,7 +35,7 @@ def forum_list(principal: policy.Asker, *, county: str | None = None) -> QuerySe
 
 
 def forum_detail(principal: policy.Asker, forum_id: int) -> Forum:
-    return Forum.objects.visible_to(principal, "meetings.view").select_related("county").get(pk=forum_id)
+    return Forum.objects.visible_to(principal, "meetings.view").select_related("county").get_or_404(pk=forum_id)
 
 
 def meeting_list(principal: policy.Asker, forum: Forum) -> QuerySet[Meeting]:
@@ -43,7 +46,7 @@ def meeting_detail(principal: policy.Asker, meeting_id: int) -> Meeting:
     return (
         Meeting.objects.visible_to(principal, "meetings.view")
         .select_related("forum", "forum__county", "chair", "checker")
-        .get(pk=meeting_id)
+        .get_or_404(pk=meeting_id)
     )
 
 
@@ -51,7 +54,7 @@ def item_detail(principal: policy.Asker, item_id: int) -> AgendaItem:
     return (
         AgendaItem.objects.visible_to(principal, "meetings.view")
         .select_related("meeting", "meeting__forum")
-        .get(pk=item_id)
+        .get_or_404(pk=item_id)
     )
 
 
@@ -59,7 +62,27 @@ def assignment_detail(principal: policy.Asker, assignment_id: int) -> Assignment
     return (
         Assignment.objects.visible_to(principal, "meetings.view_assignments")
         .select_related("forum", "meeting", "due_meeting", "owner_organisation", "owner_person", "decision")
-        .get(pk=assignment_id)
+        .get_or_404(pk=assignment_id)
+    )
+
+
+def tracker_detail(principal: policy.Asker, tracker_id: int) -> Tracker:
+    return Tracker.objects.visible_to(principal, "meetings.view_trackers").get_or_404(pk=tracker_id)
+
+
+def cost_detail(principal: policy.Asker, cost_id: int) -> SharedCost:
+    return SharedCost.objects.visible_to(principal, "meetings.view").select_related("forum").get_or_404(pk=cost_id)
+
+
+def funding_round_detail(principal: policy.Asker, round_id: int) -> FundingRound:
+    return FundingRound.objects.visible_to(principal, "meetings.view").select_related("forum").get_or_404(pk=round_id)
+
+
+def application_detail(principal: policy.Asker, application_id: int) -> FundingApplication:
+    return (
+        FundingApplication.objects.visible_to(principal, "meetings.view")
+        .select_related("round", "round__forum")
+        .get_or_404(pk=application_id)
     )
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -52,7 +52,6 @@ from samverkan.meetings.models import (
     AttendanceStatus,
     Decision,
     Forum,
-    FundingApplication,
     FundingRound,
     Meeting,
     MinutesStatus,
@@ -72,38 +71,8 @@ def _errors_to_form(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _by(request: HttpRequest) -> User:
-    """The logged-in user acting (every view here requires login)."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
 def _flash(request: HttpRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
-
-
-Row = TypeVar("Row")
-
-
-def _found(read: Callable[[], Row]) -> Row:
-    """The row a read finds; 404 when it does not exist or is not visible to the user."""
-    try:
-        return read()
-    except ObjectDoesNotExist:
-        raise Http404 from None
-
-
-def _forum(request: HttpRequest, forum_id: int) -> Forum:
-    return _found(lambda: selectors.forum_detail(request.user, forum_id))
-
-
-def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
-    return _found(lambda: selectors.meeting_detail(request.user, meeting_id))
-
-
-def _item(request: HttpRequest, item_id: int) -> AgendaItem:
-    return _found(lambda: selectors.item_detail(request.user, item_id))
 
 
 def _county_people(county: str) -> QuerySet[User]:
@@ -120,15 +89,16 @@ def _county_organisations(county: str) -> QuerySet[Organisation]:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    county = county_of_page(request.user, request.GET.get("county"), "meetings.view")
+    who = policy.actor_of(request)
+    county = county_of_page(who, request.GET.get("county"), "meetings.view")
     return render(
         request,
         "meetings/index.html",
         {
             "county": get_object_or_404(County, code=county),
-            "forums": selectors.forum_list(request.user, county=county),
-            "mine": selectors.my_assignments(request.user)[:50],
-            "may_create": policy.can(request.user, "meetings.manage", policy.Place(county=county)),
+            "forums": selectors.forum_list(who, county=county),
+            "mine": selectors.my_assignments(who)[:50],
+            "may_create": policy.can(who, "meetings.manage", policy.Place(county=county)),
             "today": timezone.localdate(),
         },
     )
@@ -136,8 +106,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def forum_new(request: HttpRequest) -> HttpResponse:
-    county = county_of_page(request.user, request.GET.get("county") or request.POST.get("county"), "meetings.view")
-    policy.require(request.user, "meetings.manage", policy.Place(county=county))
+    who = policy.actor_of(request)
+    county = county_of_page(who, request.GET.get("county") or request.POST.get("county"), "meetings.view")
+    policy.require(who, "meetings.manage", policy.Place(county=county))
     form = ForumForm(request.POST or None, organisations=_county_organisations(county))
     if request.method == "POST" and form.is_valid():
         try:
@@ -146,7 +117,7 @@ def forum_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 organisations=form.cleaned_data["organisations"],
-                by=_by(request),
+                by=who,
             )
         except ValidationError as error:
             _errors_to_form(form, error)
@@ -158,7 +129,8 @@ def forum_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def forum(request: HttpRequest, forum_id: int) -> HttpResponse:
-    found = _forum(request, forum_id)
+    who = policy.actor_of(request)
+    found = selectors.forum_detail(who, forum_id)
     return render(
         request,
         "meetings/forum.html",
@@ -166,9 +138,9 @@ def forum(request: HttpRequest, forum_id: int) -> HttpResponse:
             "forum": found,
             "members": found.members.select_related("organisation"),
             "people": found.people.select_related("user", "organisation"),
-            "meetings": selectors.meeting_list(request.user, found),
+            "meetings": selectors.meeting_list(who, found),
             "next_meeting": services.next_meeting(found),
-            "may_manage": policy.can(request.user, "meetings.manage", found),
+            "may_manage": policy.can(who, "meetings.manage", found),
             "person_form": ForumPersonForm(
                 people=_county_people(found.county_id), organisations=_county_organisations(found.county_id)
             ),
@@ -178,8 +150,9 @@ def forum(request: HttpRequest, forum_id: int) -> HttpResponse:
 
 @login_required
 def forum_edit(request: HttpRequest, forum_id: int) -> HttpResponse:
-    found = _forum(request, forum_id)
-    policy.require(request.user, "meetings.manage", found)
+    who = policy.actor_of(request)
+    found = selectors.forum_detail(who, forum_id)
+    policy.require(who, "meetings.manage", found)
     form = ForumForm(
         request.POST or None,
         organisations=_county_organisations(found.county_id),
@@ -191,7 +164,7 @@ def forum_edit(request: HttpRequest, forum_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.forum_update(forum=found, by=_by(request), **form.cleaned_data)
+            services.forum_update(forum=found, by=who, **form.cleaned_data)
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
@@ -203,9 +176,10 @@ def forum_edit(request: HttpRequest, forum_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def forum_person_remove(request: HttpRequest, forum_id: int, person_id: int) -> HttpResponse:
-    found = _forum(request, forum_id)
+    who = policy.actor_of(request)
+    found = selectors.forum_detail(who, forum_id)
     person = get_object_or_404(found.people.select_related("forum"), pk=person_id)
-    services.forum_person_remove(person=person, by=_by(request))
+    services.forum_person_remove(person=person, by=who)
     messages.success(request, _("The person no longer sits in the forum."))
     return redirect("meetings:forum", forum_id=found.pk)
 
@@ -213,13 +187,14 @@ def forum_person_remove(request: HttpRequest, forum_id: int, person_id: int) -> 
 @login_required
 @require_POST
 def forum_person_add(request: HttpRequest, forum_id: int) -> HttpResponse:
-    found = _forum(request, forum_id)
-    policy.require(request.user, "meetings.manage", found)
+    who = policy.actor_of(request)
+    found = selectors.forum_detail(who, forum_id)
+    policy.require(who, "meetings.manage", found)
     form = ForumPersonForm(
         request.POST, people=_county_people(found.county_id), organisations=_county_organisations(found.county_id)
     )
     if form.is_valid():
-        services.forum_person_add(forum=found, by=_by(request), **form.cleaned_data)
+        services.forum_person_add(forum=found, by=who, **form.cleaned_data)
         messages.success(request, _("The person sits in the forum."))
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -228,14 +203,18 @@ def forum_person_add(request: HttpRequest, forum_id: int) -> HttpResponse:
 
 @login_required
 def meeting_new(request: HttpRequest, forum_id: int) -> HttpResponse:
-    found = _forum(request, forum_id)
-    policy.require(request.user, "meetings.manage", found)
+    who = policy.actor_of(request)
+    found = selectors.forum_detail(who, forum_id)
+    policy.require(who, "meetings.manage", found)
     form = MeetingForm(request.POST or None, people=_county_people(found.county_id))
     series = SeriesForm(request.POST or None, prefix="series")
     if request.method == "POST" and form.is_valid() and series.is_valid():
         try:
             created = services.meeting_series_create(
-                forum=found, data=services.MeetingInput(**form.cleaned_data), by=_by(request), **series.cleaned_data
+                forum=found,
+                data=services.MeetingInput(**form.cleaned_data),
+                by=who,
+                **series.cleaned_data,
             )
         except ValidationError as error:
             _errors_to_form(form, error)
@@ -252,8 +231,9 @@ def meeting_new(request: HttpRequest, forum_id: int) -> HttpResponse:
 
 @login_required
 def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = _meeting(request, meeting_id)
-    policy.require(request.user, "meetings.manage", meeting)
+    who = policy.actor_of(request)
+    meeting = selectors.meeting_detail(who, meeting_id)
+    policy.require(who, "meetings.manage", meeting)
     initial = {
         name: getattr(meeting, name)
         for name in ("title", "starts_at", "ends_at", "place", "remote_link", "series", "chair", "checker")
@@ -264,7 +244,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     form = MeetingForm(request.POST or None, initial=initial, people=_county_people(meeting.forum.county_id))
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_update(meeting=meeting, data=services.MeetingInput(**form.cleaned_data), by=_by(request))
+            services.meeting_update(meeting=meeting, data=services.MeetingInput(**form.cleaned_data), by=who)
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
@@ -275,14 +255,15 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @login_required
 def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    found = _meeting(request, meeting_id)
+    who = policy.actor_of(request)
+    found = selectors.meeting_detail(who, meeting_id)
     version = services.current_version(found)
-    may_manage = policy.can(request.user, "meetings.manage", found)
-    may_sign = policy.can(request.user, "meetings.sign", found)
+    may_manage = policy.can(who, "meetings.manage", found)
+    may_sign = policy.can(who, "meetings.sign", found)
     signed_roles = set(version.signatures.values_list("role", flat=True))
     items = list(found.items.prefetch_related("decisions", "documents").select_related("assignment"))
     today = timezone.localdate()
-    visible_assignments = set(selectors.assignments(request.user, forum=found.forum).values_list("pk", flat=True))
+    visible_assignments = set(selectors.assignments(who, forum=found.forum).values_list("pk", flat=True))
     return render(
         request,
         "meetings/meeting.html",
@@ -315,13 +296,14 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    found = _meeting(request, meeting_id)
+    who = policy.actor_of(request)
+    found = selectors.meeting_detail(who, meeting_id)
     form = ItemForm(request.POST, prefix="new")
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("meetings:meeting", meeting_id=found.pk)
     try:
-        services.agenda_item_add(meeting=found, by=_by(request), **form.cleaned_data)
+        services.agenda_item_add(meeting=found, by=who, **form.cleaned_data)
     except ValidationError as error:
         _flash(request, error)
     else:
@@ -332,15 +314,16 @@ def item_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 def item(request: HttpRequest, item_id: int) -> HttpResponse:
     """An agenda item: its minutes, decisions, documents and assignments (forms while a draft)."""
-    found = _item(request, item_id)
+    who = policy.actor_of(request)
+    found = selectors.item_detail(who, item_id)
     meeting = found.meeting
-    may_manage = policy.can(request.user, "meetings.manage", found)
+    may_manage = policy.can(who, "meetings.manage", found)
     form = MinutesForm(request.POST or None, initial=item_initial(found))
     if request.method == "POST":
-        policy.require(request.user, "meetings.manage", found)
+        policy.require(who, "meetings.manage", found)
         if form.is_valid():
             try:
-                services.agenda_item_update(item=found, by=_by(request), **form.cleaned_data)
+                services.agenda_item_update(item=found, by=who, **form.cleaned_data)
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
@@ -378,7 +361,7 @@ def _assignment_form(data: Any, item: AgendaItem, county: str) -> AssignmentForm
 
 
 def _item_post(request: HttpRequest, item_id: int, call: Callable[[AgendaItem], Any], done: str) -> HttpResponse:
-    found = _item(request, item_id)
+    found = selectors.item_detail(policy.actor_of(request), item_id)
     try:
         call(found)
     except ValidationError as error:
@@ -396,7 +379,7 @@ def decision_add(request: HttpRequest, item_id: int) -> HttpResponse:
     return _item_post(
         request,
         item_id,
-        lambda found: services.decision_add(item=found, text=text, by=_by(request)),
+        lambda found: services.decision_add(item=found, text=text, by=policy.actor_of(request)),
         _("The decision is recorded."),
     )
 
@@ -409,19 +392,20 @@ def document_add(request: HttpRequest, item_id: int) -> HttpResponse:
     def call(found: AgendaItem) -> None:
         if not form.is_valid():
             raise ValidationError(" ".join(str(e) for errors in form.errors.values() for e in errors))
-        services.agenda_document_add(item=found, by=_by(request), **form.cleaned_data)
+        services.agenda_document_add(item=found, by=policy.actor_of(request), **form.cleaned_data)
 
     return _item_post(request, item_id, call, _("The document is added."))
 
 
 @login_required
 def assignment_add(request: HttpRequest, item_id: int) -> HttpResponse:
-    found = _item(request, item_id)
-    policy.require(request.user, "meetings.manage", found)
+    who = policy.actor_of(request)
+    found = selectors.item_detail(who, item_id)
+    policy.require(who, "meetings.manage", found)
     form = _assignment_form(request.POST or None, found, found.meeting.forum.county_id)
     if request.method == "POST" and form.is_valid():
         try:
-            services.assignment_create(item=found, data=services.AssignmentInput(**form.cleaned_data), by=_by(request))
+            services.assignment_create(item=found, data=services.AssignmentInput(**form.cleaned_data), by=who)
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
@@ -432,8 +416,9 @@ def assignment_add(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    found = _meeting(request, meeting_id)
-    policy.require(request.user, "meetings.manage", found)
+    who = policy.actor_of(request)
+    found = selectors.meeting_detail(who, meeting_id)
+    policy.require(who, "meetings.manage", found)
     organisations = _county_organisations(found.forum.county_id)
     add_form = AttendanceAddForm(
         request.POST if "add" in request.POST else None, organisations=organisations, prefix="add"
@@ -443,7 +428,7 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
         try:
             if "add" in request.POST:
                 if add_form.is_valid():
-                    services.attendance_add(meeting=found, by=_by(request), **add_form.cleaned_data)
+                    services.attendance_add(meeting=found, by=who, **add_form.cleaned_data)
                     messages.success(request, _("The person is added to the list."))
                     return redirect("meetings:attendance", meeting_id=found.pk)
             else:
@@ -455,7 +440,7 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
                     )
                     for row in rows
                 ]
-                services.attendance_set(meeting=found, changes=changes, by=_by(request))
+                services.attendance_set(meeting=found, changes=changes, by=who)
                 messages.success(request, _("The attendance is saved."))
                 return redirect("meetings:meeting", meeting_id=found.pk)
         except ValidationError as error:
@@ -473,26 +458,26 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def minutes_action(request: HttpRequest, meeting_id: int, action: str) -> HttpResponse:
-    found = _meeting(request, meeting_id)
-    user = _by(request)
+    who = policy.actor_of(request)
+    found = selectors.meeting_detail(who, meeting_id)
     calls: dict[str, tuple[Callable[[], Any], str]] = {
         "send": (
-            lambda: services.minutes_send_for_approval(meeting=found, by=user),
+            lambda: services.minutes_send_for_approval(meeting=found, by=who),
             _("The minutes are sent for approval and locked."),
         ),
         "return": (
-            lambda: services.minutes_return_to_draft(meeting=found, by=user),
+            lambda: services.minutes_return_to_draft(meeting=found, by=who),
             _("The minutes are a draft again."),
         ),
         "sign": (
-            lambda: services.minutes_sign(meeting=found, code=request.POST.get("code", ""), by=user),
+            lambda: services.minutes_sign(meeting=found, code=request.POST.get("code", ""), by=who),
             _("You have approved the minutes."),
         ),
         "correct": (
-            lambda: services.minutes_correct(meeting=found, reason=request.POST.get("reason", ""), by=user),
+            lambda: services.minutes_correct(meeting=found, reason=request.POST.get("reason", ""), by=who),
             _("A correction of the minutes is opened as a new version."),
         ),
-        "publish": (lambda: services.meeting_publish(meeting=found, by=user), _("The minutes are published.")),
+        "publish": (lambda: services.meeting_publish(meeting=found, by=who), _("The minutes are published.")),
     }
     if action not in calls:
         raise Http404
@@ -508,25 +493,27 @@ def minutes_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
 
 @login_required
 def board(request: HttpRequest, forum_id: int) -> HttpResponse:
-    found = _forum(request, forum_id)
+    who = policy.actor_of(request)
+    found = selectors.forum_detail(who, forum_id)
     return render(
         request,
         "meetings/board.html",
-        {"forum": found, "columns": selectors.board(request.user, found), "today": timezone.localdate()},
+        {"forum": found, "columns": selectors.board(who, found), "today": timezone.localdate()},
     )
 
 
 @login_required
 def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    found = _found(lambda: selectors.assignment_detail(request.user, assignment_id))
-    may_update = policy.can(request.user, "meetings.update_assignment", found)
+    who = policy.actor_of(request)
+    found = selectors.assignment_detail(who, assignment_id)
+    may_update = policy.can(who, "meetings.update_assignment", found)
     form = StatusForm(request.POST or None, initial={"status": found.status})
     if request.method == "POST":
         if not may_update:
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.assignment_update_status(assignment=found, by=_by(request), **form.cleaned_data)
+                services.assignment_update_status(assignment=found, by=who, **form.cleaned_data)
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
@@ -547,9 +534,10 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 @login_required
 def decisions(request: HttpRequest) -> HttpResponse:
-    county = county_of_page(request.user, request.GET.get("county"), "meetings.view")
+    who = policy.actor_of(request)
+    county = county_of_page(who, request.GET.get("county"), "meetings.view")
     text = request.GET.get("q", "")[:200]
-    found = selectors.decision_search(request.user, text=text, county=county)[:200]
+    found = selectors.decision_search(who, text=text, county=county)[:200]
     return render(
         request,
         "meetings/decisions.html",
@@ -566,13 +554,13 @@ def _download(found: Meeting, data: bytes, extension: str, content_type: str) ->
 
 @login_required
 def minutes_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    found = _meeting(request, meeting_id)
+    found = selectors.meeting_detail(policy.actor_of(request), meeting_id)
     return _download(found, exports.minutes_pdf(found), "pdf", "application/pdf")
 
 
 @login_required
 def minutes_docx(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    found = _meeting(request, meeting_id)
+    found = selectors.meeting_detail(policy.actor_of(request), meeting_id)
     return _download(
         found,
         exports.minutes_docx(found),
@@ -584,24 +572,21 @@ def minutes_docx(request: HttpRequest, meeting_id: int) -> HttpResponse:
 # Status trackers ------------------------------------------------------------------------------
 
 
-def _tracker(request: HttpRequest, tracker_id: int) -> Tracker:
-    return _found(lambda: Tracker.objects.visible_to(request.user, "meetings.view_trackers").get(pk=tracker_id))
-
-
 @login_required
 def trackers(request: HttpRequest) -> HttpResponse:
-    county = county_of_page(request.user, request.GET.get("county") or request.POST.get("county"), "meetings.view")
-    may_create = policy.can(request.user, "meetings.manage", policy.Place(county=county))
+    who = policy.actor_of(request)
+    county = county_of_page(who, request.GET.get("county") or request.POST.get("county"), "meetings.view")
+    may_create = policy.can(who, "meetings.manage", policy.Place(county=county))
     form = TrackerForm(request.POST or None)
     if request.method == "POST":
-        policy.require(request.user, "meetings.manage", policy.Place(county=county))
+        policy.require(who, "meetings.manage", policy.Place(county=county))
         if form.is_valid():
             try:
                 created = services.tracker_create(
                     county=County.objects.get(code=county),
                     question=form.cleaned_data["question"],
                     options=form.cleaned_data["options"].splitlines(),
-                    by=_by(request),
+                    by=who,
                 )
             except ValidationError as error:
                 _errors_to_form(form, error)
@@ -613,7 +598,7 @@ def trackers(request: HttpRequest) -> HttpResponse:
         "meetings/trackers.html",
         {
             "county": get_object_or_404(County, code=county),
-            "trackers": Tracker.objects.visible_to(request.user, "meetings.view_trackers").filter(county_id=county),
+            "trackers": Tracker.objects.visible_to(who, "meetings.view_trackers").filter(county_id=county),
             "form": form if may_create else None,
         },
     )
@@ -626,8 +611,9 @@ def _tracker_rows(tracker: Tracker) -> list[dict[str, Any]]:
 
 @login_required
 def tracker(request: HttpRequest, tracker_id: int) -> HttpResponse:
-    found = _tracker(request, tracker_id)
-    answerable = Organisation.objects.visible_to(request.user, "meetings.answer_tracker").filter(
+    who = policy.actor_of(request)
+    found = selectors.tracker_detail(who, tracker_id)
+    answerable = Organisation.objects.visible_to(who, "meetings.answer_tracker").filter(
         county_id=found.county_id, kind="municipality", is_active=True
     )
     form = AnswerForm(
@@ -641,7 +627,7 @@ def tracker(request: HttpRequest, tracker_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.tracker_answer(tracker=found, by=_by(request), **form.cleaned_data)
+            services.tracker_answer(tracker=found, by=who, **form.cleaned_data)
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
@@ -660,7 +646,7 @@ def tracker(request: HttpRequest, tracker_id: int) -> HttpResponse:
             "counts": counts,
             "unanswered": sum(1 for r in rows if r["answer"] is None),
             "form": form if answerable.exists() else None,
-            "may_remind": policy.can(request.user, "meetings.manage", found),
+            "may_remind": policy.can(who, "meetings.manage", found),
         },
     )
 
@@ -668,15 +654,16 @@ def tracker(request: HttpRequest, tracker_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def tracker_remind(request: HttpRequest, tracker_id: int) -> HttpResponse:
-    found = _tracker(request, tracker_id)
-    reminded = services.tracker_remind(tracker=found, by=_by(request))
+    who = policy.actor_of(request)
+    found = selectors.tracker_detail(who, tracker_id)
+    reminded = services.tracker_remind(tracker=found, by=who)
     messages.success(request, _("%(n)s municipalities without an answer are reminded.") % {"n": reminded})
     return redirect("meetings:tracker", tracker_id=found.pk)
 
 
 @login_required
 def tracker_export(request: HttpRequest, tracker_id: int) -> HttpResponse:
-    found = _tracker(request, tracker_id)
+    found = selectors.tracker_detail(policy.actor_of(request), tracker_id)
     header = [_("Municipality"), _("Status"), _("As of"), _("Comment"), _("Answered by")]
     rows = [
         [
@@ -697,11 +684,12 @@ def tracker_export(request: HttpRequest, tracker_id: int) -> HttpResponse:
 
 @login_required
 def costs(request: HttpRequest, forum_id: int) -> HttpResponse:
-    found = _forum(request, forum_id)
-    may_manage = policy.can(request.user, "meetings.manage", found)
+    who = policy.actor_of(request)
+    found = selectors.forum_detail(who, forum_id)
+    may_manage = policy.can(who, "meetings.manage", found)
     form = SharedCostForm(request.POST or None)
     if request.method == "POST":
-        policy.require(request.user, "meetings.manage", found)
+        policy.require(who, "meetings.manage", found)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -711,7 +699,7 @@ def costs(request: HttpRequest, forum_id: int) -> HttpResponse:
                     amount_ore=int(data["amount"] * 100),
                     region_share=data["region_share"],
                     method=data["method"],
-                    by=_by(request),
+                    by=who,
                 )
             except ValidationError as error:
                 _errors_to_form(form, error)
@@ -723,21 +711,15 @@ def costs(request: HttpRequest, forum_id: int) -> HttpResponse:
         "meetings/costs.html",
         {
             "forum": found,
-            "costs": SharedCost.objects.visible_to(request.user, "meetings.view").filter(forum=found),
+            "costs": SharedCost.objects.visible_to(who, "meetings.view").filter(forum=found),
             "form": form if may_manage else None,
         },
     )
 
 
-def _cost(request: HttpRequest, cost_id: int) -> SharedCost:
-    return _found(
-        lambda: SharedCost.objects.visible_to(request.user, "meetings.view").select_related("forum").get(pk=cost_id)
-    )
-
-
 @login_required
 def cost(request: HttpRequest, cost_id: int) -> HttpResponse:
-    found = _cost(request, cost_id)
+    found = selectors.cost_detail(policy.actor_of(request), cost_id)
     lines = list(found.lines.select_related("organisation"))
     return render(
         request,
@@ -748,7 +730,7 @@ def cost(request: HttpRequest, cost_id: int) -> HttpResponse:
 
 @login_required
 def cost_export(request: HttpRequest, cost_id: int, file_format: str) -> HttpResponse:
-    found = _cost(request, cost_id)
+    found = selectors.cost_detail(policy.actor_of(request), cost_id)
     header = [_("Organisation"), _("Population"), _("Amount (kronor)")]
     rows = [
         [line.organisation.name, line.population, Decimal(line.amount_ore) / 100]
@@ -769,20 +751,21 @@ def cost_export(request: HttpRequest, cost_id: int, file_format: str) -> HttpRes
 
 @login_required
 def funding_rounds(request: HttpRequest, forum_id: int) -> HttpResponse:
-    found = _forum(request, forum_id)
-    may_manage = policy.can(request.user, "meetings.manage", found)
+    who = policy.actor_of(request)
+    found = selectors.forum_detail(who, forum_id)
+    may_manage = policy.can(who, "meetings.manage", found)
     form = FundingRoundForm(request.POST or None)
     if request.method == "POST":
-        policy.require(request.user, "meetings.manage", found)
+        policy.require(who, "meetings.manage", found)
         if form.is_valid():
             try:
-                created = services.funding_round_create(forum=found, by=_by(request), **form.cleaned_data)
+                created = services.funding_round_create(forum=found, by=who, **form.cleaned_data)
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
                 messages.success(request, _("The funding round is created."))
                 return redirect("meetings:funding_round", round_id=created.pk)
-    rounds = FundingRound.objects.visible_to(request.user, "meetings.view").filter(forum=found)
+    rounds = FundingRound.objects.visible_to(who, "meetings.view").filter(forum=found)
     return render(
         request,
         "meetings/funding_rounds.html",
@@ -794,16 +777,11 @@ def funding_rounds(request: HttpRequest, forum_id: int) -> HttpResponse:
     )
 
 
-def _round(request: HttpRequest, round_id: int) -> FundingRound:
-    return _found(
-        lambda: FundingRound.objects.visible_to(request.user, "meetings.view").select_related("forum").get(pk=round_id)
-    )
-
-
 @login_required
 def funding_round(request: HttpRequest, round_id: int) -> HttpResponse:
-    found = _round(request, round_id)
-    applicants = Organisation.objects.visible_to(request.user, "meetings.apply_for_funds").filter(
+    who = policy.actor_of(request)
+    found = selectors.funding_round_detail(who, round_id)
+    applicants = Organisation.objects.visible_to(who, "meetings.apply_for_funds").filter(
         county_id=found.forum.county_id, is_active=True
     )
     form = ApplicationForm(request.POST or None, organisations=applicants)
@@ -813,7 +791,7 @@ def funding_round(request: HttpRequest, round_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.funding_application_create(
-                    funding=found, data=services.ApplicationInput(**form.cleaned_data), by=_by(request)
+                    funding=found, data=services.ApplicationInput(**form.cleaned_data), by=who
                 )
             except ValidationError as error:
                 _errors_to_form(form, error)
@@ -822,7 +800,7 @@ def funding_round(request: HttpRequest, round_id: int) -> HttpResponse:
                 return redirect("meetings:funding_round", round_id=found.pk)
     applications = list(found.applications.select_related("organisation", "forum_decision"))
     granted = sum(a.granted for a in applications)
-    may_manage = policy.can(request.user, "meetings.manage", found)
+    may_manage = policy.can(who, "meetings.manage", found)
     return render(
         request,
         "meetings/funding_round.html",
@@ -842,7 +820,7 @@ def funding_round(request: HttpRequest, round_id: int) -> HttpResponse:
 
 def _forum_decisions(request: HttpRequest, forum: Forum) -> QuerySet[Decision]:
     return (
-        Decision.objects.visible_to(request.user, "meetings.view")
+        Decision.objects.visible_to(policy.actor_of(request), "meetings.view")
         .filter(meeting__forum=forum)
         .select_related("meeting")
         .order_by("-meeting__starts_at", "number")
@@ -852,19 +830,14 @@ def _forum_decisions(request: HttpRequest, forum: Forum) -> QuerySet[Decision]:
 @login_required
 @require_POST
 def application_decide(request: HttpRequest, application_id: int) -> HttpResponse:
-    found: FundingApplication = _found(
-        lambda: (
-            FundingApplication.objects.visible_to(request.user, "meetings.view")
-            .select_related("round", "round__forum")
-            .get(pk=application_id)
-        )
-    )
-    policy.require(request.user, "meetings.manage", found)
+    who = policy.actor_of(request)
+    found = selectors.application_detail(who, application_id)
+    policy.require(who, "meetings.manage", found)
     form = DecideForm(request.POST, decisions=_forum_decisions(request, found.round.forum))
     try:
         if not form.is_valid():
             raise ValidationError(" ".join(str(e) for errors in form.errors.values() for e in errors))
-        services.funding_application_decide(application=found, by=_by(request), **form.cleaned_data)
+        services.funding_application_decide(application=found, by=who, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, f"{found.project}: " + " ".join(error.messages))
     else:
@@ -874,7 +847,7 @@ def application_decide(request: HttpRequest, application_id: int) -> HttpRespons
 
 @login_required
 def funding_export(request: HttpRequest, round_id: int) -> HttpResponse:
-    found = _round(request, round_id)
+    found = selectors.funding_round_detail(policy.actor_of(request), round_id)
     header = [
         _("Organisation"),
         _("Project"),

@@ -16,7 +16,9 @@ From these two tables alone:
 - `can(principal, action, target)` decides for one object (or, with `Place`, for a county or an
   organisation when there is no object yet);
 - `restrict(queryset, principal, action)`, which every model's `visible_to(principal, action)`
-  calls, narrows a list to the rows the principal may reach.
+  calls, narrows a list to the rows the principal may reach;
+- `visible_to(principal, action).get_or_404(pk=...)` finds the one row a page or API route is
+  about, or raises Http404 when it does not exist or may not be seen (no view does this itself).
 
 Administrators and the system may do everything. Nothing outside this module looks at roles or
 grants to decide access; views, selectors and services ask it.
@@ -31,10 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from samverkan.organisations.roles import KEY_ROLES, OrganisationKind, Role, role_fits
@@ -296,6 +298,9 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "flow.ImportRun": {
         "county": Relation(Reach.COUNTY, "source__county_id"),
     },
+    "flow.ColumnLayout": {
+        "county": Relation(Reach.COUNTY, "source__county_id"),
+    },
     "placements.PlaceRequest": {
         "county": Relation(Reach.COUNTY, "county_id"),
         # The requesting side: coordinators of the asking organisation, staff of the asking ward.
@@ -311,6 +316,7 @@ RELATIONS: dict[str, dict[str, Relation]] = {
         ),
     },
     "placements.PlaceOffer": {
+        "county": Relation(Reach.COUNTY, "request__county_id"),
         # The side giving the places: an accepted offer's unit and its organisation.
         "accepted_unit": Relation(Reach.UNIT, "unit_id", when=(("status", "accepted"),)),
         "accepted_unit_owner": Relation(Reach.ORGANISATION, "unit__organisation_id", when=(("status", "accepted"),)),
@@ -487,7 +493,7 @@ RULES: dict[str, Rule] = {
     "capacity.follow_up": Rule((), _each((*COORDINATORS, R.FORUM_SECRETARY), "county")),
     "capacity.manage_schedule": Rule((), _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county")),
     # placements: the sides of a request are these three rules; states.py says which side may do what
-    "placements.view": Rule(("placements.PlaceRequest",), _each(ALL_ROLES, "county")),
+    "placements.view": Rule(("placements.PlaceRequest", "placements.PlaceOffer"), _each(ALL_ROLES, "county")),
     # Make requests on the request page for one's own organisation (wards' staff send theirs
     # through the API: act_as_requester decides every request).
     "placements.request": Rule(("organisations.Organisation",), _each(COORDINATORS, "organisation")),
@@ -516,7 +522,7 @@ RULES: dict[str, Rule] = {
     # the forecasts' probability of a shortage, for the escalation plan: the system alone
     "placements.record_shortage_outlook": Rule(),
     # flow
-    "flow.import": Rule(("flow.ImportRun",), {R.REGION_COORDINATOR: ("county",)}),
+    "flow.import": Rule(("flow.ImportRun", "flow.ColumnLayout"), {R.REGION_COORDINATOR: ("county",)}),
     "flow.view_episodes": Rule(
         ("flow.Episode",), {R.REGION_COORDINATOR: ("county",), R.MUNICIPAL_COORDINATOR: ("residents",)}
     ),
@@ -756,6 +762,15 @@ class PolicyQuerySet(models.QuerySet[_Model]):
 
     def visible_to(self, principal: Asker, action: str, *, own: bool = False) -> PolicyQuerySet[_Model]:
         return restrict(self, principal, action, own=own)
+
+    def get_or_404(self, *args: Any, **kwargs: Any) -> _Model:
+        """The one row, or Http404 when there is none among these rows: after `visible_to` a row
+        that exists but may not be seen answers as one that does not (a 404, not a 403), so its
+        existence is not confirmed. Pages show the 404 page; the API answers its 404 JSON."""
+        try:
+            return self.get(*args, **kwargs)
+        except ObjectDoesNotExist:
+            raise Http404(self.model._meta.object_name) from None
 
 
 def counties(principal: Asker, action: str, *, own: bool = False) -> frozenset[str] | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from samverkan.organisations import policy, selectors
 from samverkan.organisations.models import Membership, Organisation
@@ -30,8 +30,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = get_object_or_404(
-        Organisation.objects.visible_to(request.user, "organisations.view").select_related("county"), code=code
+    organisation = (
+        Organisation.objects.visible_to(request.user, "organisations.view")
+        .select_related("county")
+        .get_or_404(code=code)
     )
     units = selectors.unit_list(request.user, organisation=organisation.pk)
     members = None

@@ -4,8 +4,6 @@ import datetime
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from ninja import Body, Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import BaseModel
@@ -145,13 +143,6 @@ class EscalationOut(Schema):
     figures: dict
 
 
-def _visible_request(request, request_id: int) -> PlaceRequest:
-    try:
-        return selectors.request_detail(policy.principal_of(request), request_id)
-    except PlaceRequest.DoesNotExist:
-        raise Http404 from None
-
-
 def _conflict_or_invalid(call):
     try:
         return None, call()
@@ -170,20 +161,16 @@ def _conflict_or_invalid(call):
 )
 def create_request(request, payload: RequestIn):
     who = policy.principal_of(request)
-    organisation = get_object_or_404(
-        Organisation.objects.visible_to(who, "organisations.view"), pk=payload.from_organisation
-    )
+    organisation = Organisation.objects.visible_to(who, "organisations.view").get_or_404(pk=payload.from_organisation)
     needs = list(PlacementNeed.objects.filter(county_id=organisation.county_id, code__in=payload.needs))
     unknown = sorted(set(payload.needs) - {n.code for n in needs})
     if unknown:
         return Status(422, {"detail": {"needs": [f"Unknown need(s): {', '.join(unknown)}."]}})
     to_unit = (
-        get_object_or_404(Unit.objects.visible_to(who, "organisations.view"), pk=payload.to_unit)
-        if payload.to_unit
-        else None
+        Unit.objects.visible_to(who, "organisations.view").get_or_404(pk=payload.to_unit) if payload.to_unit else None
     )
     to_municipality = (
-        get_object_or_404(Organisation.objects.visible_to(who, "organisations.view"), pk=payload.to_municipality)
+        Organisation.objects.visible_to(who, "organisations.view").get_or_404(pk=payload.to_municipality)
         if payload.to_municipality
         else None
     )
@@ -220,7 +207,7 @@ def list_requests(
     "/placements/requests/{request_id}", url_name="placements_request", response=responses({200: RequestOut}, 404)
 )
 def get_request(request, request_id: Id):
-    return _visible_request(request, request_id)
+    return selectors.request_detail(policy.principal_of(request), request_id)
 
 
 @router.post(
@@ -230,10 +217,8 @@ def get_request(request, request_id: Id):
 )
 def create_offer(request, request_id: Id, payload: OfferIn):
     who = policy.principal_of(request)
-    place_request = _visible_request(request, request_id)
-    unit = get_object_or_404(
-        Unit.objects.visible_to(who, "organisations.view").select_related("organisation"), pk=payload.unit
-    )
+    place_request = selectors.request_detail(policy.principal_of(request), request_id)
+    unit = Unit.objects.visible_to(who, "organisations.view").select_related("organisation").get_or_404(pk=payload.unit)
     error, offer = _conflict_or_invalid(
         lambda: services.offer_create(
             request=place_request,
@@ -246,19 +231,13 @@ def create_offer(request, request_id: Id, payload: OfferIn):
     return error or Status(201, offer)
 
 
-def _visible_offer(request, offer_id: int) -> PlaceOffer:
-    offer = get_object_or_404(PlaceOffer.objects.select_related("request", "unit"), pk=offer_id)
-    _visible_request(request, offer.request_id)
-    return offer
-
-
 @router.post(
     "/placements/offers/{offer_id}/accept",
     url_name="placements_offer_accept",
     response=responses({201: ReservationOut}, 404, 409),
 )
 def accept_offer(request, offer_id: Id):
-    offer = _visible_offer(request, offer_id)
+    offer = selectors.offer_detail(policy.principal_of(request), offer_id)
     error, reservation = _conflict_or_invalid(lambda: services.offer_accept(offer=offer, by=policy.actor_of(request)))
     return error or Status(201, reservation)
 
@@ -270,7 +249,7 @@ def accept_offer(request, offer_id: Id):
 )
 def decline_offer(request, offer_id: Id, payload: Body[DeclineIn | None] = None):
     """Optional JSON body: {"reason": "…"}."""
-    offer = _visible_offer(request, offer_id)
+    offer = selectors.offer_detail(policy.principal_of(request), offer_id)
     reason = payload.reason if payload is not None else ""
     error, declined = _conflict_or_invalid(
         lambda: services.offer_decline(offer=offer, by=policy.actor_of(request), reason=reason)

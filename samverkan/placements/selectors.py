@@ -24,6 +24,7 @@ from samverkan.placements.models import (
     DayRate,
     OfferStatus,
     PlacementNeed,
+    PlaceOffer,
     PlaceRequest,
     RequestStatus,
     Reservation,
@@ -32,7 +33,7 @@ from samverkan.placements.models import (
 
 def request_list(
     principal, *, county_code: str | None = None, status: str | None = None, box: str = "all"
-) -> QuerySet[PlaceRequest]:
+) -> policy.PolicyQuerySet[PlaceRequest]:
     """Requests of the principal's counties; `box` narrows to those sent by ("outgoing") or
     addressed to ("incoming") the principal's organisations, or to those that wait for its
     answer ("awaiting", see `awaiting_answer`)."""
@@ -125,12 +126,22 @@ def request_page(principal, request: PlaceRequest) -> RequestPage:
 
 
 def request_detail(principal, request_id: int) -> PlaceRequest:
-    """The request if visible (PlaceRequest.DoesNotExist otherwise: a 404)."""
+    """The request if visible (Http404 otherwise)."""
     policy.require(principal, "placements.view")
     return (
         request_list(principal)
         .prefetch_related("offers__unit", "offers__offered_by", "events", "reservations")
-        .get(pk=request_id)
+        .get_or_404(pk=request_id)
+    )
+
+
+def offer_detail(principal, offer_id: int) -> PlaceOffer:
+    """The offer if its request is visible (Http404 otherwise)."""
+    policy.require(principal, "placements.view")
+    return (
+        PlaceOffer.objects.visible_to(principal, "placements.view")
+        .select_related("request", "unit")
+        .get_or_404(pk=offer_id)
     )
 
 

@@ -18,7 +18,7 @@ from samverkan.organisations.models import County, Organisation
 from samverkan.organisations.selectors import county_of_page
 from samverkan.placements import escalation, selectors, services
 from samverkan.placements.forms import EscalationForm, OfferForm, ReasonForm, RequestForm
-from samverkan.placements.models import EscalationStep, PlaceOffer, PlaceRequest, RequestStatus
+from samverkan.placements.models import EscalationStep, PlaceRequest, RequestStatus
 
 
 def _county(request: HttpRequest) -> str:
@@ -94,7 +94,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    place_request = _visible_request(request, request_id)
+    place_request = selectors.request_detail(request.user, request_id)
     page = selectors.request_page(request.user, place_request)
     offer_form = None
     if page.may_offer:
@@ -133,17 +133,10 @@ def _act(request: HttpRequest, call, place_request: PlaceRequest, success: str) 
     return redirect("placements:detail", request_id=place_request.pk)
 
 
-def _visible_request(request: HttpRequest, request_id: int) -> PlaceRequest:
-    try:
-        return selectors.request_detail(request.user, request_id)
-    except PlaceRequest.DoesNotExist:
-        raise Http404 from None
-
-
 @login_required
 @require_POST
 def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
-    place_request = _visible_request(request, request_id)
+    place_request = selectors.request_detail(request.user, request_id)
     reason = request.POST.get("reason", "")
     user = policy.actor_of(request)
     calls = {
@@ -171,7 +164,7 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
 @login_required
 @require_POST
 def offer_create(request: HttpRequest, request_id: int) -> HttpResponse:
-    place_request = _visible_request(request, request_id)
+    place_request = selectors.request_detail(request.user, request_id)
     # Any unit of the county is accepted here; the service decides whether this user may offer there.
     form = OfferForm(
         request.POST,
@@ -199,8 +192,8 @@ def offer_create(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def offer_answer(request: HttpRequest, offer_id: int, answer: str) -> HttpResponse:
-    offer = get_object_or_404(PlaceOffer.objects.select_related("request"), pk=offer_id)
-    place_request = _visible_request(request, offer.request_id)
+    offer = selectors.offer_detail(request.user, offer_id)
+    place_request = offer.request
     if answer not in {"accept", "decline"}:
         raise Http404
     if answer == "accept":

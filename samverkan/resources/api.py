@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import BaseModel
@@ -177,13 +176,6 @@ def _refusal(call: Callable[[], Any]) -> tuple[Status | None, Any]:
         ), None
 
 
-def _visible_request(request: HttpRequest, request_id: int) -> LoanRequest:
-    try:
-        return selectors.loan_request_detail(policy.principal_of(request), request_id)
-    except LoanRequest.DoesNotExist:
-        raise Http404 from None
-
-
 @router.get(
     "/resources/equipment/availability",
     url_name="resources_availability",
@@ -240,14 +232,12 @@ def loan_requests(
 )
 def create_loan_request(request: HttpRequest, payload: LoanRequestIn) -> Any:
     who = policy.actor_of(request)
-    unit = get_object_or_404(
-        Unit.objects.visible_to(who, "organisations.view").select_related("organisation"), pk=payload.unit
-    )
+    unit = Unit.objects.visible_to(who, "organisations.view").select_related("organisation").get_or_404(pk=payload.unit)
     equipment_type = EquipmentType.objects.filter(county_id=unit.organisation.county_id, code=payload.type).first()
     if equipment_type is None:
         return Status(422, {"detail": {"type": [f"Unknown equipment type: {payload.type}."]}})
     lender = (
-        get_object_or_404(Organisation.objects.visible_to(who, "organisations.view"), pk=payload.lender)
+        Organisation.objects.visible_to(who, "organisations.view").get_or_404(pk=payload.lender)
         if payload.lender
         else None
     )
@@ -272,7 +262,7 @@ def create_loan_request(request: HttpRequest, payload: LoanRequestIn) -> Any:
     response=responses({200: LoanRequestOut}, 404),
 )
 def loan_request(request: HttpRequest, request_id: Id) -> Any:
-    return _visible_request(request, request_id)
+    return selectors.loan_request_detail(policy.principal_of(request), request_id)
 
 
 @router.post(
@@ -283,7 +273,7 @@ def loan_request(request: HttpRequest, request_id: Id) -> Any:
 def approve_loan_request(request: HttpRequest, request_id: Id, payload: ApproveIn) -> Any:
     """Lend the named items (all or some of the number asked for). 409 when an item is no
     longer available: another approval lent it first."""
-    loan_request = _visible_request(request, request_id)
+    loan_request = selectors.loan_request_detail(policy.principal_of(request), request_id)
     items = list(EquipmentItem.objects.filter(pk__in=payload.items))
     if len(items) != len(set(payload.items)):
         return Status(422, {"detail": {"items": ["Unknown item id(s)."]}})
@@ -301,7 +291,7 @@ def approve_loan_request(request: HttpRequest, request_id: Id, payload: ApproveI
     response=responses({200: LoanRequestOut}, *BODY, 404, 409),
 )
 def decline_loan_request(request: HttpRequest, request_id: Id, payload: ReasonIn) -> Any:
-    loan_request = _visible_request(request, request_id)
+    loan_request = selectors.loan_request_detail(policy.principal_of(request), request_id)
     error, declined = _refusal(
         lambda: services.loan_request_decline(request=loan_request, by=policy.actor_of(request), reason=payload.reason)
     )
@@ -314,7 +304,7 @@ def decline_loan_request(request: HttpRequest, request_id: Id, payload: ReasonIn
     response=responses({200: LoanRequestOut}, *BODY, 404, 409),
 )
 def withdraw_loan_request(request: HttpRequest, request_id: Id, payload: ReasonIn) -> Any:
-    loan_request = _visible_request(request, request_id)
+    loan_request = selectors.loan_request_detail(policy.principal_of(request), request_id)
     error, withdrawn = _refusal(
         lambda: services.loan_request_withdraw(request=loan_request, by=policy.actor_of(request), reason=payload.reason)
     )
@@ -327,8 +317,7 @@ def withdraw_loan_request(request: HttpRequest, request_id: Id, payload: ReasonI
     response=responses({200: LoanOut}, *BODY, 404, 409),
 )
 def return_loan(request: HttpRequest, loan_id: Id, payload: ReturnIn) -> Any:
-    loan = get_object_or_404(Loan.objects.select_related("request"), pk=loan_id)
-    _visible_request(request, loan.request_id)
+    loan = selectors.loan_detail(policy.principal_of(request), loan_id)
     error, returned = _refusal(
         lambda: services.loan_return(
             loan=loan, by=policy.actor_of(request), condition=payload.condition, note=payload.note
@@ -540,13 +529,6 @@ class LentWeekOut(Schema):
     weeks: dict[str, int] = Field(description="Staff lent per ISO week (YYYY-Www).")
 
 
-def _visible_staff(request: HttpRequest, request_id: int) -> StaffRequest:
-    try:
-        return selectors.staff_request_detail(policy.principal_of(request), request_id)
-    except StaffRequest.DoesNotExist:
-        raise Http404 from None
-
-
 @router.get(
     "/resources/staff-requests", url_name="resources_staff_requests", response=responses({200: list[StaffRequestOut]})
 )
@@ -566,9 +548,7 @@ def staff_requests(
 )
 def create_staff_request(request: HttpRequest, payload: StaffRequestIn) -> Any:
     who = policy.actor_of(request)
-    unit = get_object_or_404(
-        Unit.objects.visible_to(who, "organisations.view").select_related("organisation"), pk=payload.unit
-    )
+    unit = Unit.objects.visible_to(who, "organisations.view").select_related("organisation").get_or_404(pk=payload.unit)
     data = payload.model_dump(exclude={"unit"})
     error, created = _refusal(lambda: services.staff_request_create(by=who, unit=unit, **data))
     return error or Status(201, created)
@@ -580,7 +560,7 @@ def create_staff_request(request: HttpRequest, payload: StaffRequestIn) -> Any:
     response=responses({200: StaffRequestOut}, 404),
 )
 def staff_request(request: HttpRequest, request_id: Id) -> Any:
-    return _visible_staff(request, request_id)
+    return selectors.staff_request_detail(policy.principal_of(request), request_id)
 
 
 @router.post(
@@ -589,7 +569,7 @@ def staff_request(request: HttpRequest, request_id: Id) -> Any:
     response=responses({200: StaffRequestOut}, *BODY, 404, 409),
 )
 def propose_staff(request: HttpRequest, request_id: Id, payload: StaffProposalIn) -> Any:
-    staff = _visible_staff(request, request_id)
+    staff = selectors.staff_request_detail(policy.principal_of(request), request_id)
     error, done = _refusal(
         lambda: services.staff_request_propose(request=staff, by=policy.actor_of(request), **payload.model_dump())
     )
@@ -604,7 +584,7 @@ def propose_staff(request: HttpRequest, request_id: Id, payload: StaffProposalIn
 def decide_staff(request: HttpRequest, request_id: Id, payload: StaffDecisionIn) -> Any:
     """Regional management's decision: all asked for (approved), some (approved in part, with a
     reason) or 0 (declined, with a reason)."""
-    staff = _visible_staff(request, request_id)
+    staff = selectors.staff_request_detail(policy.principal_of(request), request_id)
     error, done = _refusal(
         lambda: services.staff_request_decide(request=staff, by=policy.actor_of(request), **payload.model_dump())
     )
@@ -617,7 +597,7 @@ def decide_staff(request: HttpRequest, request_id: Id, payload: StaffDecisionIn)
     response=responses({200: StaffRequestOut}, *BODY, 404, 409),
 )
 def withdraw_staff(request: HttpRequest, request_id: Id, payload: ReasonIn) -> Any:
-    staff = _visible_staff(request, request_id)
+    staff = selectors.staff_request_detail(policy.principal_of(request), request_id)
     error, done = _refusal(
         lambda: services.staff_request_withdraw(request=staff, by=policy.actor_of(request), reason=payload.reason)
     )

@@ -168,12 +168,12 @@ def item_list(
 
 
 def item_detail(principal: policy.Asker, item_id: int) -> EquipmentItem:
-    """The item if visible (EquipmentItem.DoesNotExist otherwise: a 404), with its history."""
+    """The item if visible (Http404 otherwise), with its history."""
     return (
         EquipmentItem.objects.visible_to(principal, "resources.view")
         .select_related("type", "owner", "home_municipality", "loan_unit")
         .prefetch_related("events")
-        .get(pk=item_id)
+        .get_or_404(pk=item_id)
     )
 
 
@@ -218,7 +218,7 @@ def loan_request_list(
     *,
     status: str | None = None,
     box: str = "all",
-) -> QuerySet[LoanRequest]:
+) -> policy.PolicyQuerySet[LoanRequest]:
     """Loan requests the principal may see; `box` narrows to those it made ("outgoing") or that
     ask its organisations ("incoming")."""
     requests = (
@@ -238,8 +238,13 @@ def loan_request_list(
 
 
 def loan_request_detail(principal: policy.Asker, request_id: int) -> LoanRequest:
-    """The request if visible (LoanRequest.DoesNotExist otherwise: a 404)."""
-    return loan_request_list(principal).prefetch_related("loans__item").get(pk=request_id)
+    """The request if visible (Http404 otherwise)."""
+    return loan_request_list(principal).prefetch_related("loans__item").get_or_404(pk=request_id)
+
+
+def loan_detail(principal: policy.Asker, loan_id: int) -> Loan:
+    """The loan if visible (Http404 otherwise), with its request."""
+    return Loan.objects.visible_to(principal, "resources.view_loans").select_related("request").get_or_404(pk=loan_id)
 
 
 def lendable_items(principal: policy.Asker, request: LoanRequest) -> QuerySet[EquipmentItem]:
@@ -423,7 +428,7 @@ def last_report_values(principal: policy.Asker, place: ReportingPlace) -> dict[i
     return latest
 
 
-def supply_items(principal: policy.Asker, county_code: str) -> QuerySet[SupplyItem]:
+def supply_items(principal: policy.Asker, county_code: str) -> policy.PolicyQuerySet[SupplyItem]:
     _require_county(principal, "resources.view_stock", county_code)
     return SupplyItem.objects.visible_to(principal, "resources.view_stock").filter(county_id=county_code)
 
@@ -442,7 +447,7 @@ def supply_contacts(principal: policy.Asker, county_code: str) -> QuerySet[Suppl
 
 def staff_request_list(
     principal: policy.Asker, county_code: str | None = None, *, status: str | None = None, box: str = "all"
-) -> QuerySet[StaffRequest]:
+) -> policy.PolicyQuerySet[StaffRequest]:
     """Staff requests the principal may see; `box` "outgoing": those it may act on as requester."""
     requests = StaffRequest.objects.visible_to(principal, "resources.view_staff_requests").select_related(
         "requester", "unit"
@@ -457,8 +462,8 @@ def staff_request_list(
 
 
 def staff_request_detail(principal: policy.Asker, request_id: int) -> StaffRequest:
-    """The request if visible (StaffRequest.DoesNotExist otherwise: a 404), with its history."""
-    return staff_request_list(principal).prefetch_related("events").get(pk=request_id)
+    """The request if visible (Http404 otherwise), with its history."""
+    return staff_request_list(principal).prefetch_related("events").get_or_404(pk=request_id)
 
 
 def staff_units(principal: policy.Asker, county_code: str) -> QuerySet[Unit]:

@@ -40,12 +40,8 @@ from samverkan.resources.forms import (
 )
 from samverkan.resources.models import (
     CanObtain,
-    EquipmentItem,
     ItemStatus,
-    Loan,
-    LoanRequest,
     LoanStatus,
-    StaffRequest,
     StaffStatus,
 )
 
@@ -159,10 +155,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    try:
-        item = selectors.item_detail(request.user, item_id)
-    except EquipmentItem.DoesNotExist:
-        raise Http404 from None
+    item = selectors.item_detail(request.user, item_id)
     may_manage = policy.can(request.user, "resources.manage_items", item)
     form = ItemUpdateForm(
         request.POST or None,
@@ -245,16 +238,9 @@ def loan_new(request: HttpRequest) -> HttpResponse:
     return render(request, "resources/loan_new.html", {"form": form, "county": county})
 
 
-def _visible_request(request: HttpRequest, request_id: int) -> LoanRequest:
-    try:
-        return selectors.loan_request_detail(request.user, request_id)
-    except LoanRequest.DoesNotExist:
-        raise Http404 from None
-
-
 @login_required
 def loan_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    loan_request = _visible_request(request, request_id)
+    loan_request = selectors.loan_request_detail(request.user, request_id)
     actions = states.available_actions(request.user, loan_request)
     loans = list(loan_request.loans.all())
     return render(
@@ -290,7 +276,7 @@ def _act(request: HttpRequest, call: Callable[[], object], request_id: int, succ
 @login_required
 @require_POST
 def loan_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
-    loan_request = _visible_request(request, request_id)
+    loan_request = selectors.loan_request_detail(request.user, request_id)
     reason = request.POST.get("reason", "")[:300]
     user = policy.actor_of(request)
     if action == "approve":
@@ -326,8 +312,8 @@ def loan_action(request: HttpRequest, request_id: int, action: str) -> HttpRespo
 @login_required
 @require_POST
 def loan_return(request: HttpRequest, loan_id: int) -> HttpResponse:
-    loan = get_object_or_404(Loan.objects.select_related("request"), pk=loan_id)
-    loan_request = _visible_request(request, loan.request_id)
+    loan = selectors.loan_detail(request.user, loan_id)
+    loan_request = loan.request
     form = ReturnForm(request.POST, prefix=f"loan{loan.pk}")
     if not form.is_valid():
         if not states.allowed(request.user, loan_request, "return"):
@@ -501,9 +487,7 @@ def stock_settings(request: HttpRequest) -> HttpResponse:
     contact_form = SupplyContactForm(request.POST if which == "contact" else None, prefix="contact", county_code=county)
     if request.method == "POST":
         if which == "toggle":
-            item = get_object_or_404(
-                selectors.supply_items(request.user, county), pk=limits.key(request.POST.get("item")) or 0
-            )
+            item = selectors.supply_items(request.user, county).get_or_404(pk=limits.key(request.POST.get("item")) or 0)
             services.supply_item_update(
                 item=item, name=item.name, is_active=not item.is_active, by=policy.actor_of(request)
             )
@@ -645,16 +629,9 @@ def staff_new(request: HttpRequest) -> HttpResponse:
     return render(request, "resources/staff_new.html", {"form": form, "county": county})
 
 
-def _visible_staff_request(request: HttpRequest, request_id: int) -> StaffRequest:
-    try:
-        return selectors.staff_request_detail(request.user, request_id)
-    except StaffRequest.DoesNotExist:
-        raise Http404 from None
-
-
 @login_required
 def staff_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    staff_request = _visible_staff_request(request, request_id)
+    staff_request = selectors.staff_request_detail(request.user, request_id)
     actions = states.staff_available_actions(request.user, staff_request)
     return render(
         request,
@@ -684,7 +661,7 @@ def staff_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
-    staff_request = _visible_staff_request(request, request_id)
+    staff_request = selectors.staff_request_detail(request.user, request_id)
     user = policy.actor_of(request)
     forms_by_action: dict[str, Any] = {"propose": StaffProposalForm, "decide": StaffDecisionForm}
     if action not in {"propose", "decide", "withdraw"}:

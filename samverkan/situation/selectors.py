@@ -43,16 +43,12 @@ def draft_of(principal: policy.Asker, county_code: str) -> SituationReport | Non
 def report_detail(principal: policy.Asker, report_id: int) -> SituationReport:
     """One report: published ones for every member of its county, drafts for those who prepare
     them; Http404 for any other (so another county's reports are not even confirmed)."""
-    report = (
-        SituationReport.objects.select_related("county", "previous", "corrects", "published_by", "prepared_by")
-        .filter(pk=report_id)
-        .first()
+    readable = SituationReport.objects.visible_to(principal, "situation.view") | SituationReport.objects.visible_to(
+        principal, "situation.prepare"
     )
-    if report is None:
-        raise Http404
-    if policy.can(principal, "situation.view", report) or policy.can(principal, "situation.prepare", report):
-        return report
-    raise Http404
+    return readable.select_related("county", "previous", "corrects", "published_by", "prepared_by").get_or_404(
+        pk=report_id
+    )
 
 
 def report_by_number(

@@ -387,8 +387,8 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def subscription_remove(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    subscription = get_object_or_404(
-        Subscription.objects.visible_to(request.user, "situation.manage_subscriptions"), pk=subscription_id
+    subscription = Subscription.objects.visible_to(request.user, "situation.manage_subscriptions").get_or_404(
+        pk=subscription_id
     )
     services.subscription_remove(subscription=subscription, by=policy.actor_of(request))
     messages.success(request, _("%(email)s no longer subscribes.") % {"email": subscription.email})
