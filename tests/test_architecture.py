@@ -33,7 +33,7 @@ APPS = [
 # Project modules that import no app: anyone may use them.
 FOUNDATION = {
     "env", "requestcontext", "charts", "tables", "clientip", "middleware", "adminapps", "settings", "limits", "apischema",
-    "principals",
+    "principals", "modelbase",
 }  # fmt: skip
 # Project modules that wire the apps together: only they (and tests) may import every app.
 WIRING = {"api", "apiauth", "adminsite", "errors", "urls", "wsgi", "testing"}

@@ -17,20 +17,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.modelbase import Created
 from samverkan.organisations.models import County, Organisation
 from samverkan.organisations.policy import PolicyQuerySet
 
 USER = settings.AUTH_USER_MODEL
 
 
-class Forum(models.Model):
+class Forum(Created):
     """A collaboration forum of a county: a managers' network, a chiefs' group, the county's
     collaboration group."""
 
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=200)
     description = models.CharField(_("description"), max_length=1000, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = PolicyQuerySet.as_manager()
 
@@ -84,7 +84,7 @@ class ForumPerson(models.Model):
         return f"{self.forum}: {self.user}"
 
 
-class Meeting(models.Model):
+class Meeting(Created):
     forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="meetings")
     title = models.CharField(_("title"), max_length=200)
     starts_at = models.DateTimeField(_("starts"))
@@ -102,7 +102,6 @@ class Meeting(models.Model):
     )
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = PolicyQuerySet.as_manager()
 
@@ -215,14 +214,13 @@ class Attendance(models.Model):
         return f"{self.name} ({self.get_status_display()})"
 
 
-class Decision(models.Model):
+class Decision(Created):
     """A decision, numbered per meeting: "The forum decided: that …"."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="decisions")
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="decisions")
     number = models.PositiveSmallIntegerField(_("number"))
     text = models.TextField(_("decision"))
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = PolicyQuerySet.as_manager()
 
@@ -251,7 +249,7 @@ class AssignmentStatus(models.TextChoices):
 OPEN_ASSIGNMENT_STATUSES = (AssignmentStatus.OPEN, AssignmentStatus.IN_PROGRESS)
 
 
-class Assignment(models.Model):
+class Assignment(Created):
     """A task the forum gives a person or an organisation, due on a date or by a meeting."""
 
     forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="assignments")
@@ -278,7 +276,6 @@ class Assignment(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     objects = PolicyQuerySet.as_manager()
@@ -351,7 +348,7 @@ class MinutesStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded by a correction")
 
 
-class MinutesVersion(models.Model):
+class MinutesVersion(Created):
     """One version of a meeting's minutes. Version 1 is written during the meeting; it is sent
     for approval (then locked), signed by the chair and the checker and so approved. A correction
     opens a new version linked to the approved one, which then needs its own approval; the text
@@ -366,7 +363,6 @@ class MinutesVersion(models.Model):
     reason = models.CharField(_("reason for the correction"), max_length=1000, blank=True)
     content = models.JSONField(_("content"), null=True, blank=True)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent for approval"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
 
@@ -424,7 +420,7 @@ class MinutesSignature(models.Model):
 # Status trackers ------------------------------------------------------------------------------
 
 
-class Tracker(models.Model):
+class Tracker(Created):
     """A question asked of every municipality of a county, answered with one of a short list of
     statuses and a date (e.g. "ready for digital care meetings": ready / almost / no data)."""
 
@@ -433,7 +429,6 @@ class Tracker(models.Model):
     question = models.CharField(_("question"), max_length=300)
     options = models.JSONField(_("statuses"), help_text=_("The answers to choose from, best first."))
     is_open = models.BooleanField(_("open for answers"), default=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
     reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
 
     objects = PolicyQuerySet.as_manager()
@@ -476,7 +471,7 @@ class SplitMethod(models.TextChoices):
     EQUAL = "equal", _("Equally")
 
 
-class SharedCost(models.Model):
+class SharedCost(Created):
     """A cost the forum shares (consultant support, a joint meeting) by a key: a fixed share for
     the region, the rest among the member municipalities by population or equally. The amounts
     per organisation are computed once (meetings/sharing.py) and kept with the populations used."""
@@ -488,7 +483,6 @@ class SharedCost(models.Model):
     region_denominator = models.PositiveIntegerField(_("region's share, denominator"))
     method = models.CharField(_("municipalities split"), max_length=12, choices=SplitMethod.choices)
     population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = PolicyQuerySet.as_manager()
 
@@ -527,7 +521,7 @@ class SharedCostLine(models.Model):
 # Funding rounds -------------------------------------------------------------------------------
 
 
-class FundingRound(models.Model):
+class FundingRound(Created):
     """Development funds the forum allocates from applications, within a budget."""
 
     forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="funding_rounds")
@@ -535,7 +529,6 @@ class FundingRound(models.Model):
     budget = models.PositiveBigIntegerField(_("budget (SEK)"))
     criteria = models.TextField(_("criteria"), blank=True)
     closes_on = models.DateField(_("last day to apply"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = PolicyQuerySet.as_manager()
 

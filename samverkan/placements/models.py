@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.modelbase import Created, CreatedBy, HistoryEntry
 from samverkan.organisations.models import County, Organisation, Unit
 from samverkan.organisations.policy import PolicyQuerySet
 
@@ -58,7 +59,7 @@ class RequestStatus(models.TextChoices):
 OPEN_STATUSES = (RequestStatus.SENT, RequestStatus.OFFERED)
 
 
-class PlaceRequest(models.Model):
+class PlaceRequest(Created, CreatedBy):
     """A request for N places, addressed to one unit, one municipality or the whole county."""
 
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="+")
@@ -79,8 +80,6 @@ class PlaceRequest(models.Model):
     to_county = models.BooleanField(_("to the whole county"), default=False)
     status = models.CharField(_("status"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
     decline_reason = models.CharField(_("reason"), max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 
@@ -194,16 +193,13 @@ class Reservation(models.Model):
         return self.arrived_on is None and self.released_at is None
 
 
-class RequestEvent(models.Model):
+class RequestEvent(HistoryEntry):
     """The visible history of a request: who did what, when."""
 
     request = models.ForeignKey(PlaceRequest, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
     status_after = models.CharField(_("status"), max_length=12, choices=RequestStatus.choices)
     text = models.CharField(_("text"), max_length=500, blank=True)
-    actor_label = models.CharField(_("by"), max_length=200)
     organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
         ordering = ["at", "id"]

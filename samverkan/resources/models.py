@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan import limits
+from samverkan.modelbase import CreatedBy, HistoryEntry
 from samverkan.organisations.models import County, Municipality, Organisation, Unit
 from samverkan.organisations.policy import PolicyQuerySet
 
@@ -113,7 +114,7 @@ class LoanStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class LoanRequest(models.Model):
+class LoanRequest(CreatedBy):
     """A municipality's or unit's request to borrow equipment of one type from its owner, and
     (once approved) the loan it became: which items, at which unit, from and until when."""
 
@@ -132,7 +133,6 @@ class LoanRequest(models.Model):
     )
     status = models.CharField(_("status"), max_length=12, choices=LoanStatus.choices, default=LoanStatus.REQUESTED)
     decision_note = models.CharField(_("reason"), max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
@@ -202,15 +202,12 @@ class Loan(models.Model):
         return self.returned_at is None and self.due_on < today
 
 
-class ItemEvent(models.Model):
+class ItemEvent(HistoryEntry):
     """The visible history of an item: added, lent, returned, serviced, retired."""
 
     item = models.ForeignKey(EquipmentItem, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
     text = models.CharField(_("text"), max_length=500, blank=True)
-    actor_label = models.CharField(_("by"), max_length=200)
     unit = models.ForeignKey(Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -370,7 +367,7 @@ class StaffStatus(models.TextChoices):
 DECIDED = (StaffStatus.APPROVED, StaffStatus.PARTLY_APPROVED)
 
 
-class StaffRequest(models.Model):
+class StaffRequest(CreatedBy):
     """A municipality's or unit's request to the region for staff; the region's staffing
     coordinator prepares a proposal, regional management decides (recorded by a region coordinator)."""
 
@@ -396,7 +393,6 @@ class StaffRequest(models.Model):
     decided_by_body = models.CharField(
         _("decided by"), max_length=200, blank=True, help_text=_("The regional management body that decided.")
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(_("submitted"), default=timezone.now)
     proposed_at = models.DateTimeField(_("proposed"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -436,15 +432,12 @@ class StaffRequest(models.Model):
         return [str(Shift(s).label) for s in self.shifts if s in Shift.values]
 
 
-class StaffEvent(models.Model):
+class StaffEvent(HistoryEntry):
     """The visible history of a staff request."""
 
     request = models.ForeignKey(StaffRequest, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=30)
     status_after = models.CharField(_("status"), max_length=16, choices=StaffStatus.choices)
     text = models.CharField(_("text"), max_length=600, blank=True)
-    actor_label = models.CharField(_("by"), max_length=200)
-    at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
         ordering = ["at", "id"]
