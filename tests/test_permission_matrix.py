@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
+from operator import attrgetter
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -149,6 +152,22 @@ class Rule:
         return self.ok
 
 
+Seed = Callable[[World, str, str], object]
+
+
+def seeded(seed: Seed, *, extra: dict | None = None, **paths: str) -> Callable[[World, str, str], dict]:
+    """A row's `kwargs` or `data` from what `seed` makes in the persona's own or other county:
+    each name of `paths` gets the attribute at its dotted path ("pk", "offer.pk", "county_id"),
+    and `extra` is added as it is. Every row that needs rows of its own names its seed here, so
+    the seeds below only make rows (one per app, with the variants as keyword arguments)."""
+
+    def values(world: World, persona: str, which: str) -> dict:
+        made = seed(world, persona, which)
+        return {name: attrgetter(path)(made) for name, path in paths.items()} | (extra or {})
+
+    return values
+
+
 def _organisation_kwargs(world, persona, which):
     table = OWN_ORGANISATION if which == "own" else OTHER_COUNTY_ORGANISATION
     return {"code": table.get(persona, "R20")}
@@ -172,10 +191,6 @@ def _unit(world, persona, which) -> Unit:
     return world.lunden if persona == "outsider" else world.orebro_unit
 
 
-def _unit_kwargs(world, persona, which):
-    return {"unit_id": _unit(world, persona, which).pk}
-
-
 def _county(persona, which) -> str:
     own = "18" if persona == "outsider" else "20"
     return own if which == "own" else ("20" if own == "18" else "18")
@@ -193,31 +208,23 @@ def _situation_report(world, persona, which, *, publish: bool):
     return situation_services.report_publish(report=report, by=policy.SYSTEM) if publish else report
 
 
-def _published_report_kwargs(world, persona, which):
-    return {"report_id": _situation_report(world, persona, which, publish=True).pk}
+_published_report = partial(_situation_report, publish=True)
+_draft_report = partial(_situation_report, publish=False)
 
 
-def _draft_report_kwargs(world, persona, which):
-    return {"report_id": _situation_report(world, persona, which, publish=False).pk}
-
-
-def _report_number_kwargs(world, persona, which):
-    return {"number": _situation_report(world, persona, which, publish=True).number}
-
-
-def _public_report_kwargs(world, persona, which):
+def _public_report(world, persona, which):
     """A county with a public page and a published report; everyone, anonymous visitors too, sees it."""
-    report = _situation_report(world, persona, which, publish=True)
+    report = _published_report(world, persona, which)
     situation_services.settings_save(
         county=report.county, enabled=False, weekday=3, time=datetime.time(7), public=True, by=policy.SYSTEM
     )
-    return {"county_code": report.county_id, "number": report.number}
+    return report
 
 
 def _two_reports(world, persona, which):
-    first = _situation_report(world, persona, which, publish=True)
-    second = _situation_report(world, persona, which, publish=True)
-    return {"a": first.pk, "b": second.pk}
+    return SimpleNamespace(
+        first=_published_report(world, persona, which), second=_published_report(world, persona, which)
+    )
 
 
 def _subscription(world, persona, which):
@@ -238,7 +245,7 @@ def _municipality_kwargs(world, persona, which):
     return {"code": own if which == "own" else ("2080" if own == "1880" else "1880")}
 
 
-def _statement_line(persona, which) -> StatementLine:
+def _statement_line(world, persona, which) -> StatementLine:
     """A line of an issued statement of the persona's municipality (own) or of one in the other county."""
     code = _municipality_kwargs(None, persona, which)["code"]
     municipality = Organisation.objects.select_related("municipality__county").get(code=code).municipality
@@ -248,8 +255,8 @@ def _statement_line(persona, which) -> StatementLine:
     )
 
 
-def _dispute(persona, which) -> Dispute:
-    line = _statement_line(persona, which)
+def _dispute(world, persona, which) -> Dispute:
+    line = _statement_line(world, persona, which)
     return Dispute.objects.create(
         line=line,
         county_id=line.statement.county_id,
@@ -303,15 +310,10 @@ def _scenario(persona, which) -> Scenario:
     )
 
 
-def _planned_change_kwargs(world, persona, which):
-    change = PlannedChange.objects.create(
+def _planned_change(world, persona, which) -> PlannedChange:
+    return PlannedChange.objects.create(
         unit=_unit(world, persona, which), effective_from="2030-06-01", staffed_change=10, description="+10"
     )
-    return {"change_id": change.pk}
-
-
-def _report_json(world, persona, which):
-    return {"unit": _unit(world, persona, which).pk, "physical": 20, "staffed": 18, "occupied": 10}
 
 
 def _place_request(world, persona, which):
@@ -329,26 +331,18 @@ def _place_request(world, persona, which):
         by=requester, from_organisation=origin, places=2, wanted_from=datetime.date(2030, 1, 1), to_county=True
     )
     offer = placement_services.offer_create(request=request, unit=unit, places=1, by=offerer)
-    return request, offer, unit
+    return SimpleNamespace(request=request, offer=offer, unit=unit)
 
 
-def _request_kwargs(world, persona, which):
-    return {"request_id": _place_request(world, persona, which)[0].pk}
-
-
-def _offer_kwargs(world, persona, which):
-    return {"offer_id": _place_request(world, persona, which)[1].pk}
-
-
-def _accepted_request_kwargs(world, persona, which, *, arrived: bool = False):
+def _accepted_request(world, persona, which, *, arrived: bool = False):
     """The county-wide request of _place_request with its offer accepted by the requester (and,
     if `arrived`, the patients marked as arrived)."""
-    request, offer, _unit = _place_request(world, persona, which)
+    made = _place_request(world, persona, which)
     requester = world.outsider if _county(persona, which) == "18" else world.avesta_coordinator
-    placement_services.offer_accept(offer=offer, by=requester)
+    placement_services.offer_accept(offer=made.offer, by=requester)
     if arrived:
-        placement_services.request_arrive(request=request, by=requester)
-    return {"request_id": request.pk, "action": "end" if arrived else "arrive"}
+        placement_services.request_arrive(request=made.request, by=requester)
+    return made.request
 
 
 def _offer_data(world, persona, which):
@@ -409,7 +403,7 @@ def _forum(world, persona, which, *, members_only: bool = False):
         ),
         by=world.admin,
     )
-    return forum, meeting, item, assignment
+    return SimpleNamespace(forum=forum, meeting=meeting, item=item, assignment=assignment)
 
 
 def _bystander() -> User:
@@ -419,46 +413,35 @@ def _bystander() -> User:
     )
 
 
-def _forum_kwargs(world, persona, which):
-    return {"forum_id": _forum(world, persona, which)[0].pk}
+def _forum_person(world, persona, which):
+    """Someone sitting in the forum of `_forum`."""
+    return meeting_services.forum_person_add(
+        forum=_forum(world, persona, which).forum, user=_bystander(), by=world.admin
+    )
 
 
-def _meeting_kwargs(world, persona, which, **extra):
-    return {"meeting_id": _forum(world, persona, which, **extra)[1].pk}
-
-
-def _agenda_item_kwargs(world, persona, which):
-    return {"item_id": _forum(world, persona, which)[2].pk}
-
-
-def _assignment_kwargs(world, persona, which):
-    return {"assignment_id": _forum(world, persona, which)[3].pk}
-
-
-def _tracker_kwargs(world, persona, which):
-    tracker = meeting_services.tracker_create(
+def _tracker(world, persona, which):
+    return meeting_services.tracker_create(
         county=Organisation.objects.get(code=f"R{_county(persona, which)}").county,
         question="Redo?",
         options=["Ja", "Nej"],
         by=world.admin,
     )
-    return {"tracker_id": tracker.pk}
 
 
-def _cost_kwargs(world, persona, which):
-    cost = meeting_services.shared_cost_create(
-        forum=_forum(world, persona, which)[0],
+def _cost(world, persona, which):
+    return meeting_services.shared_cost_create(
+        forum=_forum(world, persona, which).forum,
         description="Konsult",
         amount_ore=600_000,
         region_share=Fraction(5, 6),
         method="equal",
         by=world.admin,
     )
-    return {"cost_id": cost.pk}
 
 
 def _funding(world, persona, which):
-    forum = _forum(world, persona, which)[0]
+    forum = _forum(world, persona, which).forum
     funding = meeting_services.funding_round_create(forum=forum, name="Medel", budget=1_000_000, by=world.admin)
     organisation = forum.members.first().organisation
     application = meeting_services.funding_application_create(
@@ -472,7 +455,7 @@ def _funding(world, persona, which):
         ),
         by=world.admin,
     )
-    return funding, application
+    return SimpleNamespace(round=funding, application=application)
 
 
 def _new_request_json(world, persona, which):
@@ -481,43 +464,39 @@ def _new_request_json(world, persona, which):
     return {"from_organisation": origin.pk, "places": 2, "wanted_from": "2030-01-01", "to_county": True}
 
 
-def _import_run_kwargs(world, persona, which):
+def _import_run(world, persona, which, *, mapping: bool = False) -> ImportRun:
+    """An import of a source of the county; with `mapping`, an upload of another layout waiting
+    for its column mapping."""
     source = Source.objects.get_or_create(county_id=_county(persona, which), name="Matrix")[0]
-    return {"run_id": ImportRun.objects.create(source=source, file_format="csv").pk}
-
-
-def _mapping_run_kwargs(world, persona, which):
-    """An upload of another layout waiting for its column mapping."""
-    source = Source.objects.get_or_create(county_id=_county(persona, which), name="Matrix")[0]
+    if not mapping:
+        return ImportRun.objects.create(source=source, file_format="csv")
     data = b"Vardtillfalle;Kommun;Vardform;Inskriven\nM1;2080;somatic;2026-01-01T08:00\n"
-    run = ImportRun.objects.create(
+    return ImportRun.objects.create(
         source=source,
         file_format="csv",
         status=ImportStatus.MAPPING,
         stored_file=uploads.store([data]),
         file_size=len(data),
     )
-    return {"run_id": run.pk}
 
 
-def _layout_kwargs(world, persona, which):
+def _layout(world, persona, which) -> ColumnLayout:
     source = Source.objects.get_or_create(county_id=_county(persona, which), name="Matrix")[0]
     header = ["vardtillfalle", "kommun", "vardform", "inskriven"]
     mapping = dict(zip(header, ["source_id", "home_municipality", "care_type", "admitted_at"], strict=True))
-    layout = ColumnLayout.objects.create(
+    return ColumnLayout.objects.create(
         source=source, header=header, header_key=uploads.header_key(header), mapping=mapping
     )
-    return {"layout_id": layout.pk}
 
 
-def _api_key_kwargs(world, persona, which):
+def _api_key(world, persona, which) -> ApiKey:
     owner_code = (
         OWN_ORGANISATION.get(persona, "R20") if which == "own" else OTHER_COUNTY_ORGANISATION.get(persona, "R18")
     )
     owner = Organisation.objects.get(code=owner_code)
     role = "region_coordinator" if owner.kind == "region" else "municipal_coordinator"
     key, _ = account_services.api_key_create(organisation=owner, name="matrix", role=role, by=policy.SYSTEM)
-    return {"pk": key.pk}
+    return key
 
 
 # resources: a loan request in the persona's county ("own") or the other: in Dalarna from Avesta's
@@ -545,12 +524,8 @@ def _loan_request(world, persona, which, *, lent: bool = False):
     return request
 
 
-def _loan_request_kwargs(world, persona, which):
-    return {"request_id": _loan_request(world, persona, which).pk}
-
-
-def _lent_loan_kwargs(world, persona, which):
-    return {"loan_id": _loan_request(world, persona, which, lent=True).loans.get().pk}
+def _lent_loan(world, persona, which) -> Loan:
+    return _loan_request(world, persona, which, lent=True).loans.get()
 
 
 def _open_loan(world, persona, which) -> Loan:
@@ -576,8 +551,8 @@ def _new_loan_request_json(world, persona, which):
     }
 
 
-def _item_kwargs(world, persona, which):
-    return {"item_id": make_items(world, 1, county=_county(persona, which))[0].pk}
+def _item(world, persona, which) -> EquipmentItem:
+    return make_items(world, 1, county=_county(persona, which))[0]
 
 
 # Supply stock: everyone in the county sees the totals; coordinators report for their
@@ -638,7 +613,7 @@ RULES: dict[str, Rule] = {
     "accounts:logout": Rule(LOGGED_IN, ok=302, method="post"),
     "accounts:account": Rule(LOGGED_IN),
     "accounts:api_keys": Rule(KEY_MANAGERS),
-    "accounts:api_key_revoke": Rule(KEY_MANAGERS, ok=302, method="post", kwargs=_api_key_kwargs, other=404),
+    "accounts:api_key_revoke": Rule(KEY_MANAGERS, ok=302, method="post", kwargs=seeded(_api_key, pk="pk"), other=404),
     "accounts:password_change": Rule(LOGGED_IN),
     "accounts:password_change_done": Rule(LOGGED_IN),
     "accounts:password_reset": Rule(PUBLIC),
@@ -674,26 +649,25 @@ RULES: dict[str, Rule] = {
     "flow:statistics_csv": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "flow:statistics_xlsx": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "flow:upload": Rule(IMPORTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "flow:import_detail": Rule(IMPORTERS, kwargs=_import_run_kwargs, other=404),
-    "flow:import_status": Rule(IMPORTERS, kwargs=_import_run_kwargs, other=404),
-    "flow:import_mapping": Rule(IMPORTERS, kwargs=_mapping_run_kwargs, other=404),
-    "flow:import_layout_edit": Rule(IMPORTERS, kwargs=_layout_kwargs, other=404),
+    "flow:import_detail": Rule(IMPORTERS, kwargs=seeded(_import_run, run_id="pk"), other=404),
+    "flow:import_status": Rule(IMPORTERS, kwargs=seeded(_import_run, run_id="pk"), other=404),
+    "flow:import_mapping": Rule(IMPORTERS, kwargs=seeded(partial(_import_run, mapping=True), run_id="pk"), other=404),
+    "flow:import_layout_edit": Rule(IMPORTERS, kwargs=seeded(_layout, layout_id="pk"), other=404),
     "flow:episodes": Rule(EPISODE_READERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     # meetings
     "meetings:index": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "meetings:decisions": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "meetings:forum_new": Rule(MEETING_MANAGERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "meetings:forum": Rule(LOGGED_IN, kwargs=_forum_kwargs, other=404),
-    "meetings:board": Rule(LOGGED_IN, kwargs=_forum_kwargs, other=404),
-    "meetings:forum_edit": Rule(MEETING_MANAGERS, kwargs=_forum_kwargs, other=404, other_denied=404),
+    "meetings:forum": Rule(LOGGED_IN, kwargs=seeded(_forum, forum_id="forum.pk"), other=404),
+    "meetings:board": Rule(LOGGED_IN, kwargs=seeded(_forum, forum_id="forum.pk"), other=404),
+    "meetings:forum_edit": Rule(
+        MEETING_MANAGERS, kwargs=seeded(_forum, forum_id="forum.pk"), other=404, other_denied=404
+    ),
     "meetings:forum_person_remove": Rule(
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {
-            "forum_id": (forum := _forum(w, p, o)[0]).pk,
-            "person_id": meeting_services.forum_person_add(forum=forum, user=_bystander(), by=w.admin).pk,
-        },
+        kwargs=seeded(_forum_person, forum_id="forum_id", person_id="pk"),
         other=404,
         other_denied=404,
     ),
@@ -701,28 +675,34 @@ RULES: dict[str, Rule] = {
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=_forum_kwargs,
+        kwargs=seeded(_forum, forum_id="forum.pk"),
         data=lambda w, p, o: {"user": w.viewer.pk},
         other=404,
         other_denied=404,
     ),
-    "meetings:meeting_new": Rule(MEETING_MANAGERS, kwargs=_forum_kwargs, other=404, other_denied=404),
-    "meetings:meeting": Rule(LOGGED_IN, kwargs=_meeting_kwargs, other=404),
+    "meetings:meeting_new": Rule(
+        MEETING_MANAGERS, kwargs=seeded(_forum, forum_id="forum.pk"), other=404, other_denied=404
+    ),
+    "meetings:meeting": Rule(LOGGED_IN, kwargs=seeded(_forum, meeting_id="meeting.pk"), other=404),
     # Unpublished minutes of a forum Ludvika is not a member of: hidden from Ludvika (the
     # outsider's Region Örebro is a member of the Örebro forum).
     "meetings:meeting#members_only": Rule(
         FORUM_MEMBERS | {"outsider"},
         denied=404,
-        kwargs=lambda w, p, o: _meeting_kwargs(w, p, o, members_only=True),
+        kwargs=seeded(partial(_forum, members_only=True), meeting_id="meeting.pk"),
         other=404,
     ),
-    "meetings:meeting_edit": Rule(MEETING_MANAGERS, kwargs=_meeting_kwargs, other=404, other_denied=404),
-    "meetings:attendance": Rule(MEETING_MANAGERS, kwargs=_meeting_kwargs, other=404, other_denied=404),
+    "meetings:meeting_edit": Rule(
+        MEETING_MANAGERS, kwargs=seeded(_forum, meeting_id="meeting.pk"), other=404, other_denied=404
+    ),
+    "meetings:attendance": Rule(
+        MEETING_MANAGERS, kwargs=seeded(_forum, meeting_id="meeting.pk"), other=404, other_denied=404
+    ),
     "meetings:item_add": Rule(
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=_meeting_kwargs,
+        kwargs=seeded(_forum, meeting_id="meeting.pk"),
         data=lambda w, p, o: {"new-title": "Ny punkt", "new-kind": "information"},
         other=404,
         other_denied=404,
@@ -731,7 +711,7 @@ RULES: dict[str, Rule] = {
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {**_meeting_kwargs(w, p, o), "action": "send"},
+        kwargs=seeded(_forum, meeting_id="meeting.pk", extra={"action": "send"}),
         other=404,
         other_denied=404,
     ),
@@ -739,19 +719,19 @@ RULES: dict[str, Rule] = {
         SIGNERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {**_meeting_kwargs(w, p, o), "action": "sign"},
+        kwargs=seeded(_forum, meeting_id="meeting.pk", extra={"action": "sign"}),
         data=lambda w, p, o: {"code": "000000"},
         other=404,
         other_denied=404,
     ),
-    "meetings:item": Rule(LOGGED_IN, kwargs=_agenda_item_kwargs, other=404),
-    "meetings:minutes_pdf": Rule(LOGGED_IN, kwargs=_meeting_kwargs, other=404),
-    "meetings:minutes_docx": Rule(LOGGED_IN, kwargs=_meeting_kwargs, other=404),
+    "meetings:item": Rule(LOGGED_IN, kwargs=seeded(_forum, item_id="item.pk"), other=404),
+    "meetings:minutes_pdf": Rule(LOGGED_IN, kwargs=seeded(_forum, meeting_id="meeting.pk"), other=404),
+    "meetings:minutes_docx": Rule(LOGGED_IN, kwargs=seeded(_forum, meeting_id="meeting.pk"), other=404),
     "meetings:decision_add": Rule(
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=_agenda_item_kwargs,
+        kwargs=seeded(_forum, item_id="item.pk"),
         data=lambda w, p, o: {"text": "Att besluta"},
         other=404,
         other_denied=404,
@@ -760,41 +740,41 @@ RULES: dict[str, Rule] = {
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=_agenda_item_kwargs,
+        kwargs=seeded(_forum, item_id="item.pk"),
         data=lambda w, p, o: {"title": "Underlag", "url": "https://example.se/underlag.pdf"},
         other=404,
         other_denied=404,
     ),
-    "meetings:assignment_add": Rule(MEETING_MANAGERS, kwargs=_agenda_item_kwargs, other=404, other_denied=404),
-    "meetings:assignment": Rule(LOGGED_IN, kwargs=_assignment_kwargs, other=404),
+    "meetings:assignment_add": Rule(
+        MEETING_MANAGERS, kwargs=seeded(_forum, item_id="item.pk"), other=404, other_denied=404
+    ),
+    "meetings:assignment": Rule(LOGGED_IN, kwargs=seeded(_forum, assignment_id="assignment.pk"), other=404),
     "meetings:trackers": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "meetings:tracker": Rule(LOGGED_IN, kwargs=_tracker_kwargs, other=404),
-    "meetings:tracker_export": Rule(LOGGED_IN, kwargs=_tracker_kwargs, other=404),
+    "meetings:tracker": Rule(LOGGED_IN, kwargs=seeded(_tracker, tracker_id="pk"), other=404),
+    "meetings:tracker_export": Rule(LOGGED_IN, kwargs=seeded(_tracker, tracker_id="pk"), other=404),
     "meetings:tracker_remind": Rule(
-        MEETING_MANAGERS, ok=302, method="post", kwargs=_tracker_kwargs, other=404, other_denied=404
+        MEETING_MANAGERS, ok=302, method="post", kwargs=seeded(_tracker, tracker_id="pk"), other=404, other_denied=404
     ),
-    "meetings:costs": Rule(LOGGED_IN, kwargs=_forum_kwargs, other=404),
-    "meetings:cost": Rule(LOGGED_IN, kwargs=_cost_kwargs, other=404),
+    "meetings:costs": Rule(LOGGED_IN, kwargs=seeded(_forum, forum_id="forum.pk"), other=404),
+    "meetings:cost": Rule(LOGGED_IN, kwargs=seeded(_cost, cost_id="pk"), other=404),
     "meetings:cost_export": Rule(
-        LOGGED_IN, kwargs=lambda w, p, o: {**_cost_kwargs(w, p, o), "file_format": "csv"}, other=404
+        LOGGED_IN, kwargs=seeded(_cost, cost_id="pk", extra={"file_format": "csv"}), other=404
     ),
-    "meetings:funding_rounds": Rule(LOGGED_IN, kwargs=_forum_kwargs, other=404),
-    "meetings:funding_round": Rule(LOGGED_IN, kwargs=lambda w, p, o: {"round_id": _funding(w, p, o)[0].pk}, other=404),
-    "meetings:funding_export": Rule(LOGGED_IN, kwargs=lambda w, p, o: {"round_id": _funding(w, p, o)[0].pk}, other=404),
+    "meetings:funding_rounds": Rule(LOGGED_IN, kwargs=seeded(_forum, forum_id="forum.pk"), other=404),
+    "meetings:funding_round": Rule(LOGGED_IN, kwargs=seeded(_funding, round_id="round.pk"), other=404),
+    "meetings:funding_export": Rule(LOGGED_IN, kwargs=seeded(_funding, round_id="round.pk"), other=404),
     "meetings:application_decide": Rule(
         MEETING_MANAGERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {"application_id": _funding(w, p, o)[1].pk},
+        kwargs=seeded(_funding, application_id="application.pk"),
         data=lambda w, p, o: {"decision": "granted", "granted": "100000"},
         other=404,
         other_denied=404,
     ),
     "api:meetings_forums": Rule(LOGGED_IN, anonymous=401),
-    "api:meetings_meetings": Rule(
-        LOGGED_IN, anonymous=401, data=lambda w, p, o: {"forum": _forum_kwargs(w, p, o)["forum_id"]}, other=404
-    ),
-    "api:meetings_meeting": Rule(LOGGED_IN, anonymous=401, kwargs=_meeting_kwargs, other=404),
+    "api:meetings_meetings": Rule(LOGGED_IN, anonymous=401, data=seeded(_forum, forum="forum.pk"), other=404),
+    "api:meetings_meeting": Rule(LOGGED_IN, anonymous=401, kwargs=seeded(_forum, meeting_id="meeting.pk"), other=404),
     "api:meetings_decisions": Rule(LOGGED_IN, anonymous=401),
     "api:meetings_assignments": Rule(LOGGED_IN, anonymous=401),
     "api:meetings_assignment_status": Rule(
@@ -803,34 +783,45 @@ RULES: dict[str, Rule] = {
         anonymous=401,
         method="post",
         json=True,
-        kwargs=_assignment_kwargs,
+        kwargs=seeded(_forum, assignment_id="assignment.pk"),
         data=lambda w, p, o: {"status": "in_progress"},
         other=404,
         other_denied=404,
     ),
     "placements:list": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "placements:new": Rule(NEW_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "placements:detail": Rule(LOGGED_IN, kwargs=_request_kwargs, other=404),
+    "placements:detail": Rule(LOGGED_IN, kwargs=seeded(_place_request, request_id="request.pk"), other=404),
     "placements:offer": Rule(
-        RECEIVERS, ok=302, method="post", kwargs=_request_kwargs, data=_offer_data, other=404, other_denied=404
+        RECEIVERS,
+        ok=302,
+        method="post",
+        kwargs=seeded(_place_request, request_id="request.pk"),
+        data=_offer_data,
+        other=404,
+        other_denied=404,
     ),
     "placements:action": Rule(
         REQUESTERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {**_request_kwargs(w, p, o), "action": "withdraw"},
+        kwargs=seeded(_place_request, request_id="request.pk", extra={"action": "withdraw"}),
         other=404,
         other_denied=404,
     ),
     # The same route, for arrival and end of an accepted county-wide request (issue 17).
     "placements:action#arrive": Rule(
-        PLACE_MARKERS, ok=302, method="post", kwargs=_accepted_request_kwargs, other=404, other_denied=404
+        PLACE_MARKERS,
+        ok=302,
+        method="post",
+        kwargs=seeded(_accepted_request, request_id="pk", extra={"action": "arrive"}),
+        other=404,
+        other_denied=404,
     ),
     "placements:action#end": Rule(
         PLACE_MARKERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: _accepted_request_kwargs(w, p, o, arrived=True),
+        kwargs=seeded(partial(_accepted_request, arrived=True), request_id="pk", extra={"action": "end"}),
         other=404,
         other_denied=404,
     ),
@@ -838,7 +829,7 @@ RULES: dict[str, Rule] = {
         REQUESTERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {**_offer_kwargs(w, p, o), "answer": "accept"},
+        kwargs=seeded(_place_request, offer_id="offer.pk", extra={"answer": "accept"}),
         other=404,
         other_denied=404,
     ),
@@ -865,17 +856,11 @@ RULES: dict[str, Rule] = {
         LIABILITY_TOTALS, anonymous=401, data=lambda w, p, o: {"county": _county(p, o), "month": "2026-01"}, other=403
     ),
     "followup:issue": Rule(ISSUERS, ok=302, method="post", kwargs=_municipality_kwargs, other=403),
-    "followup:issued": Rule(
-        LIABILITY_LINES, denied=404, kwargs=lambda w, p, o: {"pk": _statement_line(p, o).statement_id}, other=404
-    ),
-    "followup:dispute_new": Rule(
-        DISPUTERS, denied=404, kwargs=lambda w, p, o: {"line_id": _statement_line(p, o).pk}, other=404
-    ),
+    "followup:issued": Rule(LIABILITY_LINES, denied=404, kwargs=seeded(_statement_line, pk="statement_id"), other=404),
+    "followup:dispute_new": Rule(DISPUTERS, denied=404, kwargs=seeded(_statement_line, line_id="pk"), other=404),
     "followup:disputes": Rule(LIABILITY_LINES, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "followup:dispute": Rule(LIABILITY_LINES, denied=404, kwargs=lambda w, p, o: {"pk": _dispute(p, o).pk}, other=404),
-    "followup:attachment": Rule(
-        LIABILITY_LINES, denied=404, kwargs=lambda w, p, o: {"pk": _dispute(p, o).pk}, other=404
-    ),
+    "followup:dispute": Rule(LIABILITY_LINES, denied=404, kwargs=seeded(_dispute, pk="pk"), other=404),
+    "followup:attachment": Rule(LIABILITY_LINES, denied=404, kwargs=seeded(_dispute, pk="pk"), other=404),
     "api:followup_statement_issue": Rule(
         ISSUERS,
         ok=201,
@@ -895,7 +880,7 @@ RULES: dict[str, Rule] = {
         denied=404,
         method="post",
         json=True,
-        data=lambda w, p, o: {"line": _statement_line(p, o).pk, "reason": "Fel"},
+        data=seeded(_statement_line, line="pk", extra={"reason": "Fel"}),
         other=404,
     ),
     "api:followup_dispute_answer": Rule(
@@ -904,7 +889,7 @@ RULES: dict[str, Rule] = {
         denied=404,
         method="post",
         json=True,
-        kwargs=lambda w, p, o: {"dispute_id": _dispute(p, o).pk},
+        kwargs=seeded(_dispute, dispute_id="pk"),
         data=lambda w, p, o: {"accept": False, "answer": "Nej"},
         other=404,
     ),
@@ -954,36 +939,51 @@ RULES: dict[str, Rule] = {
         other=403,
     ),
     "api:placements_requests": Rule(LOGGED_IN, anonymous=401),
-    "api:placements_request": Rule(LOGGED_IN, anonymous=401, kwargs=_request_kwargs, other=404),
+    "api:placements_request": Rule(
+        LOGGED_IN, anonymous=401, kwargs=seeded(_place_request, request_id="request.pk"), other=404
+    ),
     "api:placements_offers_create": Rule(
         RECEIVERS,
         ok=201,
         anonymous=401,
         method="post",
         json=True,
-        kwargs=_request_kwargs,
+        kwargs=seeded(_place_request, request_id="request.pk"),
         data=_offer_data,
         other=404,
         other_denied=404,
     ),
     "api:placements_offer_accept": Rule(
-        REQUESTERS, ok=201, anonymous=401, method="post", kwargs=_offer_kwargs, other=404, other_denied=404
+        REQUESTERS,
+        ok=201,
+        anonymous=401,
+        method="post",
+        kwargs=seeded(_place_request, offer_id="offer.pk"),
+        other=404,
+        other_denied=404,
     ),
     "api:placements_offer_decline": Rule(
-        REQUESTERS, ok=200, anonymous=401, method="post", json=True, kwargs=_offer_kwargs, other=404, other_denied=404
+        REQUESTERS,
+        ok=200,
+        anonymous=401,
+        method="post",
+        json=True,
+        kwargs=seeded(_place_request, offer_id="offer.pk"),
+        other=404,
+        other_denied=404,
     ),
     "api:placements_free": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "api:escalation": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:overview": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:export_csv": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:export_xlsx": Rule(LOGGED_IN, data=_county_query, other=403),
-    "capacity:unit": Rule(LOGGED_IN, kwargs=_unit_kwargs, other=404),
-    "capacity:report": Rule(REPORTERS, kwargs=_unit_kwargs, other=404, other_denied=404),
+    "capacity:unit": Rule(LOGGED_IN, kwargs=seeded(_unit, unit_id="pk"), other=404),
+    "capacity:report": Rule(REPORTERS, kwargs=seeded(_unit, unit_id="pk"), other=404, other_denied=404),
     "capacity:planned_change_add": Rule(
         REPORTERS,
         ok=302,
         method="post",
-        kwargs=_unit_kwargs,
+        kwargs=seeded(_unit, unit_id="pk"),
         data=lambda w, p, o: {
             "effective_from": "2030-06-01",
             "staffed_change": 10,
@@ -994,7 +994,7 @@ RULES: dict[str, Rule] = {
         other_denied=404,
     ),
     "capacity:planned_change_cancel": Rule(
-        REPORTERS, ok=302, method="post", kwargs=_planned_change_kwargs, other=404, other_denied=404
+        REPORTERS, ok=302, method="post", kwargs=seeded(_planned_change, change_id="pk"), other=404, other_denied=404
     ),
     "capacity:completeness": Rule(FOLLOWERS_UP, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "capacity:send_reminders": Rule(
@@ -1003,23 +1003,30 @@ RULES: dict[str, Rule] = {
     "capacity:schedule": Rule(SCHEDULERS, kwargs=lambda w, p, o: {"county_code": _county(p, o)}, other=403),
     "api:capacity_overview": Rule(LOGGED_IN, anonymous=401, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "api:capacity_overview_fhir": Rule(LOGGED_IN, anonymous=401, data=_county_query, other=403),
-    "api:capacity_unit_history": Rule(LOGGED_IN, anonymous=401, kwargs=_unit_kwargs, other=404),
+    "api:capacity_unit_history": Rule(LOGGED_IN, anonymous=401, kwargs=seeded(_unit, unit_id="pk"), other=404),
     "api:capacity_reports": Rule(
-        REPORTERS, ok=201, anonymous=401, method="post", json=True, data=_report_json, other=422, other_denied=422
+        REPORTERS,
+        ok=201,
+        anonymous=401,
+        method="post",
+        json=True,
+        data=seeded(_unit, unit="pk", extra={"physical": 20, "staffed": 18, "occupied": 10}),
+        other=422,
+        other_denied=422,
     ),
     "resources:overview": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "resources:types": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "resources:items": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "resources:item_new": Rule(ITEM_MANAGERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "resources:item": Rule(LOGGED_IN, kwargs=_item_kwargs, other=404),
+    "resources:item": Rule(LOGGED_IN, kwargs=seeded(_item, item_id="pk"), other=404),
     "resources:loans": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "resources:loan_new": Rule(LOAN_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "resources:loan": Rule(LOAN_VIEWERS, denied=404, kwargs=_loan_request_kwargs, other=404),
+    "resources:loan": Rule(LOAN_VIEWERS, denied=404, kwargs=seeded(_loan_request, request_id="pk"), other=404),
     "resources:loan_action": Rule(
         LOAN_BORROWERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {**_loan_request_kwargs(w, p, o), "action": "withdraw"},
+        kwargs=seeded(_loan_request, request_id="pk", extra={"action": "withdraw"}),
         denied=404,
         denied_by=SEE_BUT_NOT_BORROW,
         other=404,
@@ -1029,7 +1036,7 @@ RULES: dict[str, Rule] = {
         LOAN_LENDERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {**_loan_request_kwargs(w, p, o), "action": "approve"},
+        kwargs=seeded(_loan_request, request_id="pk", extra={"action": "approve"}),
         data=_available_item,
         denied=404,
         denied_by=SEE_BUT_NOT_LEND,
@@ -1040,7 +1047,7 @@ RULES: dict[str, Rule] = {
         LOAN_BORROWERS | LOAN_LENDERS,
         ok=302,
         method="post",
-        kwargs=_lent_loan_kwargs,
+        kwargs=seeded(_lent_loan, loan_id="pk"),
         data=lambda w, p, o: {f"loan{_open_loan(w, p, o).pk}-condition": "ok"},
         denied=404,
         denied_by=SEE_BUT_NOT_RETURN,
@@ -1062,13 +1069,15 @@ RULES: dict[str, Rule] = {
         other=404,
         other_denied=404,
     ),
-    "api:resources_loan_request": Rule(LOAN_VIEWERS, denied=404, anonymous=401, kwargs=_loan_request_kwargs, other=404),
+    "api:resources_loan_request": Rule(
+        LOAN_VIEWERS, denied=404, anonymous=401, kwargs=seeded(_loan_request, request_id="pk"), other=404
+    ),
     "api:resources_loan_request_approve": Rule(
         LOAN_LENDERS,
         anonymous=401,
         method="post",
         json=True,
-        kwargs=_loan_request_kwargs,
+        kwargs=seeded(_loan_request, request_id="pk"),
         data=_available_item,
         denied=404,
         denied_by=SEE_BUT_NOT_LEND,
@@ -1080,7 +1089,7 @@ RULES: dict[str, Rule] = {
         anonymous=401,
         method="post",
         json=True,
-        kwargs=_loan_request_kwargs,
+        kwargs=seeded(_loan_request, request_id="pk"),
         data=lambda w, p, o: {"reason": "Alla är utlånade"},
         denied=404,
         denied_by=SEE_BUT_NOT_LEND,
@@ -1092,7 +1101,7 @@ RULES: dict[str, Rule] = {
         anonymous=401,
         method="post",
         json=True,
-        kwargs=_loan_request_kwargs,
+        kwargs=seeded(_loan_request, request_id="pk"),
         denied=404,
         denied_by=SEE_BUT_NOT_BORROW,
         other=404,
@@ -1103,7 +1112,7 @@ RULES: dict[str, Rule] = {
         anonymous=401,
         method="post",
         json=True,
-        kwargs=_lent_loan_kwargs,
+        kwargs=seeded(_lent_loan, loan_id="pk"),
         data=lambda w, p, o: {"condition": "ok"},
         denied=404,
         denied_by=SEE_BUT_NOT_RETURN,
@@ -1124,14 +1133,12 @@ RULES: dict[str, Rule] = {
     "resources:staff": Rule(STAFF_FOLLOWERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "resources:staff_lent": Rule(STAFF_FOLLOWERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "resources:staff_new": Rule(STAFF_REQUESTERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "resources:staff_detail": Rule(
-        LOAN_VIEWERS, denied=404, kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk}, other=404
-    ),
+    "resources:staff_detail": Rule(LOAN_VIEWERS, denied=404, kwargs=seeded(_staff_request, request_id="pk"), other=404),
     "resources:staff_action": Rule(
         LOAN_BORROWERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk, "action": "withdraw"},
+        kwargs=seeded(_staff_request, request_id="pk", extra={"action": "withdraw"}),
         denied=404,
         denied_by=SEE_BUT_NOT_BORROW,
         other=404,
@@ -1141,7 +1148,7 @@ RULES: dict[str, Rule] = {
         LOAN_LENDERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk, "action": "propose"},
+        kwargs=seeded(_staff_request, request_id="pk", extra={"action": "propose"}),
         data=lambda w, p, o: {"propose-proposed_number": 1, "propose-proposal": "En från vårdcentralen"},
         denied=404,
         denied_by=SEE_BUT_NOT_LEND,
@@ -1163,7 +1170,7 @@ RULES: dict[str, Rule] = {
         LOAN_VIEWERS,
         denied=404,
         anonymous=401,
-        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk},
+        kwargs=seeded(_staff_request, request_id="pk"),
         other=404,
     ),
     "api:resources_staff_request_propose": Rule(
@@ -1171,7 +1178,7 @@ RULES: dict[str, Rule] = {
         anonymous=401,
         method="post",
         json=True,
-        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk},
+        kwargs=seeded(_staff_request, request_id="pk"),
         data=lambda w, p, o: {"proposed_number": 1, "proposal": "En"},
         denied=404,
         denied_by=SEE_BUT_NOT_LEND,
@@ -1183,7 +1190,7 @@ RULES: dict[str, Rule] = {
         anonymous=401,
         method="post",
         json=True,
-        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o, proposed=True).pk},
+        kwargs=seeded(partial(_staff_request, proposed=True), request_id="pk"),
         data=lambda w, p, o: {"number": 2, "decided_by_body": "Regionledningen"},
         denied=404,
         denied_by=SEE_BUT_NOT_LEND,
@@ -1195,7 +1202,7 @@ RULES: dict[str, Rule] = {
         anonymous=401,
         method="post",
         json=True,
-        kwargs=lambda w, p, o: {"request_id": _staff_request(w, p, o).pk},
+        kwargs=seeded(_staff_request, request_id="pk"),
         denied=404,
         denied_by=SEE_BUT_NOT_BORROW,
         other=404,
@@ -1208,7 +1215,7 @@ RULES: dict[str, Rule] = {
     "situation:prepare": Rule(
         SITUATION_PREPARERS, ok=302, method="post", data=lambda w, p, o: {"county": _county(p, o)}, other=403
     ),
-    "situation:detail": Rule(LOGGED_IN, kwargs=_published_report_kwargs, other=404, other_denied=404),
+    "situation:detail": Rule(LOGGED_IN, kwargs=seeded(_published_report, report_id="pk"), other=404, other_denied=404),
     "situation:schedule": Rule(
         SITUATION_PREPARERS,
         ok=302,
@@ -1218,47 +1225,54 @@ RULES: dict[str, Rule] = {
     ),
     "situation:export": Rule(
         LOGGED_IN,
-        kwargs=lambda w, p, o: {**_published_report_kwargs(w, p, o), "fmt": "csv"},
+        kwargs=seeded(_published_report, report_id="pk", extra={"fmt": "csv"}),
         other=404,
         other_denied=404,
     ),
-    "situation:compare": Rule(LOGGED_IN, data=_two_reports, other=404, other_denied=404),
-    "situation:public": Rule(
-        PUBLIC, kwargs=lambda w, p, o: {"county_code": _public_report_kwargs(w, p, o)["county_code"]}
+    "situation:compare": Rule(
+        LOGGED_IN, data=seeded(_two_reports, a="first.pk", b="second.pk"), other=404, other_denied=404
     ),
+    "situation:public": Rule(PUBLIC, kwargs=seeded(_public_report, county_code="county_id")),
     "situation:public#closed": Rule(set(), denied=404, anonymous=404, kwargs=lambda w, p, o: {"county_code": "20"}),
-    "situation:public_report": Rule(PUBLIC, kwargs=_public_report_kwargs),
+    "situation:public_report": Rule(PUBLIC, kwargs=seeded(_public_report, county_code="county_id", number="number")),
     "situation:subscriptions": Rule(SITUATION_PREPARERS, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "situation:subscription_remove": Rule(
         SITUATION_PREPARERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {"subscription_id": _subscription(w, p, o).pk},
+        kwargs=seeded(_subscription, subscription_id="pk"),
         denied=404,
         other=404,
     ),
-    "situation:unsubscribe": Rule(PUBLIC, kwargs=lambda w, p, o: {"token": _subscription(w, p, o).token}),
-    "situation:public_data": Rule(PUBLIC, kwargs=lambda w, p, o: {**_public_report_kwargs(w, p, o), "fmt": "json"}),
+    "situation:unsubscribe": Rule(PUBLIC, kwargs=seeded(_subscription, token="token")),
+    "situation:public_data": Rule(
+        PUBLIC, kwargs=seeded(_public_report, county_code="county_id", number="number", extra={"fmt": "json"})
+    ),
     "situation:detail#draft": Rule(
-        SITUATION_PREPARERS, kwargs=_draft_report_kwargs, denied=404, other=404, other_denied=404
+        SITUATION_PREPARERS, kwargs=seeded(_draft_report, report_id="pk"), denied=404, other=404, other_denied=404
     ),
     "situation:comment": Rule(
         SITUATION_PREPARERS,
         ok=302,
         method="post",
-        kwargs=_draft_report_kwargs,
+        kwargs=seeded(_draft_report, report_id="pk"),
         data=lambda w, p, o: {"capacity": "Kommentar"},
         denied=404,
         other=404,
     ),
     "situation:publish": Rule(
-        SITUATION_PREPARERS, ok=302, method="post", kwargs=_draft_report_kwargs, denied=404, other=404
+        SITUATION_PREPARERS, ok=302, method="post", kwargs=seeded(_draft_report, report_id="pk"), denied=404, other=404
     ),
     "situation:discard": Rule(
-        SITUATION_PREPARERS, ok=302, method="post", kwargs=_draft_report_kwargs, denied=404, other=404
+        SITUATION_PREPARERS, ok=302, method="post", kwargs=seeded(_draft_report, report_id="pk"), denied=404, other=404
     ),
     "situation:correct": Rule(
-        SITUATION_PREPARERS, ok=302, method="post", kwargs=_published_report_kwargs, other=404, other_denied=404
+        SITUATION_PREPARERS,
+        ok=302,
+        method="post",
+        kwargs=seeded(_published_report, report_id="pk"),
+        other=404,
+        other_denied=404,
     ),
     "situation:epidemiology": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
     "situation:epidemiology#post": Rule(
@@ -1294,7 +1308,7 @@ RULES: dict[str, Rule] = {
     "api:situation_report": Rule(
         LOGGED_IN,
         anonymous=401,
-        kwargs=_report_number_kwargs,
+        kwargs=seeded(_published_report, number="number"),
         data=lambda w, p, o: {"county": _county(p, o)},
         other=403,
     ),
