@@ -378,6 +378,9 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "situation.Subscription": {
         "county": Relation(Reach.COUNTY, "county_id"),
     },
+    "situation.ReportDelivery": {
+        "county": Relation(Reach.COUNTY, "report__county_id"),
+    },
     # followup
     "followup.Agreement": {"county": Relation(Reach.COUNTY, "county_id")},
     "followup.DayRate": {"county": Relation(Reach.COUNTY, "county_id")},
@@ -597,7 +600,8 @@ RULES: dict[str, Rule] = {
     ),
     "situation.manage_indicators": Rule(("situation.Indicator",), {R.REGION_COORDINATOR: ("county",)}),
     "situation.manage_subscriptions": Rule(
-        ("situation.Subscription",), _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county")
+        ("situation.Subscription", "situation.ReportDelivery"),
+        _each((R.REGION_COORDINATOR, R.FORUM_SECRETARY), "county"),
     ),
     # meetings: members see their forum's minutes, the county sees them once published; the
     # county's forum secretaries run the meetings; chair and checker sign the minutes

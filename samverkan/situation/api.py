@@ -61,7 +61,9 @@ class ReportOut(ReportSummaryOut):
     figures: dict[str, Any] = Field(
         description="The figures as prepared: capacity (totals, municipalities, trend), placements (open "
         "requests, places asked, waiting_long, shared_places, escalation), flow (whole weeks, counts rounded "
-        "to multiples of 5), epidemiology (indicators with latest value and series)."
+        "to multiples of 5), resources (equipment per type: available_now, on_loan, in_service, overdue, "
+        "free per coming week; supply per article: the county's on_hand, used_7_days, days of supply, places "
+        "reporting, low_places below 7 days), epidemiology (indicators with latest value and series)."
     )
 
     @staticmethod

@@ -42,6 +42,20 @@ def _last_week(name: str) -> Callable[[Json], int | float | None]:
     return _get("flow", "last_week", name)
 
 
+def _equipment(name: str) -> Callable[[Json], int | float | None]:
+    """The sum over the equipment types of one figure (None when the report has no such section)."""
+
+    def read(figures: Json) -> int | float | None:
+        rows = (figures.get("resources") or {}).get("equipment")
+        if not isinstance(rows, list) or not rows:
+            return None
+        values = [row.get(name) for row in rows if isinstance(row, dict)]
+        counts = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        return sum(counts) if len(counts) == len(values) else None
+
+    return read
+
+
 MEASURES: tuple[Measure, ...] = (
     Measure(gettext_lazy("Free places in the county"), _get("capacity", "totals", "free")),
     Measure(gettext_lazy("Occupied places in the county"), _get("capacity", "totals", "occupied")),
@@ -50,6 +64,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure(gettext_lazy("Places shared between municipalities"), _get("placements", "shared_places")),
     Measure(gettext_lazy("Admissions in the latest whole week"), _last_week("admissions")),
     Measure(gettext_lazy("Patients ready for discharge still in hospital"), _last_week("ready_in_hospital")),
+    Measure(gettext_lazy("Shared equipment available now"), _equipment("available_now")),
+    Measure(gettext_lazy("Equipment loans past their last day"), _equipment("overdue")),
 )
 
 
@@ -71,6 +87,11 @@ def _sentence(what: str, before: int | float, after: int | float) -> str | None:
             "after": _number(after),
         }
     return None
+
+
+def _supplies(figures: Json) -> dict[str, Json]:
+    section = ((figures.get("resources") or {}).get("supply") or {}).get("items", [])
+    return {row["code"]: row for row in section if isinstance(row, dict) and "code" in row}
 
 
 def _indicators(figures: Json) -> dict[str, Json]:
@@ -103,6 +124,13 @@ def change_sentences(report: SituationReport, *, before: Json | None = None, aft
             _("The escalation step changed from %(before)s to %(after)s (%(name)s).")
             % {"before": old_step.get("order"), "after": new_step.get("order"), "name": new_step.get("name", "")}
         )
+    old_supplies = _supplies(before)
+    for code, row in _supplies(after).items():
+        old_days, new_days = old_supplies.get(code, {}).get("days"), row.get("days")
+        if isinstance(old_days, int) and isinstance(new_days, int):
+            what = _("Days of supply of %(article)s in the county") % {"article": row.get("name", code)}
+            if sentence := _sentence(what, old_days, new_days):
+                sentences.append(sentence)
     old_indicators = _indicators(before)
     for code, row in _indicators(after).items():
         old_value, new_value = old_indicators.get(code, {}).get("value"), row.get("value")

@@ -13,6 +13,11 @@ so that the report is the same picture for everyone in the county:
 - flow: `flow.statistics.statistics` turned into readers' figures by `readers_figures`: whole
   ISO weeks that have ended, counts randomly rounded to multiples of 5 (the report is read by
   every role, so it carries what every role may see; docs/decisions/small-count-protection.md);
+- resources: `resources.selectors.pool_availability` (per equipment type: items available, lent,
+  in service, overdue, and free items per coming week, resources/availability.py) and
+  `resources.selectors.stock_overview`'s county totals per article (stock, use in 7 days, days
+  of supply by resources/supply.py, reporting places and those below 7 days): the totals every
+  member of the county sees, never one organisation's stock;
 - epidemiology: this app's figures, the latest value of each indicator on or before the day of
   the report and the value a week earlier.
 
@@ -35,11 +40,14 @@ from samverkan.organisations import policy
 from samverkan.placements import escalation
 from samverkan.placements import selectors as placements
 from samverkan.placements.models import OPEN_STATUSES, RequestStatus
+from samverkan.resources import selectors as resources
+from samverkan.resources import supply
 from samverkan.situation.models import EpidemiologyFigure, Indicator
 
 TREND_DAYS = 14
 FLOW_WEEKS = 4
 EPIDEMIOLOGY_DAYS = 28
+RESOURCE_WEEKS = 4
 SHARED_STATUSES = (RequestStatus.ACCEPTED, RequestStatus.IN_PLACE)
 
 Json = dict[str, Any]
@@ -54,6 +62,7 @@ def compose(county_code: str, *, now: datetime.datetime | None = None) -> Json:
             "capacity": capacity_section(county_code, now),
             "placements": placements_section(county_code, now),
             "flow": flow_section(county_code, now),
+            "resources": resources_section(county_code, now),
             "epidemiology": epidemiology_section(county_code, now),
         }
 
@@ -153,6 +162,61 @@ def flow_section(county_code: str, now: datetime.datetime) -> Json:
             }
             for area in stats.municipalities
         ],
+    }
+
+
+def _days(value: int | None) -> int | None:
+    """Days of supply as stored: None both when the use is unknown and when nothing is used (the
+    bucket, "> 30", tells them apart)."""
+    return None if value is None or value >= supply.FOREVER else value
+
+
+def resources_section(county_code: str, now: datetime.datetime) -> Json:
+    today = now.astimezone(LOCAL).date()
+    pool = resources.pool_availability(policy.SYSTEM, county_code, today=today, weeks=RESOURCE_WEEKS)
+    stock = resources.stock_overview(policy.SYSTEM, county_code, now=now)
+    red = [bucket.colour == "red" for bucket in supply.Bucket]
+    return {
+        "equipment": [
+            {
+                "code": row.type.code,
+                "name": row.type.name,
+                "total": row.total,
+                "available_now": row.available_now,
+                "on_loan": row.on_loan,
+                "in_service": row.in_service,
+                "overdue": row.overdue,
+                "weeks": [
+                    {
+                        "start": period.start.isoformat(),
+                        "end": period.end.isoformat(),
+                        "free": period.free,
+                        "lent": period.lent,
+                        "asked": period.asked,
+                    }
+                    for period in row.weeks
+                ],
+            }
+            for row in pool
+        ],
+        "supply": {
+            "window_days": resources.STOCK_WINDOW_DAYS,
+            "items": [
+                {
+                    "code": total.item.code,
+                    "name": total.item.name,
+                    "counted_in": total.item.unit_label,
+                    "on_hand": total.total.on_hand,
+                    "used_7_days": total.total.used_7_days,
+                    "days": _days(total.total.days),
+                    "bucket": total.total.bucket.label if total.total.bucket else None,
+                    "places": total.places,
+                    "low_places": sum(count for count, low in zip(total.per_bucket, red, strict=True) if low),
+                    "unknown_use": total.unknown,
+                }
+                for total in stock.totals
+            ],
+        },
     }
 
 

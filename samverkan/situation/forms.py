@@ -14,6 +14,7 @@ SECTION_LABELS = {
     "capacity": _("Comment on capacity"),
     "placements": _("Comment on place requests and escalation"),
     "flow": _("Comment on patient flow"),
+    "resources": _("Comment on equipment and supplies"),
     "epidemiology": _("Comment on epidemiology"),
 }
 

@@ -100,7 +100,7 @@ class ReportStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-SECTIONS: tuple[str, ...] = ("capacity", "placements", "flow", "epidemiology")
+SECTIONS: tuple[str, ...] = ("capacity", "placements", "flow", "resources", "epidemiology")
 
 
 class ImmutableReport(Exception):
@@ -276,3 +276,30 @@ class Subscription(models.Model):
     @property
     def is_active(self) -> bool:
         return self.unsubscribed_at is None
+
+
+class ReportDelivery(models.Model):
+    """Who was sent a published report: one row per address, written in the transaction that
+    publishes it, from the subscribers as they were at that moment. The address and the
+    organisation are kept as they were, whatever becomes of the subscription afterwards."""
+
+    report = models.ForeignKey(SituationReport, on_delete=models.PROTECT, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    email = models.EmailField(_("e-mail address"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("organisation")
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    objects = PolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report_id", "email"]
+        verbose_name = _("report sent")
+        verbose_name_plural = _("reports sent")
+        constraints = [models.UniqueConstraint(fields=["report", "email"], name="situation_delivery_once_per_address")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.email}"

@@ -1,14 +1,16 @@
 """A situation report as a PDF (A4), from the same ReportView as its page: the change sentences,
 and each section with its comment, key figures, a line chart and its table.
 
-fpdf2 with its built-in Helvetica (Latin-1: å, ä, ö and the other Swedish letters are in it;
-dashes and minus signs outside it are written as "-"). Charts are drawn with lines, one colour
-per series as on the page, and every chart is followed by its figures as a table."""
+fpdf2 with DejaVu Sans embedded (samverkan/situation/fonts/, its source and licence there): every
+letter a report may hold (å, ä, ö, Sámi names' č, ŋ, đ …) and the dashes are written as they are,
+whatever fonts the reader has. Charts are drawn with lines, one colour per series as on the page,
+and every chart is followed by its figures as a table."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from pathlib import Path
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,21 +21,19 @@ from fpdf.fonts import FontFace
 from samverkan.situation.presentation import ReportView
 
 COLOURS = ((11, 79, 108), (179, 89, 0), (46, 125, 50))  # app.css .series-1 … -3
-REPLACE = {"–": "-", "—": "-", "−": "-", "…": "...", "’": "'", "“": '"', "”": '"', "\u00a0": " ", "\u202f": " "}
 CHART_W, CHART_H = 170.0, 45.0
 Point = tuple[datetime.date, float | None]
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
 
 
-def _latin1(text: object) -> str:
-    value = "" if text is None else str(text)
-    for old, new in REPLACE.items():
-        value = value.replace(old, new)
-    return value.encode("latin-1", "replace").decode("latin-1")
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _shown(value: object) -> str:
     if value is None:
-        return "-"
+        return "–"
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",")
     return str(value)
@@ -42,30 +42,32 @@ def _shown(value: object) -> str:
 class ReportPDF(FPDF):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
+        self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+        self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
         self.report_title = title
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(20, 15, 20)
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", size=8)
+        self.set_font(FONT, size=8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, _latin1(f"{self.report_title} - {self.page_no()}"), align="C")
+        self.cell(0, 5, f"{self.report_title} – {self.page_no()}", align="C")
         self.set_text_color(0, 0, 0)
 
     def heading(self, text: str, size: int = 13) -> None:
         self.ln(3)
-        self.set_font("Helvetica", "B", size)
-        self.multi_cell(0, size * 0.5, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "B", size)
+        self.multi_cell(0, size * 0.5, _text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
 
     def paragraph(self, text: str, *, bold_prefix: str = "", size: int = 10) -> None:
-        self.set_font("Helvetica", size=size)
+        self.set_font(FONT, size=size)
         if bold_prefix:
-            self.set_font("Helvetica", "B", size)
-            self.write(5, _latin1(bold_prefix + " "))
-            self.set_font("Helvetica", size=size)
-        self.multi_cell(0, 5, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_font(FONT, "B", size)
+            self.write(5, _text(bold_prefix + " "))
+            self.set_font(FONT, size=size)
+        self.multi_cell(0, 5, _text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def key_figures(self, figures: Sequence[tuple[str, object]]) -> None:
         if not figures:
@@ -77,11 +79,11 @@ class ReportPDF(FPDF):
             self.set_draw_color(200, 200, 200)
             self.rect(x, y, width - 2, 15)
             self.set_xy(x + 1.5, y + 1)
-            self.set_font("Helvetica", size=7)
-            self.cell(width - 4, 4, _latin1(label)[:40])
+            self.set_font(FONT, size=7)
+            self.cell(width - 4, 4, _text(label)[:40])
             self.set_xy(x + 1.5, y + 6)
-            self.set_font("Helvetica", "B", 13)
-            self.cell(width - 4, 7, _latin1(_shown(value)))
+            self.set_font(FONT, "B", 13)
+            self.cell(width - 4, 7, _text(_shown(value)))
         self.set_xy(self.l_margin, y + 17)
 
     def chart(self, series: Sequence[tuple[str, Sequence[Point]]]) -> None:
@@ -95,7 +97,7 @@ class ReportPDF(FPDF):
         top = max(max(values), 1.0)
         x0, y0 = self.l_margin + 12, self.get_y() + 2
         span = max((days[-1] - days[0]).days, 1)
-        self.set_font("Helvetica", size=7)
+        self.set_font(FONT, size=7)
         self.set_draw_color(210, 210, 210)
         self.set_line_width(0.2)
         for i in range(5):
@@ -120,7 +122,7 @@ class ReportPDF(FPDF):
                     self.line(previous[0], previous[1], x, y)
                 self.circle(x, y, 0.7, style="F")  # a lone point shows too
                 previous = (x, y)
-            label = _latin1(name)
+            label = _text(name)
             self.rect(legend_x, y0 + CHART_H + 6.5, 3, 3, style="F")
             self.set_xy(legend_x + 4, y0 + CHART_H + 5.5)
             self.cell(self.get_string_width(label) + 1, 5, label)
@@ -136,9 +138,9 @@ class ReportPDF(FPDF):
 
     def figures_table(self, header: Sequence[str], rows: Sequence[Sequence[object]], caption: str = "") -> None:
         if caption:
-            self.set_font("Helvetica", "B", 9)
-            self.cell(0, 6, _latin1(caption), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font("Helvetica", size=8)
+            self.set_font(FONT, "B", 9)
+            self.cell(0, 6, _text(caption), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, size=8)
         widths = [2.2] + [1.0] * (len(header) - 1)
         self.set_fill_color(255, 255, 255)
         self.set_draw_color(160, 160, 160)
@@ -151,9 +153,9 @@ class ReportPDF(FPDF):
             line_height=4.5,
             first_row_as_headings=True,
         ) as table:
-            table.row([_latin1(cell) for cell in header])
+            table.row([_text(cell) for cell in header])
             for row in rows:
-                table.row([_latin1(_shown(cell)) for cell in row])
+                table.row([_text(_shown(cell)) for cell in row])
         self.set_draw_color(0, 0, 0)
         self.ln(2)
 
@@ -163,12 +165,12 @@ def report_pdf(view: ReportView, *, county_name: str, title: str, compress: bool
     report = view.report
     pdf = ReportPDF(title)
     pdf.set_compression(compress)
-    pdf.set_title(_latin1(title))
+    pdf.set_title(_text(title))
     pdf.set_creator("Samverkan")
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.multi_cell(0, 9, _latin1(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, "B", 18)
+    pdf.multi_cell(0, 9, _text(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, size=10)
     facts = [
         (_("Figures as of"), _moment(report.as_of)),
         (_("Published"), _moment(report.published_at)),
@@ -269,7 +271,7 @@ def report_pdf(view: ReportView, *, county_name: str, title: str, compress: bool
             ],  # fmt: skip
             [
                 [
-                    f"{w['start']:%Y-%m-%d} - {w['end']:%Y-%m-%d}",
+                    f"{w['start']:%Y-%m-%d} – {w['end']:%Y-%m-%d}",
                     w["admissions"],
                     w["discharges"],
                     w["ready_notices"],
@@ -286,6 +288,44 @@ def report_pdf(view: ReportView, *, county_name: str, title: str, compress: bool
             caption=_("Destinations after discharge, latest week"),
         )
 
+    pdf.heading(_("Equipment and supplies"))
+    if report.comments.get("resources"):
+        pdf.paragraph(report.comments["resources"], bold_prefix=_("Comment:"))
+    if view.resources:
+        equipment = view.equipment
+        pdf.figures_table(
+            [_("Equipment type"), _("Available"), _("On loan"), _("In service"), _("Loans past their last day")],
+            [
+                [row["name"], row["available_now"], row["on_loan"], row["in_service"], row["overdue"]]
+                for row in equipment
+            ],
+            caption=_("Shared equipment now"),
+        )
+        on_chart = equipment[: len(COLOURS)]
+        pdf.chart([(row["name"], [(w["start"], _number(w["free"])) for w in row["weeks"]]) for row in on_chart])
+        if view.equipment_weeks:
+            pdf.figures_table(
+                [_("Week from"), *(row["name"] for row in on_chart)],
+                [[start.isoformat() if start else None, *values] for start, values in view.equipment_weeks],
+                caption=_("Free items per week"),
+            )
+        pdf.figures_table(
+            [_("Article"), _("In stock"), _("Used in 7 days"), _("Days of supply"), _("Places with less than 7 days")],
+            [
+                [
+                    row["name"],
+                    f"{_shown(row['on_hand'])} {row['counted_in']}",
+                    row["used_7_days"],
+                    row["days"] if row["days"] is not None else row["bucket"],
+                    row["low_places"],
+                ]
+                for row in view.supplies
+            ],
+            caption=_("Supplies in the county"),
+        )
+    else:
+        pdf.paragraph(_("This report was prepared before equipment and supplies were part of it."))
+
     pdf.heading(_("Epidemiology"))
     if report.comments.get("epidemiology"):
         pdf.paragraph(report.comments["epidemiology"], bold_prefix=_("Comment:"))
@@ -300,13 +340,13 @@ def report_pdf(view: ReportView, *, county_name: str, title: str, compress: bool
     charted = view.charted
     if charted:
         pdf.chart([(row.name, [(day, _number(value)) for day, value in row.series]) for row in charted])
-    pdf.set_font("Helvetica", size=7)
-    pdf.paragraph(_latin1(county_name), size=7)
+    pdf.set_font(FONT, size=7)
+    pdf.paragraph(_text(county_name), size=7)
     return bytes(pdf.output())
 
 
 def _moment(value: datetime.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "–"
 
 
 def _number(value: object) -> float | None:

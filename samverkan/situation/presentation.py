@@ -19,6 +19,7 @@ from samverkan.situation.opendata import public_figures
 Json = dict[str, Any]
 # Indicators that count people now (not cumulative totals), charted together on one scale.
 CHARTED_INDICATORS = 3
+CHARTED_EQUIPMENT = 3  # equipment types on the chart of free items per week (all are in the table)
 
 
 def _day(text: str | None) -> datetime.date | None:
@@ -58,10 +59,12 @@ class ReportView:
     capacity: Json
     placements: Json
     flow: Json
+    resources: Json
     indicators: list[IndicatorRow]
     sentences: list[str]
     capacity_chart: SafeString
     flow_chart: SafeString
+    resources_chart: SafeString
     epidemiology_chart: SafeString
     epidemiology_days: int
 
@@ -82,6 +85,29 @@ class ReportView:
     @property
     def charted(self) -> list[IndicatorRow]:
         return charted_indicators(self.indicators)
+
+    @property
+    def equipment(self) -> list[Json]:
+        """Per equipment type its figures, its weeks' dates parsed."""
+        return [
+            {**row, "weeks": [{**w, "start": _day(w["start"]), "end": _day(w["end"])} for w in row.get("weeks", [])]}
+            for row in self.resources.get("equipment", [])
+        ]
+
+    @property
+    def equipment_weeks(self) -> list[tuple[datetime.date | None, list[object]]]:
+        """The weeks of the equipment chart with the free items of every charted type (its table)."""
+        rows = self.equipment[:CHARTED_EQUIPMENT]
+        if not rows:
+            return []
+        return [
+            (week["start"], [row["weeks"][i]["free"] if i < len(row["weeks"]) else None for row in rows])
+            for i, week in enumerate(rows[0]["weeks"])
+        ]
+
+    @property
+    def supplies(self) -> list[Json]:
+        return list((self.resources.get("supply") or {}).get("items", []))
 
 
 def charted_indicators(rows: list[IndicatorRow]) -> list[IndicatorRow]:
@@ -137,6 +163,18 @@ def report_view(report: SituationReport, *, public: bool = False) -> ReportView:
             "Admissions, discharges and patients ready for discharge per week; the figures are in the table below."
         ),
     )
+    resources = figures.get("resources") or {}
+    resources_chart = line_chart(
+        [
+            Series(
+                row["name"],
+                [(datetime.date.fromisoformat(w["start"]), _num(w["free"])) for w in row.get("weeks", [])],
+                f"series-{i}",
+            )
+            for i, row in enumerate(resources.get("equipment", [])[:CHARTED_EQUIPMENT], start=1)
+        ],
+        label=_("Free items of shared equipment per coming week; the figures are in the table below."),
+    )
     epidemiology_chart = line_chart(
         [
             Series(row.name, [(day, _num(value)) for day, value in row.series], f"series-{i}")
@@ -150,6 +188,7 @@ def report_view(report: SituationReport, *, public: bool = False) -> ReportView:
         capacity=capacity,
         placements=figures.get("placements") or {},
         flow=flow,
+        resources=resources,
         indicators=indicators,
         sentences=change_sentences(
             report,
@@ -158,6 +197,7 @@ def report_view(report: SituationReport, *, public: bool = False) -> ReportView:
         ),
         capacity_chart=capacity_chart,
         flow_chart=flow_chart,
+        resources_chart=resources_chart,
         epidemiology_chart=epidemiology_chart,
         epidemiology_days=epidemiology.get("days", 0),
     )

@@ -11,7 +11,14 @@ from django.http import Http404
 
 from samverkan.organisations import policy
 from samverkan.situation import opendata
-from samverkan.situation.models import EpidemiologyFigure, Indicator, ReportStatus, SituationReport, SituationSettings
+from samverkan.situation.models import (
+    EpidemiologyFigure,
+    Indicator,
+    ReportDelivery,
+    ReportStatus,
+    SituationReport,
+    SituationSettings,
+)
 
 
 def published_reports(principal: policy.Asker, county_code: str) -> QuerySet[SituationReport]:
@@ -62,6 +69,18 @@ def report_by_number(
     if report is None:
         raise Http404
     return report
+
+
+def deliveries(principal: policy.Asker, report: SituationReport) -> QuerySet[ReportDelivery] | None:
+    """Who was sent the published report (as the subscribers were when it was published), for
+    those who manage the county's subscribers; None for everyone else."""
+    if not policy.can(principal, "situation.manage_subscriptions", policy.Place(county=report.county_id)):
+        return None
+    return (
+        ReportDelivery.objects.visible_to(principal, "situation.manage_subscriptions")
+        .filter(report=report)
+        .select_related("organisation")
+    )
 
 
 def newer_version(report: SituationReport) -> SituationReport | None:

@@ -34,6 +34,7 @@ from samverkan.situation.models import (
     EpidemiologyFigure,
     FigureSource,
     Indicator,
+    ReportDelivery,
     ReportStatus,
     SituationReport,
     SituationSettings,
@@ -304,13 +305,13 @@ def report_publish(*, report: SituationReport, by: policy.Principal) -> Situatio
         report.published_at = timezone.now()
         report.published_by = _person(by)
         report.save()
+        sent = _tell_subscribers(report)
         audit_record(
             by=by,
             event_type="situation.report_published",
             obj=report,
-            after={"county": report.county_id, "number": report.number, "version": report.version},
+            after={"county": report.county_id, "number": report.number, "version": report.version, "sent_to": sent},
         )
-        _tell_subscribers(report)
     return report
 
 
@@ -403,8 +404,9 @@ def _site(path: str) -> str:
 
 def _tell_subscribers(report: SituationReport) -> int:
     """E-mail every active subscriber of the county a link to the published report (and to the
-    public page, if the county has one) with a link that ends the subscription. Sent after the
-    transaction commits, in the site's language; returns the number of messages."""
+    public page, if the county has one) with a link that ends the subscription, and keep who was
+    sent it (`ReportDelivery`, in the publishing transaction). Sent after the transaction commits,
+    in the site's language; returns the number of messages."""
     subscriptions = list(Subscription.objects.filter(county_id=report.county_id, unsubscribed_at__isnull=True))
     if not subscriptions:
         return 0
@@ -438,6 +440,16 @@ def _tell_subscribers(report: SituationReport) -> int:
             )
             for subscription in subscriptions
         ]
+    ReportDelivery.objects.bulk_create(
+        ReportDelivery(
+            report=report,
+            subscription=subscription,
+            email=subscription.email,
+            organisation_id=subscription.organisation_id,
+            sent_at=report.published_at or timezone.now(),
+        )
+        for subscription in subscriptions
+    )
     transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return len(messages)
 

@@ -111,6 +111,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "view": report_view(report),
             "report": report,
             "newer": selectors.newer_version(report),
+            "deliveries": selectors.deliveries(request.user, report) if report.is_published else None,
             "may_prepare": may_prepare,
             "may_publish": not report.is_published and policy.can(request.user, "situation.publish", report),
             "comments_form": CommentsForm(initial=report.comments) if may_prepare and not report.is_published else None,

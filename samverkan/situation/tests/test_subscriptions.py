@@ -93,3 +93,30 @@ def test_who_manages_subscribers_and_bad_input(world, client):
     assert not subscription.is_active
     login(client, world.outsider)
     assert client.post(f"/lagesbild/prenumeranter/{subscription.pk}/avsluta/").status_code == 404
+
+
+def test_each_report_keeps_who_it_was_sent_to(world, provider, client):
+    county = world.region.county
+    services.subscription_add(county=county, email="kansli@kommun.se", by=world.forum_secretary)
+    services.subscriptions_add_members(county=county, organisation=provider, by=world.forum_secretary)
+    first = publish(world)
+    services.subscription_remove(
+        subscription=Subscription.objects.get(email="kansli@kommun.se"), by=world.forum_secretary
+    )
+    services.subscription_add(county=county, email="ny@kommun.se", by=world.forum_secretary)
+    second = publish(world)
+    # The first report's list stays as it was when it was published.
+    assert [(d.email, d.organisation) for d in first.deliveries.all()] == [
+        ("chef@omsorg.se", provider),
+        ("kansli@kommun.se", None),
+    ]
+    assert list(second.deliveries.values_list("email", flat=True)) == ["chef@omsorg.se", "ny@kommun.se"]
+    assert all(d.sent_at == first.published_at for d in first.deliveries.all())
+    published = AuditEvent.objects.filter(event_type="situation.report_published").order_by("pk")
+    assert [event.after["sent_to"] for event in published] == [2, 2]
+    login(client, world.forum_secretary)
+    page = client.get(f"/lagesbild/{first.pk}/").content.decode()
+    assert "sent to 2 subscribers" in page and "kansli@kommun.se" in page and "ny@kommun.se" not in page
+    login(client, world.viewer)  # a reader of the report does not see who gets it
+    page = client.get(f"/lagesbild/{first.pk}/").content.decode()
+    assert "kansli@kommun.se" not in page and 'id="sent-heading"' not in page
