@@ -269,7 +269,7 @@ def _dispute(world, persona, which) -> Dispute:
     )
 
 
-def _forecast_run(persona, which, *, done: bool = False) -> ForecastRun:
+def _forecast_run(world, persona, which, *, done: bool = False) -> ForecastRun:
     """A forecast run of the persona's county (own) or the other one: queued, or done with one
     stored series (the county's admissions, flat) so that its forecast can be read."""
     county = _county(persona, which)
@@ -291,7 +291,7 @@ def _forecast_run(persona, which, *, done: bool = False) -> ForecastRun:
     return run
 
 
-def _scenario(persona, which) -> Scenario:
+def _scenario(world, persona, which) -> Scenario:
     return forecasting_services.scenario_create(
         county_code=_county(persona, which),
         values={
@@ -903,21 +903,21 @@ RULES: dict[str, Rule] = {
     "forecasting:run": Rule(
         FORECASTERS, ok=302, method="post", data=lambda w, p, o: {"county": _county(p, o)}, other=403
     ),
-    "forecasting:run_status": Rule(LOGGED_IN, kwargs=lambda w, p, o: {"run_id": _forecast_run(p, o).pk}, other=404),
+    "forecasting:run_status": Rule(LOGGED_IN, kwargs=seeded(_forecast_run, run_id="pk"), other=404),
     "forecasting:scenarios": Rule(LOGGED_IN, data=lambda w, p, o: {"county": _county(p, o)}, other=403),
-    "forecasting:scenario": Rule(LOGGED_IN, kwargs=lambda w, p, o: {"scenario_id": _scenario(p, o).pk}, other=404),
+    "forecasting:scenario": Rule(LOGGED_IN, kwargs=seeded(_scenario, scenario_id="pk"), other=404),
     "forecasting:scenario_delete": Rule(
         FORECASTERS,
         ok=302,
         method="post",
-        kwargs=lambda w, p, o: {"scenario_id": _scenario(p, o).pk},
+        kwargs=seeded(_scenario, scenario_id="pk"),
         other=404,
         other_denied=404,
     ),
     "api:forecasting_forecasts": Rule(
         LOGGED_IN,
         anonymous=401,
-        data=lambda w, p, o: {"county": _forecast_run(p, o, done=True).county_id, "kind": "admissions"},
+        data=seeded(partial(_forecast_run, done=True), county="county_id", extra={"kind": "admissions"}),
         other=403,
     ),
     "api:forecasting_runs": Rule(
@@ -929,9 +929,7 @@ RULES: dict[str, Rule] = {
         data=lambda w, p, o: {"county": _county(p, o)},
         other=403,
     ),
-    "api:forecasting_run": Rule(
-        LOGGED_IN, anonymous=401, kwargs=lambda w, p, o: {"run_id": _forecast_run(p, o).pk}, other=404
-    ),
+    "api:forecasting_run": Rule(LOGGED_IN, anonymous=401, kwargs=seeded(_forecast_run, run_id="pk"), other=404),
     "api:flow_statistics": Rule(
         LOGGED_IN,
         anonymous=401,

@@ -143,7 +143,4 @@ def start_run(request, payload: RunIn):
     summary="A forecast run's status and progress",
 )
 def run_status(request, run_id: Id):
-    try:
-        return _run_out(selectors.run_detail(_acting(request), run_id))
-    except ForecastRun.DoesNotExist:
-        raise Http404("No such run.") from None
+    return _run_out(selectors.run_detail(_acting(request), run_id))

@@ -23,7 +23,7 @@ def open_run(principal, county_code: str) -> ForecastRun | None:
 
 
 def run_detail(principal, run_id: int) -> ForecastRun:
-    return ForecastRun.objects.visible_to(principal, "forecasting.view").get(pk=run_id)
+    return ForecastRun.objects.visible_to(principal, "forecasting.view").get_or_404(pk=run_id)
 
 
 def run_series(run: ForecastRun, *, area: str | None, kind: str) -> list[ForecastSeries]:
@@ -53,5 +53,5 @@ def scenario_detail(principal, scenario_id: int) -> Scenario:
     return (
         Scenario.objects.visible_to(principal, "forecasting.view")
         .select_related("outbreak_municipality", "county")
-        .get(pk=scenario_id)
+        .get_or_404(pk=scenario_id)
     )

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +23,6 @@ from samverkan.forecasting.models import (
     ForecastSeries,
     Method,
     RunStatus,
-    Scenario,
     SeriesKind,
     Trigger,
 )
@@ -189,10 +188,7 @@ def run_now(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_status(request: HttpRequest, run_id: int) -> HttpResponse:
-    try:
-        run = selectors.run_detail(policy.actor_of(request), run_id)
-    except ForecastRun.DoesNotExist:
-        raise Http404 from None
+    run = selectors.run_detail(policy.actor_of(request), run_id)
     return render(request, "forecasting/_progress.html", {"running": run, "polled": True})
 
 
@@ -230,10 +226,7 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
     principal = policy.actor_of(request)
-    try:
-        scenario = selectors.scenario_detail(principal, scenario_id)
-    except Scenario.DoesNotExist:
-        raise Http404 from None
+    scenario = selectors.scenario_detail(principal, scenario_id)
     results = scenario.results
     municipalities = dict(
         Municipality.objects.filter(county_id=scenario.county_id).order_by("name").values_list("code", "name")
@@ -316,10 +309,7 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
 @require_POST
 def scenario_delete(request: HttpRequest, scenario_id: int) -> HttpResponse:
     principal = policy.actor_of(request)
-    try:
-        scenario = selectors.scenario_detail(principal, scenario_id)
-    except Scenario.DoesNotExist:
-        raise Http404 from None
+    scenario = selectors.scenario_detail(principal, scenario_id)
     county = scenario.county_id
     services.scenario_delete(scenario=scenario, by=principal)
     messages.success(request, _("The scenario is deleted."))
