@@ -63,7 +63,9 @@ class ReportOut(ReportSummaryOut):
         "requests, places asked, waiting_long, shared_places, escalation), flow (whole weeks, counts rounded "
         "to multiples of 5), resources (equipment per type: available_now, on_loan, in_service, overdue, "
         "free per coming week; supply per article: the county's on_hand, used_7_days, days of supply, places "
-        "reporting, low_places below 7 days), epidemiology (indicators with latest value and series)."
+        "reporting, low_places below 7 days), forecast (available; shortage_7d: the probability in percent of "
+        "a shortage of short-term places within 7 days; days: expected, low, high (80 %), staffed, "
+        "above_staffed_percent; municipalities), epidemiology (indicators with latest value and series)."
     )
 
     @staticmethod

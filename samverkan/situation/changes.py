@@ -66,6 +66,10 @@ MEASURES: tuple[Measure, ...] = (
     Measure(gettext_lazy("Patients ready for discharge still in hospital"), _last_week("ready_in_hospital")),
     Measure(gettext_lazy("Shared equipment available now"), _equipment("available_now")),
     Measure(gettext_lazy("Equipment loans past their last day"), _equipment("overdue")),
+    Measure(
+        gettext_lazy("The probability (%) of a shortage of short-term places within 7 days"),
+        _get("forecast", "shortage_7d"),
+    ),
 )
 
 

@@ -18,6 +18,11 @@ so that the report is the same picture for everyone in the county:
   `resources.selectors.stock_overview`'s county totals per article (stock, use in 7 days, days
   of supply by resources/supply.py, reporting places and those below 7 days): the totals every
   member of the county sees, never one organisation's stock;
+- forecast: `forecasting.selectors.latest_run` (the county's latest finished forecast) and its
+  county series of short-term occupancy (the method shown first) with the staffed places: per
+  day of the coming FORECAST_DAYS the expected occupied places, the 80 % interval and the
+  probability that demand exceeds the staffed places; the run's probability of a shortage within
+  7 days (`shortage_7d`, the figure the escalation plan reads) and each municipality's;
 - epidemiology: this app's figures, the latest value of each indicator on or before the day of
   the report and the value a week earlier.
 
@@ -36,7 +41,10 @@ from django.utils import timezone, translation
 from samverkan.capacity import selectors as capacity
 from samverkan.capacity.schedule import LOCAL
 from samverkan.flow import statistics as flow_statistics
+from samverkan.forecasting import selectors as forecasting
+from samverkan.forecasting.models import SeriesKind
 from samverkan.organisations import policy
+from samverkan.organisations.models import Municipality
 from samverkan.placements import escalation
 from samverkan.placements import selectors as placements
 from samverkan.placements.models import OPEN_STATUSES, RequestStatus
@@ -48,6 +56,8 @@ TREND_DAYS = 14
 FLOW_WEEKS = 4
 EPIDEMIOLOGY_DAYS = 28
 RESOURCE_WEEKS = 4
+FORECAST_DAYS = 14
+SHORTAGE_DAYS = 7
 SHARED_STATUSES = (RequestStatus.ACCEPTED, RequestStatus.IN_PLACE)
 
 Json = dict[str, Any]
@@ -63,6 +73,7 @@ def compose(county_code: str, *, now: datetime.datetime | None = None) -> Json:
             "placements": placements_section(county_code, now),
             "flow": flow_section(county_code, now),
             "resources": resources_section(county_code, now),
+            "forecast": forecast_section(county_code),
             "epidemiology": epidemiology_section(county_code, now),
         }
 
@@ -217,6 +228,55 @@ def resources_section(county_code: str, now: datetime.datetime) -> Json:
                 for total in stock.totals
             ],
         },
+    }
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
+
+
+def _shortage(series: object) -> float | None:
+    """The highest probability (%) on the first SHORTAGE_DAYS days that demand exceeds the staffed places."""
+    above = getattr(series, "above_staffed", None)
+    return _percent(max(above[:SHORTAGE_DAYS])) if above else None
+
+
+def forecast_section(county_code: str) -> Json:
+    run = forecasting.latest_run(policy.SYSTEM, county_code)
+    if run is None or run.origin is None:
+        return {"available": False}
+    occupancy = forecasting.run_series(run, area=None, kind=SeriesKind.SHORT_TERM_OCCUPANCY.value)
+    staffed = forecasting.run_series(run, area=None, kind=SeriesKind.SHORT_TERM_STAFFED.value)
+    shown = occupancy[0] if occupancy else None
+    places = staffed[0].point if staffed else []
+    days = []
+    if shown is not None:
+        for i, point in enumerate(shown.point[:FORECAST_DAYS]):
+            days.append(
+                {
+                    "day": (run.origin + datetime.timedelta(days=i + 1)).isoformat(),
+                    # Whole places, so that the public page hides a forecast from 1 to 4 as a count.
+                    "expected": round(point),
+                    "low": round(shown.lower.get("80", [])[i]) if i < len(shown.lower.get("80", [])) else None,
+                    "high": round(shown.upper.get("80", [])[i]) if i < len(shown.upper.get("80", [])) else None,
+                    "staffed": round(places[i]) if i < len(places) else None,
+                    "above_staffed_percent": _percent(shown.above_staffed[i]) if shown.above_staffed else None,
+                }
+            )
+    names = dict(Municipality.objects.filter(county_id=county_code).values_list("code", "name"))
+    municipalities = []
+    for code, name in sorted(names.items(), key=lambda item: item[1]):
+        found = forecasting.run_series(run, area=code, kind=SeriesKind.SHORT_TERM_OCCUPANCY.value)
+        if found and (probability := _shortage(found[0])) is not None:
+            municipalities.append({"code": code, "name": name, "shortage_percent": probability})
+    return {
+        "available": True,
+        "data_until": run.origin.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "shortage_7d": float(run.shortage_7d) if run.shortage_7d is not None else None,
+        "method": shown.method if shown is not None else None,
+        "days": days,
+        "municipalities": municipalities,
     }
 
 

@@ -15,6 +15,7 @@ SECTION_LABELS = {
     "placements": _("Comment on place requests and escalation"),
     "flow": _("Comment on patient flow"),
     "resources": _("Comment on equipment and supplies"),
+    "forecast": _("Comment on the forecast"),
     "epidemiology": _("Comment on epidemiology"),
 }
 

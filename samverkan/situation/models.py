@@ -100,7 +100,7 @@ class ReportStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-SECTIONS: tuple[str, ...] = ("capacity", "placements", "flow", "resources", "epidemiology")
+SECTIONS: tuple[str, ...] = ("capacity", "placements", "flow", "resources", "forecast", "epidemiology")
 
 
 class ImmutableReport(Exception):

@@ -19,7 +19,7 @@ from samverkan import tables
 SMALL = "<5"
 SMALLEST_SHOWN = 5
 NOT_COUNTS = frozenset(
-    {"order", "waiting_hours", "rounded_to", "days", "window_days", "occupancy_percent", "number", "version"}
+    {"order", "waiting_hours", "rounded_to", "days", "window_days", "shortage_7d", "shortage_percent", "above_staffed_percent", "occupancy_percent", "number", "version"}
 )  # fmt: skip
 LIST_KEYS = ("code", "day", "start")
 

@@ -326,6 +326,55 @@ def report_pdf(view: ReportView, *, county_name: str, title: str, compress: bool
     else:
         pdf.paragraph(_("This report was prepared before equipment and supplies were part of it."))
 
+    pdf.heading(_("Forecast"))
+    if report.comments.get("forecast"):
+        pdf.paragraph(report.comments["forecast"], bold_prefix=_("Comment:"))
+    forecast = view.forecast
+    if forecast.get("available"):
+        shortage = forecast.get("shortage_7d")
+        pdf.key_figures(
+            [(_("Probability of a shortage within 7 days"), f"{_shown(shortage)} %" if shortage is not None else None)]
+        )
+        pdf.paragraph(
+            _(
+                "The probability that the county's demand for short-term places exceeds the staffed places on "
+                "some day of the coming week, by the latest forecast (data up to %(day)s)."
+            )
+            % {"day": forecast.get("data_until")}
+        )
+        days = view.forecast_days
+        if days:
+            pdf.chart(
+                [
+                    (_("Expected occupied short-term places"), [(d["day"], _number(d["expected"])) for d in days]),
+                    (_("Staffed places"), [(d["day"], _number(d["staffed"])) for d in days]),
+                ]
+            )
+            pdf.figures_table(
+                [_("Date"), _("Expected occupied"), _("80 % interval"), _("Staffed"), _("Probability above staffed")],
+                [
+                    [
+                        d["day"].isoformat() if d["day"] else None,
+                        d["expected"],
+                        f"{_shown(d['low'])}–{_shown(d['high'])}",
+                        d["staffed"],
+                        f"{_shown(d['above_staffed_percent'])} %" if d["above_staffed_percent"] is not None else None,
+                    ]
+                    for d in days
+                ],
+                caption=_("Forecast of short-term places per day"),
+            )
+        if forecast.get("municipalities"):
+            pdf.figures_table(
+                [_("Municipality"), _("Probability")],
+                [[m["name"], f"{_shown(m['shortage_percent'])} %"] for m in forecast["municipalities"]],
+                caption=_("Probability of a shortage within 7 days per municipality"),
+            )
+    elif forecast:
+        pdf.paragraph(_("The county has no finished forecast yet."))
+    else:
+        pdf.paragraph(_("This report was prepared before the forecast was part of it."))
+
     pdf.heading(_("Epidemiology"))
     if report.comments.get("epidemiology"):
         pdf.paragraph(report.comments["epidemiology"], bold_prefix=_("Comment:"))

@@ -60,11 +60,13 @@ class ReportView:
     placements: Json
     flow: Json
     resources: Json
+    forecast: Json
     indicators: list[IndicatorRow]
     sentences: list[str]
     capacity_chart: SafeString
     flow_chart: SafeString
     resources_chart: SafeString
+    forecast_chart: SafeString
     epidemiology_chart: SafeString
     epidemiology_days: int
 
@@ -104,6 +106,10 @@ class ReportView:
             (week["start"], [row["weeks"][i]["free"] if i < len(row["weeks"]) else None for row in rows])
             for i, week in enumerate(rows[0]["weeks"])
         ]
+
+    @property
+    def forecast_days(self) -> list[Json]:
+        return [{**row, "day": _day(row["day"])} for row in self.forecast.get("days", [])]
 
     @property
     def supplies(self) -> list[Json]:
@@ -175,6 +181,25 @@ def report_view(report: SituationReport, *, public: bool = False) -> ReportView:
         ],
         label=_("Free items of shared equipment per coming week; the figures are in the table below."),
     )
+    forecast = figures.get("forecast") or {}
+    forecast_days = forecast.get("days", [])
+    forecast_chart = line_chart(
+        [
+            Series(
+                _("Expected occupied short-term places"),
+                [(datetime.date.fromisoformat(d["day"]), _num(d["expected"])) for d in forecast_days],
+                "series-1",
+            ),
+            Series(
+                _("Staffed places"),
+                [(datetime.date.fromisoformat(d["day"]), _num(d["staffed"])) for d in forecast_days],
+                "series-2",
+            ),
+        ],
+        label=_(
+            "Forecast of occupied short-term places and the staffed places per day; the figures are in the table below."
+        ),
+    )
     epidemiology_chart = line_chart(
         [
             Series(row.name, [(day, _num(value)) for day, value in row.series], f"series-{i}")
@@ -189,6 +214,7 @@ def report_view(report: SituationReport, *, public: bool = False) -> ReportView:
         placements=figures.get("placements") or {},
         flow=flow,
         resources=resources,
+        forecast=forecast,
         indicators=indicators,
         sentences=change_sentences(
             report,
@@ -198,6 +224,7 @@ def report_view(report: SituationReport, *, public: bool = False) -> ReportView:
         capacity_chart=capacity_chart,
         flow_chart=flow_chart,
         resources_chart=resources_chart,
+        forecast_chart=forecast_chart,
         epidemiology_chart=epidemiology_chart,
         epidemiology_days=epidemiology.get("days", 0),
     )
