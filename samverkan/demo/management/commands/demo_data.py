@@ -122,10 +122,10 @@ class Command(BaseCommand):
         demo_resources.load(self.stdout)
         demo_supply.load(self.stdout)
         demo_staff.load(self.stdout)
+        demo_forecasting.load(self.stdout)  # before the situation reports, which summarise the forecast
         demo_situation.load(self.stdout)
         demo_meetings.load(self.stdout)
         demo_followup.load(self.stdout)
-        demo_forecasting.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self._print_users(users)
 
