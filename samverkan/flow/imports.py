@@ -22,15 +22,18 @@ import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import ApiKey, User
 from samverkan.audit.services import actor_fields, audit_record
-from samverkan.flow import daily
+from samverkan.flow import columnar, daily
 from samverkan.flow.models import Episode, ImportRun, ImportStatus, Source
 from samverkan.flow.validation import EntryRow, Lookups, Row, RowError, SkippedRow, UnreadRow, as_json, validate_row
 from samverkan.organisations.models import Organisation
@@ -246,10 +249,64 @@ def read_csv(
     encoding: str | None = None,
     delimiter: str | None = None,
     layout: dict[str, str] | None = None,
-) -> Iterator[tuple[int, Row]]:
+) -> CsvRows:
     """Rows of the canonical CSV as (row number, {column: text}); the header is row 1. `data` is the
     file's bytes or a binary file open for reading, read as it goes (never whole into memory).
-    Another layout's columns are renamed by `layout` (file column, lower case → canonical column)."""
+    Another layout's columns are renamed by `layout` (file column, lower case → canonical column).
+    import_rows reads what this returns in blocks of columns instead (samverkan/flow/columnar.py)
+    when it can."""
+    return CsvRows(data, encoding=encoding, delimiter=delimiter, layout=layout)
+
+
+class CsvRows:
+    """A CSV file's rows: iterated, (row number, row) one at a time (the per-row reader); or, for
+    import_rows, in blocks of columns (columnar.read_blocks), falling back to the rows one at a time
+    from the start (`rewind`) when the file needs the per-row reader. Only a file that can be read
+    again from where it started (bytes, a seekable file) is read in blocks."""
+
+    def __init__(
+        self, data: bytes | BinaryIO, *, encoding: str | None, delimiter: str | None, layout: dict[str, str] | None
+    ):
+        self.stream = binary(data)
+        self.options: dict[str, Any] = {"encoding": encoding, "delimiter": delimiter, "layout": layout}
+        self._rows: Iterator[tuple[int, Row]] | None = None
+        try:
+            self.start: int | None = self.stream.tell() if self.stream.seekable() else None
+        except (AttributeError, OSError, ValueError):
+            self.start = None
+
+    def __iter__(self) -> Iterator[tuple[int, Row]]:
+        return self
+
+    def __next__(self) -> tuple[int, Row]:
+        if self._rows is None:
+            self._rows = _csv_rows(self.stream, **self.options)
+        return next(self._rows)
+
+    @property
+    def in_blocks(self) -> bool:
+        """Whether the blocks can be read (and the rows after them, from the start, if need be)."""
+        return self.start is not None and self._rows is None and COLUMNAR
+
+    def blocks(self) -> Iterator[columnar.Block]:
+        return columnar.read_blocks(self.stream, columns=CANONICAL_COLUMNS, rows=BATCH_ROWS, **self.options)
+
+    def rewind(self) -> None:
+        assert self.start is not None  # noqa: S101 - only a columnar reading is rewound
+        self.stream.seek(self.start)
+
+
+COLUMNAR = True  # read CSV files in blocks of columns where they allow it (tests compare both readers)
+
+
+def _csv_rows(
+    data: bytes | BinaryIO,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    layout: dict[str, str] | None = None,
+) -> Iterator[tuple[int, Row]]:
+    """The per-row reader: see read_csv."""
     chunks = decoded_text(binary(data), encoding)
     head = []  # the text up to the first that is not white space
     for chunk in chunks:
@@ -366,6 +423,28 @@ def import_rows(
 
     if run is None:
         run = new_run(source=source, by=by, filename=filename, file_format=file_format)
+    if isinstance(rows, CsvRows) and rows.in_blocks:
+        try:
+            return _import_rows(
+                source=source, rows=rows, by=by, dry_run=dry_run, progress=progress, run=run, blocks=True
+            )
+        except columnar.NotColumnar:
+            rows.rewind()  # everything the blocks wrote was rolled back with their savepoint
+            run.rows = run.skipped = run.created = run.updated = run.unchanged = 0
+    return _import_rows(source=source, rows=rows, by=by, dry_run=dry_run, progress=progress, run=run, blocks=False)
+
+
+def _import_rows(
+    *,
+    source: Source,
+    rows: Iterable[tuple[int, Row]],
+    by: Principal,
+    dry_run: bool,
+    progress: Callable[[int], None] | None,
+    run: ImportRun,
+    blocks: bool,
+) -> ImportResult:
+    """import_rows, reading `rows` one at a time, or (`blocks`, a CsvRows) in blocks of columns."""
     now = timezone.now()
     lookups = Lookups.for_source(source)
     errors: list[RowError] = []
@@ -376,7 +455,40 @@ def import_rows(
         stage = (_PostgresStage if connection.vendor == "postgresql" else _BatchStage)(run, source, by, region, now)
         batch: list[tuple[int, str, dict | None]] = []
         try:
-            for number, row in rows:
+            if blocks:
+                assert isinstance(rows, CsvRows)  # noqa: S101
+                prepared = columnar.Prepared.of(lookups, now)
+                for block in rows.blocks():
+                    read_before = run.rows
+                    clean, values = columnar.validate_block(block.columns, prepared, now)
+                    others = np.flatnonzero(~clean)
+                    checked: list[tuple[int, str, dict | None]] = []
+                    for index, values_of in zip(
+                        others, columnar.rows_of(block, others, CANONICAL_COLUMNS), strict=True
+                    ):
+                        if values_of is None:
+                            continue  # every field empty: skipped, as read_csv skips it
+                        number = block.first_number + int(index)
+                        data, row_errors = validate_row(number, values_of, lookups, now)
+                        if row_errors:
+                            total_errors += len(row_errors)
+                            if len(errors) < MAX_ERRORS_KEPT:
+                                errors.extend(row_errors[: MAX_ERRORS_KEPT - len(errors)])
+                        record = data["source_id"] if data is not None else values_of["source_id"]
+                        checked.append((number, record, data))
+                    fast = np.flatnonzero(clean)
+                    run.rows += len(fast) + len(checked)
+                    if run.rows > MAX_ROWS:
+                        raise columnar.NotColumnar("too many rows")  # the per-row reader says where
+                    table = columnar.typed_table(values, fast)
+                    numbers = (fast + block.first_number).astype(np.int64)
+                    stage.add_block(numbers, table, checked, ok=not total_errors)
+                    if progress is not None:
+                        for done in range(read_before // BATCH_ROWS + 1, run.rows // BATCH_ROWS + 1):
+                            progress(done * BATCH_ROWS)
+                if not run.rows:
+                    raise columnar.NotColumnar("no rows")  # the per-row reader says so
+            for number, row in rows if not blocks else ():
                 if type(row) is SkippedRow:
                     run.skipped += 1
                     continue
@@ -503,6 +615,18 @@ class _BatchStage(_Touches):
     def duplicates(self, limit: int) -> tuple[list[tuple[int, int]], int]:
         return self.duplicates_found[:limit], self.duplicate_count
 
+    def add_block(
+        self, numbers: np.ndarray, table: pa.Table, checked: list[tuple[int, str, dict | None]], *, ok: bool
+    ) -> None:
+        """A block's clean rows (`table`, at row `numbers`) and its rows checked one by one, as one
+        batch in row order."""
+        records = table.column("source_id").to_pylist()
+        if ok:
+            fast = [(int(n), r, d) for n, r, d in zip(numbers.tolist(), records, table.to_pylist(), strict=True)]
+        else:
+            fast = [(int(n), r, None) for n, r in zip(numbers.tolist(), records, strict=True)]
+        self.add(sorted(fast + checked, key=operator.itemgetter(0)), ok=ok)
+
     def finish(self, *, write: bool) -> None:
         """Everything was upserted batch by batch (a dry run too: import_rows rolls it back)."""
 
@@ -628,6 +752,25 @@ class _PostgresStage(_Touches):
                 if record:
                     write((number, record, *(values(data) if data is not None else empty)))
         self.staged += len(batch)
+
+    def add_block(
+        self, numbers: np.ndarray, table: pa.Table, checked: list[tuple[int, str, dict | None]], *, ok: bool
+    ) -> None:
+        """A block's clean rows (`table`, at row `numbers`) copied as CSV written by pyarrow (only
+        their row numbers and source ids once a row has failed); then the rows checked one by one."""
+        if table.num_rows:
+            columns = ["row_number", "record_id", *(self.fields if ok else [])]
+            staged = table.select(["source_id", *(self.fields if ok else [])]).rename_columns(columns[1:])
+            staged = staged.add_column(0, "row_number", pa.array(numbers, pa.int64()))
+            out = io.BytesIO()
+            pcsv.write_csv(staged, out, write_options=pcsv.WriteOptions(include_header=False))
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY {_STAGING} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy,
+            ):
+                copy.write(out.getbuffer())
+            self.staged += table.num_rows
+        self.add(checked, ok=ok)
 
     def duplicates(self, limit: int) -> tuple[list[tuple[int, int]], int]:
         with connection.cursor() as cursor:

@@ -1,0 +1,437 @@
+"""The fast path of a CSV import: the file read in large blocks into columns (pyarrow's streaming
+CSV reader) and each block validated whole columns at a time.
+
+The fast path only ever has to be right about one thing: "this row is clean, and these are its
+values". A value in the plain form that nearly every file uses (an ISO time "2026-03-04T08:15", a
+code from the lookups, a personnummer "YYYYMMDD-NNNN") is checked and converted vectorised; any row
+with a value in another form, or that any vectorised check does not pass, goes through the per-row
+`validate_row` (samverkan/flow/validation.py), which gives its value or every one of its errors with
+row, column and message exactly as the per-row path does. So a row's errors, their order and their
+messages are the same whichever path read the file (tests/test_flow_columnar.py compares the two on
+generated rows).
+
+A file that the columnar reader cannot number exactly as the per-row reader does (quotes, a line
+with too few or too many fields, a line of white space, an encoding problem, no rows, too many
+rows) makes the import start again on the per-row path (`NotColumnar`): a file that is read
+columnar gives the same rows, numbers, errors and episodes as the per-row reader would.
+
+Times without an offset are local (Europe/Stockholm): converted vectorised with pyarrow's
+assume_timezone; a time in the hour the clocks skip or repeat is read both ways, and where the two
+readings differ the row goes to `validate_row` (which maps the skipped hour forward and reads the
+repeated hour by the episode's own order)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from samverkan import limits
+from samverkan.flow.models import Destination
+from samverkan.flow.pseudonyms import century_of, contains_personnummer, pseudonyms
+from samverkan.flow.validation import FUTURE_TOLERANCE, Lookups
+
+BLOCK_BYTES = 1 << 22  # bytes of the file parsed into columns at a time (some 40 000 episodes)
+LOCAL_ZONE = "Europe/Stockholm"
+
+
+class NotColumnar(Exception):
+    """The file needs the per-row reader: import_rows starts again with it (nothing was kept)."""
+
+
+# The typed columns a validated block hands to the stage, in imports.EPISODE_FIELDS order after source_id.
+TYPES: dict[str, pa.DataType] = {
+    "source_id": pa.string(),
+    "pseudonym": pa.string(),
+    "birth_year": pa.int32(),
+    "sex": pa.string(),
+    "home_municipality_id": pa.string(),
+    "hospital_unit_id": pa.int64(),
+    "care_type": pa.string(),
+    "covid": pa.bool_(),
+    "admitted_at": pa.timestamp("us", tz="UTC"),
+    "admission_notice_at": pa.timestamp("us", tz="UTC"),
+    "estimated_discharge_date": pa.date32(),
+    "ready_at": pa.timestamp("us", tz="UTC"),
+    "sip_called_at": pa.timestamp("us", tz="UTC"),
+    "discharged_at": pa.timestamp("us", tz="UTC"),
+    "destination": pa.string(),
+}
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+
+class _Utf8(io.RawIOBase):
+    """Text chunks as a binary UTF-8 stream for pyarrow; a quote anywhere sends the file to the
+    per-row reader (Python's csv module and pyarrow read malformed quoting differently)."""
+
+    def __init__(self, chunks: Iterator[str]):
+        self.chunks = chunks
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            text = next(self.chunks, None)
+            if text is None:
+                return 0
+            if '"' in text:
+                raise NotColumnar("quotes")
+            self.pending = text.encode()
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+
+def _first_line(chunks: Iterator[str]) -> tuple[str, Iterator[str]]:
+    """The first line (with its ending) and the text after it, as chunks."""
+    text = ""
+    for chunk in chunks:
+        text += chunk
+        ends = [i for i in (text.find("\n"), text.find("\r")) if i >= 0]
+        if ends:
+            end = min(ends)
+            if text[end] == "\r" and end + 1 == len(text):
+                continue  # a CR LF may be cut by the chunk
+            if text[end] == "\r" and text[end + 1] == "\n":
+                end += 1
+            return text[: end + 1], itertools.chain([text[end + 1 :]], chunks)
+    return text, iter(())
+
+
+@dataclass
+class Block:
+    """One block of rows: the number of its first row and its columns as text (stripped only by
+    validation), every canonical column present (an absent one empty)."""
+
+    first_number: int
+    length: int
+    columns: dict[str, pa.Array]
+    raw: list[pa.Array]  # every column of the file, mapped or not (a row of only empty ones is skipped)
+
+
+def read_blocks(
+    stream: BinaryIO,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    layout: dict[str, str] | None,
+    columns: list[str],
+    rows: int,
+) -> Iterator[Block]:
+    """The file's rows in blocks of columns (of `rows` rows at most), numbered as read_csv numbers
+    them (the header is row 1, every line after it one row). Raises NotColumnar for whatever the
+    per-row reader must read."""
+    from samverkan.flow.imports import FileRejected, apply_layout, decoded_text
+
+    try:
+        chunks = decoded_text(stream, encoding)
+        first, rest = _first_line(chunks)
+        if not first.strip() or '"' in first:
+            raise NotColumnar("header")
+        if delimiter is None:
+            delimiter = ";" if first.count(";") > first.count(",") else ","
+        header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
+        if len(header) < 2:
+            raise NotColumnar("one column")
+        header = apply_layout(header, layout)
+    except FileRejected:
+        raise NotColumnar("rejected") from None
+    invalid: list[Any] = []
+
+    def handler(row: Any) -> str:
+        invalid.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        reader = pcsv.open_csv(
+            _Utf8(rest),
+            read_options=pcsv.ReadOptions(column_names=names, block_size=BLOCK_BYTES, use_threads=False),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char=False,
+                ignore_empty_lines=False,
+                newlines_in_values=False,
+                invalid_row_handler=handler,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, check_utf8=False
+            ),
+        )
+    except StopIteration:
+        raise NotColumnar("no rows") from None
+    except (FileRejected, pa.ArrowInvalid):
+        raise NotColumnar("unreadable") from None
+    where = {column: i for i, column in enumerate(header) if column}
+    number = 2
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except (FileRejected, pa.ArrowInvalid):
+            raise NotColumnar("unreadable") from None
+        if invalid:
+            raise NotColumnar("a line with another number of fields")
+        for start in range(0, batch.num_rows, rows):
+            piece = batch.slice(start, rows)
+            length = piece.num_rows
+            empty = pa.array([""] * length, pa.string())
+            columns_of = {column: (piece.column(where[column]) if column in where else empty) for column in columns}
+            yield Block(number, length, columns_of, piece.columns)
+            number += length
+
+
+# --- Validating a block ------------------------------------------------------------------------
+
+
+def _in(values: pa.Array, allowed: Iterable[str]) -> pa.Array:
+    return pc.is_in(values, value_set=pa.array(sorted(set(allowed)), pa.string()))
+
+
+def _map(values: pa.Array, mapping: dict[str, Any], kind: pa.DataType) -> pa.Array:
+    """Each value's image under `mapping` (null where it has none)."""
+    keys = list(mapping)
+    index = pc.index_in(values, value_set=pa.array(keys, pa.string()))
+    return pc.take(pa.array([mapping[k] for k in keys], kind), index)
+
+
+def _mask(array: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _local_times(text: pa.Array, now: datetime.datetime) -> tuple[np.ndarray, pa.Array]:
+    """(which values are a plain local time that _timestamp reads the same, their instants in UTC).
+    Plain: YYYY-MM-DD, T or a space, HH:MM and maybe :SS, a real day and time, not in an hour the
+    clocks skip or repeat, not more than FUTURE_TOLERANCE ahead of `now`, not before EARLIEST_DATE."""
+    shaped = pc.match_substring_regex(text, _TIME)
+    padded = pc.if_else(pc.equal(pc.utf8_length(text), 16), pc.binary_join_element_wise(text, ":00", ""), text)
+    padded = pc.utf8_replace_slice(padded, 10, 11, "T")
+    padded = pc.if_else(shaped, padded, pa.scalar("2000-01-01T00:00:00"))
+    wall = pc.cast(pc.strptime(padded, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True), pa.timestamp("us"))
+    real = pc.equal(
+        pc.strftime(pc.cast(wall, pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S"), padded
+    )  # no 30 February, no 24:00
+    early = pc.assume_timezone(wall, LOCAL_ZONE, ambiguous="earliest", nonexistent="earliest")
+    late = pc.assume_timezone(wall, LOCAL_ZONE, ambiguous="latest", nonexistent="latest")
+    moment = pc.cast(early, pa.timestamp("us", tz="UTC"))
+    latest = pa.scalar(now + FUTURE_TOLERANCE, pa.timestamp("us", tz="UTC"))
+    earliest = pa.scalar(
+        datetime.datetime.combine(limits.EARLIEST_DATE, datetime.time(0), tzinfo=datetime.UTC),
+        pa.timestamp("us", tz="UTC"),
+    )
+    ok = pc.and_(
+        pc.and_(shaped, real),
+        pc.and_(pc.equal(early, late), pc.and_(pc.less_equal(moment, latest), pc.greater_equal(moment, earliest))),
+    )
+    return _mask(ok), moment
+
+
+def _luhn_ok(ten_digits: pa.Array) -> np.ndarray:
+    """The Luhn check of strings of exactly ten ASCII digits (no nulls)."""
+    if len(ten_digits) == 0:
+        return np.zeros(0, dtype=bool)
+    joined = pc.binary_join_element_wise(ten_digits, "", "")  # a fresh array: its data is contiguous
+    combined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+    offsets = np.frombuffer(combined.buffers()[1], dtype=np.int32)[
+        combined.offset : combined.offset + len(combined) + 1
+    ]
+    data = np.frombuffer(combined.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    digits = (data.reshape(-1, 10).astype(np.int16)) - 48
+    doubled = digits[:, 0::2] * 2
+    doubled = np.where(doubled > 9, doubled - 9, doubled)
+    return (doubled.sum(axis=1) + digits[:, 1::2].sum(axis=1)) % 10 == 0
+
+
+def _pseudonyms(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(which values are a plain valid personnummer — 12 digits, a '-' before the serial or none,
+    the check digit and the date of birth right — and their pseudonyms; "" where empty)."""
+    n = len(text)
+    plain = _mask(pc.match_substring_regex(text, r"^[0-9]{8}-?[0-9]{4}$"))
+    empty = _mask(pc.equal(text, ""))
+    ok = empty.copy()
+    found = np.full(n, "", dtype=object)
+    where = np.flatnonzero(plain)
+    if len(where):
+        values = pc.take(text, pa.array(where))
+        digits = pc.replace_substring(values, "-", "")
+        ten = pc.utf8_slice_codeunits(digits, 2, 12)
+        checked = _luhn_ok(ten)
+        heads = pc.utf8_slice_codeunits(values, 0, -4)
+        unique = pc.unique(heads)
+        centuries = [century_of(head + "0000") for head in unique.to_pylist()]
+        century = pc.take(pa.array(centuries, pa.string()), pc.index_in(heads, value_set=unique))
+        born = _mask(pc.not_equal(century, ""))
+        valid = checked & born
+        numbers = pc.binary_join_element_wise(century, ten, "")
+        good = np.flatnonzero(valid)
+        if len(good):
+            found[where[good]] = pseudonyms(pc.take(numbers, pa.array(good)).to_pylist())
+        ok[where[good]] = True
+    return ok, pa.array(found, pa.string())
+
+
+@dataclass
+class Prepared:
+    """What a block's vectorised checks look values up in: the import's Lookups, in the forms
+    that `validate_row` reads the same without any change (no white space around, no other case)."""
+
+    municipalities: dict[str, str]  # text → code (a code, or one without its leading zeros)
+    units: dict[str, int]
+    destinations: dict[str, str]  # text → destination (the canonical ones, then the mapped ones)
+    year: int
+
+    @classmethod
+    def of(cls, lookups: Lookups, now: datetime.datetime) -> Prepared:
+        municipalities: dict[str, str] = {}
+        for code in lookups.municipalities:
+            if code.isdigit() and code.isascii():
+                for start in range(len(code) - len(code.lstrip("0")) + 1):
+                    if code[start:].zfill(4) == code:
+                        municipalities[code[start:]] = code
+            elif code and code == code.strip():
+                municipalities[code] = code
+        safe = {code for code in lookups.units if code and code == code.strip() and not contains_personnummer(code)}
+        destinations = {str(v): str(v) for v in Destination.values}
+        for code, where in lookups.destinations.items():
+            if code and code == code.strip() and code not in destinations and not contains_personnummer(code):
+                destinations[code] = where
+        return cls(
+            municipalities=municipalities,
+            units={code: lookups.units[code] for code in safe},
+            destinations=destinations,
+            year=now.year,
+        )
+
+
+_SEX = {"": "U", "F": "F", "M": "M", "U": "U", "f": "F", "m": "M", "u": "U"}
+_CARE = {"somatic": "somatic", "psychiatric": "psychiatric", "Somatic": "somatic", "Psychiatric": "psychiatric"}
+_COVID = {"": False, "0": False, "1": True, "false": False, "true": True, "False": False, "True": True}
+
+
+def validate_block(
+    columns: dict[str, pa.Array], prepared: Prepared, now: datetime.datetime
+) -> tuple[np.ndarray, dict[str, pa.Array]]:
+    """(which rows the vectorised checks find clean, every row's values in TYPES). A row found
+    clean is one that validate_row accepts with exactly these values; any other row must go
+    through validate_row (its values here mean nothing)."""
+    length = len(columns["source_id"])
+    ok = np.ones(length, dtype=bool)
+    out: dict[str, pa.Array] = {}
+
+    record = columns["source_id"]
+    digits = pc.count_substring_regex(record, "[0-9]")
+    ok &= _mask(pc.and_(pc.match_substring_regex(record, r"^[!-~]{1,64}$"), pc.less(digits, 10)))
+    out["source_id"] = record
+
+    person_ok, out["pseudonym"] = _pseudonyms(columns["personnummer"])
+    ok &= person_ok
+
+    year_text = columns["birth_year"]
+    year_shaped = pc.match_substring_regex(year_text, r"^[0-9]{4}$")
+    year = pc.cast(pc.if_else(year_shaped, year_text, pa.scalar("0")), pa.int32())
+    ok &= _mask(
+        pc.or_(
+            pc.equal(year_text, ""),
+            pc.and_(year_shaped, pc.and_(pc.greater_equal(year, 1890), pc.less_equal(year, prepared.year))),
+        )
+    )
+    out["birth_year"] = pc.if_else(pc.equal(year_text, ""), pa.scalar(None, pa.int32()), year)
+
+    sex = _map(columns["sex"], _SEX, pa.string())
+    ok &= _mask(pc.is_valid(sex))
+    out["sex"] = sex
+
+    municipality = _map(columns["home_municipality"], prepared.municipalities, pa.string())
+    ok &= _mask(pc.is_valid(municipality))
+    out["home_municipality_id"] = municipality
+
+    unit_text = columns["hospital_unit"]
+    unit = _map(unit_text, prepared.units, pa.int64()) if prepared.units else pa.nulls(length, pa.int64())
+    ok &= _mask(pc.or_(pc.equal(unit_text, ""), pc.is_valid(unit)))
+    out["hospital_unit_id"] = unit
+
+    care = _map(columns["care_type"], _CARE, pa.string())
+    ok &= _mask(pc.is_valid(care))
+    out["care_type"] = care
+
+    covid = _map(columns["covid"], _COVID, pa.bool_())
+    ok &= _mask(pc.is_valid(covid))
+    out["covid"] = covid
+
+    admitted_ok, out["admitted_at"] = _local_times(columns["admitted_at"], now)
+    ok &= admitted_ok
+    for column in ("admission_notice_at", "ready_at", "sip_called_at", "discharged_at"):
+        text = columns[column]
+        absent = _mask(pc.equal(text, ""))
+        time_ok, moment = _local_times(text, now)
+        ok &= absent | time_ok
+        out[column] = pc.if_else(pa.array(absent), pa.scalar(None, TYPES[column]), moment)
+
+    day_text = columns["estimated_discharge_date"]
+    day_shaped = pc.match_substring_regex(day_text, _DATE)
+    day_padded = pc.if_else(day_shaped, day_text, pa.scalar("2000-01-01"))
+    day = pc.strptime(day_padded, format="%Y-%m-%d", unit="s", error_is_null=True)
+    day_real = pc.equal(pc.strftime(day, format="%Y-%m-%d"), day_padded)
+    day_date = pc.cast(day, pa.date32())
+    in_range = pc.and_(
+        pc.greater_equal(day_date, pa.scalar(limits.EARLIEST_DATE, pa.date32())),
+        pc.less_equal(day_date, pa.scalar(limits.LATEST_DATE, pa.date32())),
+    )
+    day_absent = pc.equal(day_text, "")
+    ok &= _mask(pc.or_(day_absent, pc.and_(day_shaped, pc.and_(day_real, in_range))))
+    out["estimated_discharge_date"] = pc.if_else(day_absent, pa.scalar(None, pa.date32()), day_date)
+
+    where_text = columns["destination"]
+    where_to = _map(where_text, prepared.destinations, pa.string())
+    where_absent = pc.equal(where_text, "")
+    ok &= _mask(pc.or_(where_absent, pc.is_valid(where_to)))
+    out["destination"] = pc.if_else(where_absent, pa.scalar(""), where_to)
+
+    admitted, ready, discharged = out["admitted_at"], out["ready_at"], out["discharged_at"]
+    out_of_order = pc.or_kleene(
+        pc.or_kleene(pc.less(discharged, admitted), pc.less(ready, admitted)), pc.less(discharged, ready)
+    )  # a comparison with an absent time is null, never true; or_kleene keeps the others' true
+    ok &= ~_mask(out_of_order)
+    return ok, out
+
+
+def rows_of(block: Block, indices: np.ndarray, names: list[str]) -> list[dict[str, str] | None]:
+    """The rows at `indices` as read_csv yields them ({column: text stripped}), None for a row
+    whose every field is empty or white space (read_csv skips it)."""
+    if not len(indices):
+        return []
+    chosen = pa.array(indices)
+    taken = {name: pc.take(block.columns[name], chosen).to_pylist() for name in names}
+    raw = [pc.take(column, chosen).to_pylist() for column in block.raw]
+    found: list[dict[str, str] | None] = []
+    for i in range(len(indices)):
+        if not any(column[i].strip() for column in raw):
+            found.append(None)
+        else:
+            found.append({name: taken[name][i].strip() for name in names})
+    return found
+
+
+def typed_table(values: dict[str, pa.Array], indices: np.ndarray) -> pa.Table:
+    """The clean rows' values (TYPES), at `indices`."""
+    chosen = pa.array(indices)
+    return pa.table({name: pc.take(values[name], chosen).cast(kind) for name, kind in TYPES.items()})
