@@ -22,13 +22,12 @@ repeated hour by the episode's own order)."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -96,7 +95,7 @@ class _Utf8(io.RawIOBase):
         return size
 
 
-def _first_line(chunks: Iterator[str]) -> tuple[str, Iterator[str]]:
+def first_line(chunks: Iterator[str]) -> tuple[str, Iterator[str]]:
     """The first line (with its ending) and the text after it, as chunks."""
     text = ""
     for chunk in chunks:
@@ -124,32 +123,12 @@ class Block:
 
 
 def read_blocks(
-    stream: BinaryIO,
-    *,
-    encoding: str | None,
-    delimiter: str | None,
-    layout: dict[str, str] | None,
-    columns: list[str],
-    rows: int,
+    rest: Iterator[str], *, delimiter: str, header: list[str], columns: list[str], rows: int
 ) -> Iterator[Block]:
-    """The file's rows in blocks of columns (of `rows` rows at most), numbered as read_csv numbers
-    them (the header is row 1, every line after it one row). Raises NotColumnar for whatever the
-    per-row reader must read."""
-    from samverkan.flow.imports import FileRejected, apply_layout, decoded_text
-
-    try:
-        chunks = decoded_text(stream, encoding)
-        first, rest = _first_line(chunks)
-        if not first.strip() or '"' in first:
-            raise NotColumnar("header")
-        if delimiter is None:
-            delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
-        if len(header) < 2:
-            raise NotColumnar("one column")
-        header = apply_layout(header, layout)
-    except FileRejected:
-        raise NotColumnar("rejected") from None
+    """The rows after the header line (`rest`, the file's text in chunks) in blocks of columns (of
+    `rows` rows at most), numbered as read_csv numbers them (the header is row 1, every line after
+    it one row); `header` is the file's columns in canonical names ("" for one not mapped). Raises
+    NotColumnar for whatever the per-row reader must read."""
     invalid: list[Any] = []
 
     def handler(row: Any) -> str:
@@ -174,7 +153,7 @@ def read_blocks(
         )
     except StopIteration:
         raise NotColumnar("no rows") from None
-    except (FileRejected, pa.ArrowInvalid):
+    except pa.ArrowInvalid:
         raise NotColumnar("unreadable") from None
     where = {column: i for i, column in enumerate(header) if column}
     number = 2
@@ -183,7 +162,7 @@ def read_blocks(
             batch = reader.read_next_batch()
         except StopIteration:
             return
-        except (FileRejected, pa.ArrowInvalid):
+        except pa.ArrowInvalid:
             raise NotColumnar("unreadable") from None
         if invalid:
             raise NotColumnar("a line with another number of fields")

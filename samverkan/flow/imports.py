@@ -289,7 +289,24 @@ class CsvRows:
         return self.start is not None and self._rows is None and COLUMNAR
 
     def blocks(self) -> Iterator[columnar.Block]:
-        return columnar.read_blocks(self.stream, columns=CANONICAL_COLUMNS, rows=BATCH_ROWS, **self.options)
+        """The rows in blocks of columns (columnar.read_blocks); NotColumnar for a file that the
+        per-row reader must read (and so also for one it refuses: it says why)."""
+        try:
+            first, rest = columnar.first_line(decoded_text(self.stream, self.options["encoding"]))
+            if not first.strip() or '"' in first:
+                raise columnar.NotColumnar("header")
+            delimiter = self.options["delimiter"]
+            if delimiter is None:
+                delimiter = ";" if first.count(";") > first.count(",") else ","
+            header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
+            if len(header) < 2:
+                raise columnar.NotColumnar("one column")
+            header = apply_layout(header, self.options["layout"])
+            yield from columnar.read_blocks(
+                rest, delimiter=delimiter, header=header, columns=CANONICAL_COLUMNS, rows=BATCH_ROWS
+            )
+        except FileRejected:
+            raise columnar.NotColumnar("refused") from None
 
     def rewind(self) -> None:
         assert self.start is not None  # noqa: S101 - only a columnar reading is rewound
