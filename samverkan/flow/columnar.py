@@ -36,7 +36,7 @@ import pyarrow.csv as pcsv
 
 from samverkan import limits
 from samverkan.flow.models import Destination
-from samverkan.flow.pseudonyms import century_of, contains_personnummer, pseudonyms
+from samverkan.flow.pseudonyms import contains_personnummer, pseudonyms
 from samverkan.flow.validation import FUTURE_TOLERANCE, Lookups
 
 BLOCK_BYTES = 1 << 22  # bytes of the file parsed into columns at a time (some 40 000 episodes)
@@ -206,9 +206,10 @@ def _local_times(text: pa.Array, now: datetime.datetime) -> tuple[np.ndarray, pa
     padded = pc.utf8_replace_slice(padded, 10, 11, "T")
     padded = pc.if_else(shaped, padded, pa.scalar("2000-01-01T00:00:00"))
     wall = pc.cast(pc.strptime(padded, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True), pa.timestamp("us"))
-    real = pc.equal(
-        pc.strftime(pc.cast(wall, pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S"), padded
-    )  # no 30 February, no 24:00
+    # strptime takes 30 February for 2 March: the fields checked by hand (no 30 February, no 24:00).
+    d = _digit_matrix(padded, 19)
+    hour, minute, second = d[:, 11] * 10 + d[:, 12], d[:, 14] * 10 + d[:, 15], d[:, 17] * 10 + d[:, 18]
+    real = pa.array(_real_day(d) & (hour <= 23) & (minute <= 59) & (second <= 59))
     early = pc.assume_timezone(wall, LOCAL_ZONE, ambiguous="earliest", nonexistent="earliest")
     late = pc.assume_timezone(wall, LOCAL_ZONE, ambiguous="latest", nonexistent="latest")
     moment = pc.cast(early, pa.timestamp("us", tz="UTC"))
@@ -224,20 +225,59 @@ def _local_times(text: pa.Array, now: datetime.datetime) -> tuple[np.ndarray, pa
     return _mask(ok), moment
 
 
-def _luhn_ok(ten_digits: pa.Array) -> np.ndarray:
-    """The Luhn check of strings of exactly ten ASCII digits (no nulls)."""
-    if len(ten_digits) == 0:
-        return np.zeros(0, dtype=bool)
-    joined = pc.binary_join_element_wise(ten_digits, "", "")  # a fresh array: its data is contiguous
-    combined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
-    offsets = np.frombuffer(combined.buffers()[1], dtype=np.int32)[
-        combined.offset : combined.offset + len(combined) + 1
-    ]
-    data = np.frombuffer(combined.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    digits = (data.reshape(-1, 10).astype(np.int16)) - 48
+def _digit_matrix(strings: pa.Array, width: int) -> np.ndarray:
+    """Strings of exactly `width` ASCII characters (no nulls) as a matrix of their characters less
+    "0" (so a digit's value where there is a digit)."""
+    fresh = pc.binary_join_element_wise(strings, "", "")  # a fresh array: its characters contiguous
+    offsets = np.frombuffer(fresh.buffers()[1], dtype=np.int32)[fresh.offset : fresh.offset + len(fresh) + 1]
+    data = np.frombuffer(fresh.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.reshape(-1, width).astype(np.int16) - 48
+
+
+def _digits_in(strings: pa.Array) -> np.ndarray:
+    """How many ASCII digits each string holds (no nulls)."""
+    fresh = pc.binary_join_element_wise(strings, "", "")
+    offsets = np.frombuffer(fresh.buffers()[1], dtype=np.int32)[fresh.offset : fresh.offset + len(fresh) + 1]
+    data = (
+        np.frombuffer(fresh.buffers()[2], dtype=np.uint8) if fresh.buffers()[2] is not None else np.zeros(0, np.uint8)
+    )
+    running = np.concatenate(([0], np.cumsum((data >= 48) & (data <= 57))))
+    return running[offsets[1:]] - running[offsets[:-1]]
+
+
+def _luhn_ok(digits: np.ndarray) -> np.ndarray:
+    """The Luhn check of each row of ten digits (stdnum.luhn: every second digit from the right
+    doubled, starting with the one before the check digit)."""
     doubled = digits[:, 0::2] * 2
     doubled = np.where(doubled > 9, doubled - 9, doubled)
     return (doubled.sum(axis=1) + digits[:, 1::2].sum(axis=1)) % 10 == 0
+
+
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _real_day(
+    digits: np.ndarray, year_at: int = 0, month_at: int = 5, day_at: int = 8, samordning: bool = False
+) -> np.ndarray:
+    """Whether each row's digits YYYY, MM and DD (at these positions) name a day that exists in the
+    proleptic Gregorian calendar from year 1 (Python's datetime.date); with `samordning`, a day
+    + 60 (a samordningsnummer) counts as the day."""
+    y = digits[:, year_at : year_at + 4]
+    year = y[:, 0] * 1000 + y[:, 1] * 100 + y[:, 2] * 10 + y[:, 3]
+    month = digits[:, month_at] * 10 + digits[:, month_at + 1]
+    day = digits[:, day_at] * 10 + digits[:, day_at + 1]
+    if samordning:
+        day = np.where(day > 60, day - 60, day)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    real_month = (month >= 1) & (month <= 12)
+    longest = _DAYS_IN_MONTH[np.where(real_month, month, 0)] + ((month == 2) & leap)
+    return (year >= 1) & real_month & (day >= 1) & (day <= longest)
+
+
+def _born_ok(digits: np.ndarray) -> np.ndarray:
+    """Whether rows of twelve digits YYYYMMDDNNNN name a day that exists (the day + 60 for a
+    samordningsnummer), as pseudonyms.birth_date (python-stdnum) decides for a 12-digit number."""
+    return _real_day(digits, 0, 4, 6, samordning=True)
 
 
 def _pseudonyms(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -245,23 +285,13 @@ def _pseudonyms(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     the check digit and the date of birth right — and their pseudonyms; "" where empty)."""
     n = len(text)
     plain = _mask(pc.match_substring_regex(text, r"^[0-9]{8}-?[0-9]{4}$"))
-    empty = _mask(pc.equal(text, ""))
-    ok = empty.copy()
+    ok = _mask(pc.equal(text, ""))
     found = np.full(n, "", dtype=object)
     where = np.flatnonzero(plain)
     if len(where):
-        values = pc.take(text, pa.array(where))
-        digits = pc.replace_substring(values, "-", "")
-        ten = pc.utf8_slice_codeunits(digits, 2, 12)
-        checked = _luhn_ok(ten)
-        heads = pc.utf8_slice_codeunits(values, 0, -4)
-        unique = pc.unique(heads)
-        centuries = [century_of(head + "0000") for head in unique.to_pylist()]
-        century = pc.take(pa.array(centuries, pa.string()), pc.index_in(heads, value_set=unique))
-        born = _mask(pc.not_equal(century, ""))
-        valid = checked & born
-        numbers = pc.binary_join_element_wise(century, ten, "")
-        good = np.flatnonzero(valid)
+        numbers = pc.replace_substring(pc.take(text, pa.array(where)), "-", "")  # twelve digits
+        digits = _digit_matrix(numbers, 12)
+        good = np.flatnonzero(_luhn_ok(digits[:, 2:]) & _born_ok(digits))
         if len(good):
             found[where[good]] = pseudonyms(pc.take(numbers, pa.array(good)).to_pylist())
         ok[where[good]] = True
@@ -317,8 +347,7 @@ def validate_block(
     out: dict[str, pa.Array] = {}
 
     record = columns["source_id"]
-    digits = pc.count_substring_regex(record, "[0-9]")
-    ok &= _mask(pc.and_(pc.match_substring_regex(record, r"^[!-~]{1,64}$"), pc.less(digits, 10)))
+    ok &= _mask(pc.match_substring_regex(record, r"^[!-~]{1,64}$")) & (_digits_in(record) < 10)
     out["source_id"] = record
 
     person_ok, out["pseudonym"] = _pseudonyms(columns["personnummer"])
@@ -369,7 +398,7 @@ def validate_block(
     day_shaped = pc.match_substring_regex(day_text, _DATE)
     day_padded = pc.if_else(day_shaped, day_text, pa.scalar("2000-01-01"))
     day = pc.strptime(day_padded, format="%Y-%m-%d", unit="s", error_is_null=True)
-    day_real = pc.equal(pc.strftime(day, format="%Y-%m-%d"), day_padded)
+    day_real = pa.array(_real_day(_digit_matrix(day_padded, 10)))
     day_date = pc.cast(day, pa.date32())
     in_range = pc.and_(
         pc.greater_equal(day_date, pa.scalar(limits.EARLIEST_DATE, pa.date32())),
