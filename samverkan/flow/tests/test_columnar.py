@@ -245,7 +245,7 @@ def test_a_file_imports_the_same_read_in_blocks_or_row_by_row(world, mapped, mon
     from samverkan.flow.imports import source_for
 
     data = _file(random.Random(8), 400, odd=odd)
-    other = source_for("20", "Row by row")
+    other = source_for("21", "Cosmic")  # the same name: errors name the source
     UnitMapping.objects.create(source=other, code="MED1", unit=world.falun_ward)
     UnitMapping.objects.create(source=other, code="SE2321000180-MED1", unit=world.falun_ward)
     DestinationMapping.objects.create(source=other, code="exp", destination="deceased")
