@@ -37,7 +37,7 @@ import pyarrow.csv as pcsv
 from samverkan import limits
 from samverkan.flow.models import Destination
 from samverkan.flow.pseudonyms import contains_personnummer, pseudonyms
-from samverkan.flow.validation import FUTURE_TOLERANCE, Lookups
+from samverkan.flow.validation import FUTURE_TOLERANCE, TIMESTAMPS, Lookups
 
 BLOCK_BYTES = 1 << 22  # bytes of the file parsed into columns at a time (some 40 000 episodes)
 LOCAL_ZONE = "Europe/Stockholm"
@@ -47,7 +47,9 @@ class NotColumnar(Exception):
     """The file needs the per-row reader: import_rows starts again with it (nothing was kept)."""
 
 
-# The typed columns a validated block hands to the stage, in imports.EPISODE_FIELDS order after source_id.
+# The typed columns a validated block hands to the stage (by name: imports.EPISODE_FIELDS and source_id).
+_MOMENT = pa.timestamp("us", tz="UTC")
+OPTIONAL_TIMES = tuple(column for column in TIMESTAMPS if column != "admitted_at")
 TYPES: dict[str, pa.DataType] = {
     "source_id": pa.string(),
     "pseudonym": pa.string(),
@@ -57,13 +59,9 @@ TYPES: dict[str, pa.DataType] = {
     "hospital_unit_id": pa.int64(),
     "care_type": pa.string(),
     "covid": pa.bool_(),
-    "admitted_at": pa.timestamp("us", tz="UTC"),
-    "admission_notice_at": pa.timestamp("us", tz="UTC"),
     "estimated_discharge_date": pa.date32(),
-    "ready_at": pa.timestamp("us", tz="UTC"),
-    "sip_called_at": pa.timestamp("us", tz="UTC"),
-    "discharged_at": pa.timestamp("us", tz="UTC"),
     "destination": pa.string(),
+    **dict.fromkeys(TIMESTAMPS, _MOMENT),  # validation's: admitted_at and the optional times
 }
 
 
@@ -387,7 +385,7 @@ def validate_block(
 
     admitted_ok, out["admitted_at"] = _local_times(columns["admitted_at"], now)
     ok &= admitted_ok
-    for column in ("admission_notice_at", "ready_at", "sip_called_at", "discharged_at"):
+    for column in OPTIONAL_TIMES:
         text = columns[column]
         absent = _mask(pc.equal(text, ""))
         time_ok, moment = _local_times(text, now)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -166,6 +167,19 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
         target[first:] = values
         target[days_ready] = whole_days(target[days_ready])
         target[beyond] = whole_days(target[beyond])
+    _insert(days)
+
+
+def _insert(days: dict[tuple[str, datetime.date], list[int]]) -> None:
+    """The rows (municipality, day) → figures in FLOW_FIELDS order: on PostgreSQL by COPY (a first
+    import of a million episodes makes some 200 000 of them, which bulk_create took many seconds
+    to send), elsewhere by bulk_create in batches."""
+    if connection.vendor == "postgresql":
+        columns = ", ".join(["municipality_id", "day", *FLOW_FIELDS])
+        with connection.cursor() as cursor, cursor.copy(f"COPY flow_dailyflow ({columns}) FROM STDIN") as copy:
+            for (code, day), values in days.items():
+                copy.write_row((code, day, *values))
+        return
     batch = []
     for (code, day), values in days.items():
         batch.append(DailyFlow(municipality_id=code, day=day, **dict(zip(FLOW_FIELDS, values, strict=True))))
