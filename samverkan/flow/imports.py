@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,7 @@ from samverkan.audit.services import actor_fields, audit_record
 from samverkan.flow import columnar, daily
 from samverkan.flow.models import Episode, ImportRun, ImportStatus, Source
 from samverkan.flow.validation import EntryRow, Lookups, Row, RowError, SkippedRow, UnreadRow, as_json, validate_row
-from samverkan.organisations.models import Organisation
+from samverkan.organisations.models import Municipality, Organisation, Unit
 from samverkan.organisations.roles import OrganisationKind
 from samverkan.principals import Principal
 from samverkan.requestcontext import current_request_id
@@ -652,6 +652,11 @@ class _BatchStage(_Touches):
 
     def _upsert(self, valid: dict[str, dict]) -> None:
         run = self.run
+        _check_references(
+            self.source,
+            {data["home_municipality_id"] for data in valid.values()},
+            {data["hospital_unit_id"] for data in valid.values()} - {None},
+        )
         existing = {
             episode.record_id: episode for episode in Episode.objects.filter(source=self.source, record_id__in=valid)
         }
@@ -826,6 +831,7 @@ class _PostgresStage(_Touches):
                 run.created, run.updated = cursor.fetchone()
                 run.unchanged = valid - run.created - run.updated
                 return
+            self._check_references(cursor)
             before = " || ".join(
                 f"CASE WHEN e.{f} IS DISTINCT FROM s.{f} THEN jsonb_build_object('{f}', {_audit_text_sql(f, 'e')}) "
                 "ELSE '{}'::jsonb END"
@@ -890,9 +896,55 @@ class _PostgresStage(_Touches):
             run.created = written - run.updated
             run.unchanged = valid - run.created - run.updated
 
+    def _check_references(self, cursor) -> None:
+        """The municipalities, units and source the staged episodes name exist, and stay until the
+        import commits (locked FOR KEY SHARE, as the constraints' triggers lock them): one query
+        each instead of a trigger per episode (flow_episode has no foreign-key constraints)."""
+        found = []
+        for model, column in ((Municipality, "home_municipality_id"), (Unit, "hospital_unit_id")):
+            table, key = model._meta.db_table, model._meta.pk.column
+            cursor.execute(
+                f"""
+                SELECT (SELECT count(DISTINCT {column}) FROM {_STAGING}),
+                       (SELECT count(*) FROM (SELECT 1 FROM {table}
+                        WHERE {key} IN (SELECT {column} FROM {_STAGING}) FOR KEY SHARE) AS locked)
+                """  # noqa: S608 - constant table and column names
+            )
+            named, existing = cursor.fetchone()
+            if named != existing:
+                cursor.execute(
+                    f"SELECT DISTINCT s.{column}::text FROM {_STAGING} s LEFT JOIN {table} t ON t.{key} = s.{column} "  # noqa: S608
+                    f"WHERE s.{column} IS NOT NULL AND t.{key} IS NULL ORDER BY 1 LIMIT 10"
+                )
+                raise _missing(column, [value for (value,) in cursor.fetchall()])
+            found.append(existing)
+        cursor.execute(f"SELECT 1 FROM {Source._meta.db_table} WHERE id = %s FOR KEY SHARE", [self.source.pk])  # noqa: S608
+        if cursor.fetchone() is None:
+            raise _missing("source_id", [str(self.source.pk)])
+
     def close(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
+
+
+def _missing(column: str, values: list[str]) -> IntegrityError:
+    """What a foreign-key constraint would have raised: episodes naming rows that do not exist."""
+    return IntegrityError(f"flow_episode.{column} names rows that do not exist: {', '.join(values)}")
+
+
+def _check_references(source: Source, municipalities: set[str], units: set[int]) -> None:
+    """The batch stage's check of what _PostgresStage._check_references checks (SQLite has a
+    single writer: nothing to lock)."""
+    missing_municipalities = municipalities - set(
+        Municipality.objects.filter(code__in=municipalities).values_list("code", flat=True)
+    )
+    if missing_municipalities:
+        raise _missing("home_municipality_id", sorted(missing_municipalities)[:10])
+    missing_units = units - set(Unit.objects.filter(pk__in=units).values_list("pk", flat=True))
+    if missing_units:
+        raise _missing("hospital_unit_id", [str(u) for u in sorted(missing_units)[:10]])
+    if not Source.objects.filter(pk=source.pk).exists():
+        raise _missing("source_id", [str(source.pk)])
 
 
 def region_of(source: Source) -> Organisation | None:

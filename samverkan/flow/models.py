@@ -106,16 +106,24 @@ class Episode(models.Model):
 
     # No index of its own: flow_episode_unique_record starts with it. Every index costs each of the
     # million rows a large import writes (benchmarks/bench_flow_import.py), so there are none twice.
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="episodes", db_index=False)
+    # No foreign-key constraints in the database (db_constraint=False) on the three references: the
+    # import checks them set-based and locks the rows they name (imports.check_references), where
+    # the constraints' triggers checked each of a million rows one by one at commit. Deleting a
+    # referenced row is refused by on_delete=PROTECT as before.
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="episodes", db_index=False, db_constraint=False
+    )
     # The source's own identifier of the stay (the CSV's source_id; `source_id` is the foreign key).
     record_id = models.CharField(_("source id"), max_length=64)
     pseudonym = models.CharField(_("patient pseudonym"), max_length=64, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     home_municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="+", db_index=False
+        Municipality, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )  # flow_episode_municipality_time starts with it
-    hospital_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    hospital_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     care_type = models.CharField(_("care type"), max_length=12, choices=CareType.choices)
     covid = models.BooleanField(_("covid"), default=False)
     admitted_at = models.DateTimeField(_("admitted"))
@@ -243,7 +251,11 @@ class DailyFlow(models.Model):
     Admissions and ready notices count on the local day they happened; discharges (with their days
     ready and destination) on the local day of discharge."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    # Written only by daily.py from episodes whose references the import checked; no constraint
+    # trigger per row, and no index of its own (flow_dailyflow_unique_day starts with it).
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     day = models.DateField()
     admissions = models.PositiveIntegerField(default=0)
     ready_notices = models.PositiveIntegerField(default=0)

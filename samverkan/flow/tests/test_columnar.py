@@ -352,3 +352,32 @@ def test_the_staging_table_holds_what_validate_row_gives(source, monkeypatch):
     _import(other, data, blocks=False, monkeypatch=monkeypatch)
     assert _episodes_of(source) == _episodes_of(other)
     assert len(_episodes_of(source)) == 300
+
+
+@pytest.mark.parametrize("blocks", [True, False])
+@pytest.mark.parametrize(
+    "values, column",
+    [({"home_municipality": "9998"}, "home_municipality_id"), ({"hospital_unit": "GHOST"}, "hospital_unit_id")],
+)
+def test_an_episode_naming_a_row_that_does_not_exist_is_refused_whole(source, monkeypatch, blocks, values, column):
+    """flow_episode has no foreign-key constraints (the triggers checked each row at commit): the
+    import checks the references set-based. Lookups that let a missing municipality or unit through
+    (deleted meanwhile, say) must not give an episode that names it."""
+    from django.db import IntegrityError
+
+    found = Lookups.for_source
+
+    def lenient(source):
+        lookups = found(source)
+        lookups.municipalities.add("9998")
+        lookups.units["GHOST"] = 987654
+        return lookups
+
+    import_rows(source=source, rows=read_csv(csv_bytes(row(source_id="E0"))), by=policy.SYSTEM)
+    before = {"episodes": episodes(), "counts": counts()}
+    monkeypatch.setattr("samverkan.flow.imports.Lookups.for_source", lenient)
+    data = csv_bytes(*(row(source_id=f"E{i}", **(values if i == 7 else {})) for i in range(10)))
+    with pytest.raises(IntegrityError, match=column):
+        _import(source, data, blocks=blocks, monkeypatch=monkeypatch)
+    assert episodes() == before["episodes"]
+    assert counts() == before["counts"]
