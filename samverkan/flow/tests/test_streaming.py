@@ -438,7 +438,7 @@ def test_postgresql_copies_each_batch_and_upserts_set_based(source, small_batche
     assert writes == ["WITH LATER AS", "WITH AUDITED AS", "WITH WRITTEN AS"]
     inserts = [s for s in statements if s.startswith("INSERT")]
     assert inserts == [
-        'INSERT INTO "FLOW_DAILYFLOW"',  # the county's daily rows, built on its first import
+        # (the county's daily rows, built on its first import, are copied in: COPY FLOW_DAILYFLOW)
         'INSERT INTO "FLOW_DAILYFLOWCOUNTY"',
         'INSERT INTO "FLOW_IMPORTRUN"',
         'INSERT INTO "AUDIT_AUDITEVENT"',  # flow.import_done
