@@ -120,11 +120,9 @@ class Block:
     raw: list[pa.Array]  # every column of the file, mapped or not (a row of only empty ones is skipped)
 
 
-def read_blocks(
-    rest: Iterator[str], *, delimiter: str, header: list[str], columns: list[str], rows: int
-) -> Iterator[Block]:
+def read_blocks(rest: Iterator[str], *, delimiter: str, header: list[str], columns: list[str]) -> Iterator[Block]:
     """The rows after the header line (`rest`, the file's text in chunks) in blocks of columns (of
-    `rows` rows at most), numbered as read_csv numbers them (the header is row 1, every line after
+    BLOCK_BYTES of the file each), numbered as read_csv numbers them (the header is row 1, every line after
     it one row); `header` is the file's columns in canonical names ("" for one not mapped). Raises
     NotColumnar for whatever the per-row reader must read."""
     invalid: list[Any] = []
@@ -164,13 +162,13 @@ def read_blocks(
             raise NotColumnar("unreadable") from None
         if invalid:
             raise NotColumnar("a line with another number of fields")
-        for start in range(0, batch.num_rows, rows):
-            piece = batch.slice(start, rows)
-            length = piece.num_rows
-            empty = pa.array([""] * length, pa.string())
-            columns_of = {column: (piece.column(where[column]) if column in where else empty) for column in columns}
-            yield Block(number, length, columns_of, piece.columns)
-            number += length
+        length = batch.num_rows
+        if not length:
+            continue
+        empty = pa.array([""] * length, pa.string())
+        columns_of = {column: (batch.column(where[column]) if column in where else empty) for column in columns}
+        yield Block(number, length, columns_of, batch.columns)
+        number += length
 
 
 # --- Validating a block ------------------------------------------------------------------------
