@@ -383,12 +383,17 @@ def validate_block(
 
     admitted_ok, out["admitted_at"] = _local_times(columns["admitted_at"], now)
     ok &= admitted_ok
-    for column in OPTIONAL_TIMES:
+    for column in OPTIONAL_TIMES:  # mostly empty: only the times given are parsed
         text = columns[column]
         absent = _mask(pc.equal(text, ""))
-        time_ok, moment = _local_times(text, now)
-        ok &= absent | time_ok
-        out[column] = pc.if_else(pa.array(absent), pa.scalar(None, TYPES[column]), moment)
+        given = np.flatnonzero(~absent)
+        if not len(given):
+            out[column] = pa.nulls(length, _MOMENT)
+            continue
+        time_ok, moment = _local_times(pc.take(text, pa.array(given)), now)
+        ok[given] &= time_ok
+        position = pa.array(np.cumsum(~absent) - 1, mask=absent)  # each row's place among the given
+        out[column] = pc.take(moment, position)
 
     day_text = columns["estimated_discharge_date"]
     day_shaped = pc.match_substring_regex(day_text, _DATE)
