@@ -146,6 +146,7 @@ def _row(rng: random.Random) -> dict[str, str]:
         "ready_at": _times(rng) if rng.random() < 0.4 else "",
         "sip_called_at": _times(rng) if rng.random() < 0.2 else "",
         "discharged_at": _times(rng) if rng.random() < 0.7 else "",
+        "care_contact_at": _times(rng) if rng.random() < 0.3 else "",
         "destination": pick(rng.choice(["", "home", "home_care", "exp"]), "HOME", "exp", "x", " home", "19470318-4864"),
     }
     return values

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('flow', '0005_importrun_skipped'),
+        ('flow', '0008_encounter_class_mapping'),
         ('organisations', '0001_initial'),
     ]
 
