@@ -910,27 +910,28 @@ class _PostgresStage(_Touches):
     def _check_references(self, cursor) -> None:
         """The municipalities, units and source the staged episodes name exist, and stay until the
         import commits (locked FOR KEY SHARE, as the constraints' triggers lock them): one query
-        each instead of a trigger per episode (flow_episode has no foreign-key constraints)."""
-        found = []
-        for model, column in ((Municipality, "home_municipality_id"), (Unit, "hospital_unit_id")):
+        instead of a trigger per episode (flow_episode has no foreign-key constraints)."""
+        references = ((Municipality, "home_municipality_id"), (Unit, "hospital_unit_id"))
+        counts = []
+        for model, column in references:
             table, key = model._meta.db_table, model._meta.pk.column
-            cursor.execute(
-                f"""
-                SELECT (SELECT count(DISTINCT {column}) FROM {_STAGING}),
-                       (SELECT count(*) FROM (SELECT 1 FROM {table}
-                        WHERE {key} IN (SELECT {column} FROM {_STAGING}) FOR KEY SHARE) AS locked)
-                """  # noqa: S608 - constant table and column names
-            )
-            named, existing = cursor.fetchone()
+            counts.append(f"(SELECT count(DISTINCT {column}) FROM {_STAGING})")  # noqa: S608 - constant names
+            locked = f"SELECT 1 FROM {table} WHERE {key} IN (SELECT {column} FROM {_STAGING}) FOR KEY SHARE"  # noqa: S608
+            counts.append(f"(SELECT count(*) FROM ({locked}) AS locked)")  # noqa: S608
+        sources = (
+            f"(SELECT count(*) FROM (SELECT 1 FROM {Source._meta.db_table} WHERE id = %s FOR KEY SHARE) AS locked)"  # noqa: S608
+        )
+        cursor.execute(f"SELECT {', '.join(counts)}, {sources}", [self.source.pk])  # noqa: S608 - constant names
+        *found, source_found = cursor.fetchone()
+        for (model, column), named, existing in zip(references, found[0::2], found[1::2], strict=True):
             if named != existing:
+                table, key = model._meta.db_table, model._meta.pk.column
                 cursor.execute(
                     f"SELECT DISTINCT s.{column}::text FROM {_STAGING} s LEFT JOIN {table} t ON t.{key} = s.{column} "  # noqa: S608
                     f"WHERE s.{column} IS NOT NULL AND t.{key} IS NULL ORDER BY 1 LIMIT 10"
                 )
                 raise _missing(column, [value for (value,) in cursor.fetchall()])
-            found.append(existing)
-        cursor.execute(f"SELECT 1 FROM {Source._meta.db_table} WHERE id = %s FOR KEY SHARE", [self.source.pk])  # noqa: S608
-        if cursor.fetchone() is None:
+        if not source_found:
             raise _missing("source_id", [str(self.source.pk)])
 
     def close(self) -> None:
