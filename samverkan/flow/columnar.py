@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -70,27 +71,41 @@ TYPES: dict[str, pa.DataType] = {
 
 class _Utf8(io.RawIOBase):
     """Text chunks as a binary UTF-8 stream for pyarrow; a quote anywhere sends the file to the
-    per-row reader (Python's csv module and pyarrow read malformed quoting differently)."""
+    per-row reader (Python's csv module and pyarrow read malformed quoting differently).
+
+    pyarrow reads ahead in a thread of its own, and wants each read filled (a short read ends its
+    block, and a line may not straddle more than two), so reads are filled from as many chunks as
+    they take, under a lock; `stop` makes every later read the end of the file, so that nothing
+    reads the file once the import has moved on (to read it again from the start, say)."""
 
     def __init__(self, chunks: Iterator[str]):
         self.chunks = chunks
-        self.pending = b""
+        self.pending = memoryview(b"")
+        self.lock = threading.Lock()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self.pending:
-            text = next(self.chunks, None)
-            if text is None:
-                return 0
-            if '"' in text:
-                raise NotColumnar("quotes")
-            self.pending = text.encode()
-        size = min(len(buffer), len(self.pending))
-        buffer[:size] = self.pending[:size]
-        self.pending = self.pending[size:]
-        return size
+        with self.lock:
+            filled, wanted = 0, len(buffer)
+            while filled < wanted:
+                if not self.pending:
+                    text = next(self.chunks, None)
+                    if text is None:
+                        break
+                    if '"' in text:
+                        raise NotColumnar("quotes")
+                    self.pending = memoryview(text.encode())
+                size = min(wanted - filled, len(self.pending))
+                buffer[filled : filled + size] = self.pending[:size]
+                self.pending = self.pending[size:]
+                filled += size
+            return filled
+
+    def stop(self) -> None:
+        with self.lock:
+            self.chunks, self.pending = iter(()), memoryview(b"")
 
 
 def first_line(chunks: Iterator[str]) -> tuple[str, Iterator[str]]:
@@ -132,9 +147,25 @@ def read_blocks(rest: Iterator[str], *, delimiter: str, header: list[str], colum
         return "skip"
 
     names = [f"c{i}" for i in range(len(header))]
+    source = _Utf8(rest)
+    try:
+        yield from _batches(source, delimiter, header, names, columns, handler, invalid)
+    finally:
+        source.stop()
+
+
+def _batches(
+    source: _Utf8,
+    delimiter: str,
+    header: list[str],
+    names: list[str],
+    columns: list[str],
+    handler: Any,
+    invalid: list[Any],
+) -> Iterator[Block]:
     try:
         reader = pcsv.open_csv(
-            _Utf8(rest),
+            source,
             read_options=pcsv.ReadOptions(column_names=names, block_size=BLOCK_BYTES, use_threads=False),
             parse_options=pcsv.ParseOptions(
                 delimiter=delimiter,

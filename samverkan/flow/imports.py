@@ -20,7 +20,7 @@ import datetime
 import io
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -270,6 +270,7 @@ class CsvRows:
         self.stream = binary(data)
         self.options: dict[str, Any] = {"encoding": encoding, "delimiter": delimiter, "layout": layout}
         self._rows: Iterator[tuple[int, Row]] | None = None
+        self._blocks: Generator[columnar.Block] | None = None
         try:
             self.start: int | None = self.stream.tell() if self.stream.seekable() else None
         except (AttributeError, OSError, ValueError):
@@ -291,6 +292,10 @@ class CsvRows:
     def blocks(self) -> Iterator[columnar.Block]:
         """The rows in blocks of columns (columnar.read_blocks); NotColumnar for a file that the
         per-row reader must read (and so also for one it refuses: it says why)."""
+        self._blocks = self._read_blocks()
+        return self._blocks
+
+    def _read_blocks(self) -> Generator[columnar.Block]:
         try:
             first, rest = columnar.first_line(decoded_text(self.stream, self.options["encoding"]))
             if not first.strip() or '"' in first:
@@ -307,7 +312,11 @@ class CsvRows:
             raise columnar.NotColumnar("refused") from None
 
     def rewind(self) -> None:
+        """Back to where the file started, for the per-row reader: the blocks' reading closed
+        first (pyarrow reads ahead in a thread of its own; see columnar._Utf8.stop)."""
         assert self.start is not None  # noqa: S101 - only a columnar reading is rewound
+        if self._blocks is not None:
+            self._blocks.close()
         self.stream.seek(self.start)
 
 
@@ -923,9 +932,9 @@ class _PostgresStage(_Touches):
         )
         cursor.execute(f"SELECT {', '.join(counts)}, {sources}", [self.source.pk])  # noqa: S608 - constant names
         *found, source_found = cursor.fetchone()
-        for (model, column), named, existing in zip(references, found[0::2], found[1::2], strict=True):
+        for (referenced, column), named, existing in zip(references, found[0::2], found[1::2], strict=True):
             if named != existing:
-                table, key = model._meta.db_table, model._meta.pk.column
+                table, key = referenced._meta.db_table, referenced._meta.pk.column
                 cursor.execute(
                     f"SELECT DISTINCT s.{column}::text FROM {_STAGING} s LEFT JOIN {table} t ON t.{key} = s.{column} "  # noqa: S608
                     f"WHERE s.{column} IS NOT NULL AND t.{key} IS NULL ORDER BY 1 LIMIT 10"

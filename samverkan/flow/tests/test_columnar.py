@@ -382,3 +382,27 @@ def test_an_episode_naming_a_row_that_does_not_exist_is_refused_whole(source, mo
         _import(source, data, blocks=blocks, monkeypatch=monkeypatch)
     assert episodes() == before["episodes"]
     assert counts() == before["counts"]
+
+
+def test_a_file_read_in_small_chunks_is_still_read_in_blocks(source, monkeypatch):
+    """pyarrow wants each read filled: chunks of seven bytes are joined for it."""
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 7)
+    validated = []
+    monkeypatch.setattr(
+        columnar, "validate_block", lambda *a, _f=columnar.validate_block: validated.append(1) or _f(*a)
+    )
+    result = import_rows(source=source, rows=read_csv(_file(random.Random(2), 60, odd=False)), by=policy.SYSTEM)
+    assert result.ok, result.errors[:3]
+    assert result.run.created == 60
+    assert validated
+
+
+def test_a_quote_near_the_end_reads_the_file_again_row_by_row_from_its_start(source, monkeypatch):
+    """The blocks' reading (pyarrow reads ahead in a thread) is stopped before the file is read again."""
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 7)
+    rows = [row(source_id=f"E{i}") for i in range(300)]
+    data = csv_bytes(*rows).replace(b"\nE299,", b'\n"E299",')
+    result = import_rows(source=source, rows=read_csv(data), by=policy.SYSTEM)
+    assert result.ok, result.errors[:3]
+    assert result.run.created == 300
+    assert Episode.objects.filter(record_id="E299").exists()
