@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The demo's links (e-mails, printed login address) point at the port it runs on.
+DEMO_SITE_URL ?= http://127.0.0.1:$(PORT)
 BENCH ?=
 PYTEST_ARGS ?=
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -20,9 +22,9 @@ demo: setup ## SQLite demo with reference and demo data on http://127.0.0.1:$(PO
 	mkdir -p var/static
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py load_reference_data
-	DJANGO_DEBUG=1 $(PY) manage.py demo_data
+	DJANGO_DEBUG=1 SITE_URL=$(DEMO_SITE_URL) $(PY) manage.py demo_data
 	@echo "Samverkan demo: http://127.0.0.1:$(PORT)/"
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=1 SITE_URL=$(DEMO_SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 demo-code: setup ## current authenticator code of a demo user: make demo-code EMAIL=falun@demo.samverkan.se
 	@DJANGO_DEBUG=1 $(PY) manage.py demo_code $(EMAIL)

@@ -2,11 +2,16 @@
 
 No script and no inline style (colours come from CSS classes), so the CSP holds and the chart
 shows without JavaScript. Every chart is paired with a table of the same figures in the template;
-the SVG itself is marked as an image with a text alternative."""
+the SVG itself is marked as an image with a text alternative.
+
+A day without a figure (None, or no point at all for a day the other series have) is a gap in
+the line, never a zero; a figure with no neighbour is drawn as a dot. When every figure is a
+whole number (counts: places, patients) the y axis is marked in whole numbers only."""
 
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
@@ -42,6 +47,11 @@ def _nice_max(value: float) -> float:
     return value * 1.1
 
 
+def _whole_ticks(top: float) -> int:
+    """How many intervals split 0..top into whole numbers (top itself whole)."""
+    return next(n for n in (4, 5, 3, 2, 1) if top % n == 0)
+
+
 def line_chart(series: list[Series], *, label: str, bands: list[Band] | None = None) -> SafeString:
     """An accessible SVG line chart of one or more daily series sharing a y axis from zero, over
     optional shaded bands (drawn first, widest first as given)."""
@@ -49,12 +59,12 @@ def line_chart(series: list[Series], *, label: str, bands: list[Band] | None = N
     days = sorted({day for s in series for day, value in s.points} | {day for b in bands for day, _v in b.upper})
     if not days:
         return mark_safe("")  # noqa: S308 - constant
-    top = _nice_max(
-        max(
-            [v for s in series for _, v in s.points if v is not None] + [v for b in bands for _, v in b.upper],
-            default=0,
-        )
-    )
+    values = [v for s in series for _, v in s.points if v is not None] + [v for b in bands for _, v in b.upper]
+    whole = all(float(v).is_integer() for v in values)
+    top = _nice_max(max(values, default=0))
+    if whole:
+        top = float(math.ceil(top))
+    intervals = _whole_ticks(int(top)) if whole else 4
     plot_w, plot_h = WIDTH - MARGIN_LEFT - MARGIN_RIGHT, HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     span = max((days[-1] - days[0]).days, 1)
 
@@ -65,8 +75,8 @@ def line_chart(series: list[Series], *, label: str, bands: list[Band] | None = N
         return MARGIN_TOP + plot_h * (1 - value / top)
 
     grid = []
-    for i in range(5):
-        value = top * i / 4
+    for i in range(intervals + 1):
+        value = top * i / intervals
         grid.append(
             format_html(
                 '<line class="chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
@@ -99,20 +109,32 @@ def line_chart(series: list[Series], *, label: str, bands: list[Band] | None = N
         ]
         lines.append(format_html('<polygon class="chart-band {}" points="{}"/>', band.css_class, " ".join(outline)))
     for s in series:
-        segments: list[list[str]] = []
-        current: list[str] = []
-        for day, point in s.points:
-            if point is None:
+        by_day = dict(s.points)
+        segments: list[list[tuple[float, float]]] = []
+        current: list[tuple[float, float]] = []
+        for day in days:
+            point = by_day.get(day)
+            if point is None:  # no figure that day: the line stops
                 if current:
                     segments.append(current)
                 current = []
             else:
-                current.append(f"{x(day):.1f},{y(point):.1f}")
+                current.append((x(day), y(point)))
         if current:
             segments.append(current)
-        lines.extend(
-            format_html('<polyline class="chart-line {}" points="{}"/>', s.css_class, " ".join(seg)) for seg in segments
-        )
+        for seg in segments:
+            if len(seg) == 1:
+                lines.append(
+                    format_html(
+                        '<circle class="chart-dot {}" cx="{}" cy="{}" r="3"/>',
+                        s.css_class,
+                        f"{seg[0][0]:.1f}",
+                        f"{seg[0][1]:.1f}",
+                    )
+                )
+            else:
+                points = " ".join(f"{px:.1f},{py:.1f}" for px, py in seg)
+                lines.append(format_html('<polyline class="chart-line {}" points="{}"/>', s.css_class, points))
     legend = format_html_join(
         "",
         '<tspan class="chart-legend {}" dx="12">&#9632; {}</tspan>',

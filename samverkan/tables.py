@@ -1,5 +1,11 @@
-"""The one way to hand a table out as a file: CSV (UTF-8, comma) or an Excel workbook, with the
-same rows as the page shows. Empty cells are None.
+"""The one way to hand a table out as a file: CSV or an Excel workbook, with the same rows as the
+page shows. Empty cells are None.
+
+CSV from a page is for Excel set up for Sweden, which most readers open it in: UTF-8 with a byte
+order mark (without it Excel reads å, ä, ö as two characters each), semicolons between fields
+and a decimal comma ("27,16"), as Excel reads them with Swedish regional settings
+(`csv_text`). Open data files and the API keep the international form, comma-separated with a
+decimal point (`csv_text_international`).
 
 Texts come from users (unit names typed on the admin pages, for instance), so none may become a
 live formula in a spreadsheet (formula injection): in CSV a text that starts like a formula (=,
@@ -14,6 +20,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.http import HttpResponse
 from openpyxl import Workbook
@@ -41,7 +48,28 @@ class Sheet:
     frozen: str | None = None  # the first cell that does not stay in view, e.g. "A2"
 
 
+BOM = "\ufeff"
+
+
+def _swedish_number(value):
+    """A decimal number with a decimal comma; everything else unchanged."""
+    if isinstance(value, bool) or not isinstance(value, float | Decimal):
+        return value
+    return format(value, "f" if isinstance(value, Decimal) else "").replace(".", ",")
+
+
 def csv_text(header: list, rows: Iterable[list]) -> str:
+    """CSV as Excel in Swedish reads it: byte order mark, semicolons, decimal comma."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, delimiter=";")
+    for row in [header, *rows]:
+        writer.writerow([_csv_cell(_swedish_number(value)) for value in row])  # None: an empty field
+    return buffer.getvalue()
+
+
+def csv_text_international(header: list, rows: Iterable[list]) -> str:
+    """CSV for programs (open data): UTF-8 without a byte order mark, commas, decimal point."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in [header, *rows]:

@@ -8,6 +8,7 @@ is the bystander of Dalarna's requests between the others."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime
 import http.client
 import io
@@ -147,6 +148,14 @@ def enrolment_links(user: User) -> list[str]:
     """The paths of the authenticator set-up links e-mailed to `user` (the test mail outbox), oldest first."""
     found = (_ENROLMENT_LINK.search(str(m.body)) for m in mail.outbox if m.to == [user.email])
     return [match.group(1) for match in found if match]
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    """The rows of a CSV downloaded from a page, read as Excel in Swedish reads it: it must start
+    with the UTF-8 byte order mark and separate fields by semicolons (samverkan/tables.py)."""
+    if not content.startswith(b"\xef\xbb\xbf"):
+        raise AssertionError("a page's CSV starts with the UTF-8 byte order mark")
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
 
 
 def login(client: Client, user: User | None) -> Client:

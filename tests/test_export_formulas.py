@@ -4,7 +4,6 @@ while numbers (negative ones too) stay numbers."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from decimal import Decimal
@@ -17,7 +16,7 @@ from samverkan.capacity.tests.helpers import at, local, report
 from samverkan.organisations.models import Municipality
 from samverkan.placements import services as placements
 from samverkan.placements.models import DayRate
-from samverkan.testing import login
+from samverkan.testing import csv_rows, login
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ DANGEROUS = [LINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=
 
 
 def _csv(content: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(content.decode())))
+    return csv_rows(content)
 
 
 def _sheet_cells(content: bytes):
@@ -49,9 +48,9 @@ def test_numbers_stay_numbers_in_both_formats():
     row = [-5, -2.5, Decimal("-1500.00"), "-1500.00", "12", 0, None, "Falun"]
     assert _csv(tables.csv_text(list("abcdefgh"), [row]).encode())[1] == [
         "-5",
-        "-2.5",
-        "-1500.00",
-        "-1500.00",
+        "-2,5",  # Swedish Excel's decimal comma
+        "-1500,00",
+        "-1500.00",  # a text stays as it is
         "12",
         "0",
         "",
@@ -105,7 +104,7 @@ def test_the_settlement_exports_a_formula_shaped_unit_name_as_text(client, world
         rows = _csv(client.get(page + "&format=csv").content)
         xlsx = client.get(page + "&format=xlsx").content
     assert "'" + LINK in [row[3] for row in rows]
-    assert "4000.00" in [row[8] for row in rows]  # amounts unchanged
+    assert "4000,00" in [row[8] for row in rows]  # amounts unchanged, with Swedish Excel's decimal comma
     _no_formulas(xlsx)
 
 

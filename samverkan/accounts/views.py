@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from samverkan.accounts import ratelimits, services
+from samverkan.accounts import ratelimits, secondfactor, services
 from samverkan.accounts.forms import ApiKeyForm, LoginForm, TokenForm
 from samverkan.accounts.models import ApiKey, EnrolmentLink, User
 from samverkan.clientip import client_ip
@@ -115,7 +115,11 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
         if device is None:
             return _enrolment_waiting(request, user)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    wait = secondfactor.wait_seconds([device]) if request.method == "POST" else 0
+    if wait:
+        form.is_valid()
+        form.add_error("token", secondfactor.wait_message(wait))  # not counted as a wrong code
+    elif request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         ok = services.totp_device_confirm(device=device, token=token) if enrolling else device.verify_token(token)
         if ok:

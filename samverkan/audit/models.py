@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.audit.events import event_label
+
 
 class AuditEvent(models.Model):
     """One change, written by a service in the same transaction as the change itself."""
@@ -40,6 +42,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.event_type} {self.actor_label}"
+
+    @property
+    def label(self) -> str:
+        """The event type in words, in the active language (audit/events.py)."""
+        return event_label(self.event_type)
 
 
 class AccessLogEntry(models.Model):

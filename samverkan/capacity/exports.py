@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from samverkan import tables
 from samverkan.capacity.schedule import LOCAL
 from samverkan.capacity.selectors import Overview
+from samverkan.organisations.models import UnitKind
 
 
 def _header() -> list[str]:
@@ -28,6 +29,11 @@ def _header() -> list[str]:
     ]
 
 
+def _kind(code: str) -> str:
+    """The unit kind in words (\"Korttidsenhet\", not \"short_term\")."""
+    return str(UnitKind(code).label) if code in UnitKind.values else code
+
+
 def _rows(overview: Overview) -> list[list]:
     rows = []
     for group in overview.municipalities:
@@ -37,7 +43,7 @@ def _rows(overview: Overview) -> list[list]:
                     r.municipality_code,
                     r.municipality_name,
                     r.unit_name,
-                    r.unit_kind,
+                    _kind(r.unit_kind),
                     r.physical,
                     r.staffed,
                     r.occupied,

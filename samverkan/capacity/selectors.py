@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -310,11 +311,19 @@ class DailyPoint:
 
 
 def county_free_places_series(
-    principal, county_code: str | None = None, *, days: int = 60, kind: str | None = None, now=None
+    principal,
+    county_code: str | None = None,
+    *,
+    days: int = 60,
+    kind: str | None = None,
+    category: str | None = None,
+    now=None,
 ) -> list[DailyPoint]:
     """The county's free places at the end of each of the last `days` days, counting only units
     whose report was current then (stale reports are left out, never shown as current). Like the
-    overview, only the unit kinds that report (or only `kind`)."""
+    overview, only the unit kinds that report (or only `kind`), and with a bed category only the
+    reports' figures of that category (a report without it counts as no report). A day on which
+    no unit had a current report has `reporting_units` 0: no figure, not zero free places."""
     policy.require(principal, "capacity.view")
     county = _county_for(principal, county_code)
     if county.code == NATIONAL:
@@ -327,16 +336,24 @@ def county_free_places_series(
     window_start = datetime.datetime.combine(
         first_day - datetime.timedelta(days=8), datetime.time(0), tzinfo=sched.LOCAL
     )
-    reports = (
-        CapacityReport.objects.filter(
-            unit__organisation__county=county,
-            unit__is_active=True,
-            unit__kind__in=[kind] if kind else schedule.kinds,
-            reported_at__gte=window_start,
-        )
-        .order_by("reported_at", "id")
-        .values_list("unit_id", "reported_at", "staffed", "occupied")
+    in_window = CapacityReport.objects.filter(
+        unit__organisation__county=county,
+        unit__is_active=True,
+        unit__kind__in=[kind] if kind else schedule.kinds,
+        reported_at__gte=window_start,
     )
+    # (unit, reported at, staffed, occupied): of the whole reports, or of one bed category's part
+    reports: Iterable[tuple[int, datetime.datetime, int, int]] = in_window.order_by("reported_at", "id").values_list(
+        "unit_id", "reported_at", "staffed", "occupied"
+    )
+    if category:
+        reports = (
+            CapacityReportCategory.objects.filter(
+                report__in=in_window.values("pk"), category__county=county, category__code=category
+            )
+            .order_by("report__reported_at", "report_id")
+            .values_list("report__unit_id", "report__reported_at", "staffed", "occupied")
+        )
     latest: dict[int, tuple[datetime.datetime, int, int]] = {}
     points = []
     iterator = iter(reports)

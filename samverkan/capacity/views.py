@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from samverkan import limits, tables
-from samverkan.capacity import exports, selectors, services, tasks
+from samverkan.capacity import exports, selectors, services, tasks, thresholds
 from samverkan.capacity.forms import PlannedChangeForm, QuickReportForm, ScheduleForm
 from samverkan.capacity.models import BedCategory, CapacityReport, PlannedChange
 from samverkan.charts import Series, line_chart
@@ -34,21 +34,37 @@ def _overview_args(request: HttpRequest) -> dict:
 def overview(request: HttpRequest) -> HttpResponse:
     args = _overview_args(request)
     data = selectors.county_overview(request.user, **args)
-    series = selectors.county_free_places_series(request.user, data.county.code, days=60, kind=args["kind"])
+    series = selectors.county_free_places_series(
+        request.user, data.county.code, days=60, kind=args["kind"], category=args["category"]
+    )
     chart = line_chart(
-        [
-            Series(_("Free places"), [(p.day, p.free) for p in series], "series-1"),
-            Series(_("Occupied"), [(p.day, p.occupied) for p in series], "series-2"),
+        [  # a day without a current report is a gap, not 0
+            Series(_("Free places"), [(p.day, p.free if p.reporting_units else None) for p in series], "series-1"),
+            Series(_("Occupied"), [(p.day, p.occupied if p.reporting_units else None) for p in series], "series-2"),
         ],
         label=_("Free and occupied places in the county per day, last 60 days; the figures are in the table below."),
     )
     query = request.GET.copy()
     query.pop("sort", None)
+    limits = thresholds.for_county(data.county.code)
     return render(
         request,
         "capacity/overview.html",
         {
             "overview": data,
+            "thresholds": limits,
+            "unit_levels": {
+                row.unit_id: thresholds.level(None if row.stale else row.free, row.occupancy_rate, limits)
+                for row in data.rows
+            },
+            "group_levels": {
+                group.code: thresholds.level(group.totals.free, group.totals.occupancy_rate, limits)
+                for group in data.municipalities
+                if group.totals.reporting_units
+            },
+            "county_level": thresholds.level(data.totals.free, data.totals.occupancy_rate, limits)
+            if data.totals.reporting_units
+            else "",
             "series": series,
             "chart": chart,
             "counties": county_list(request.user),

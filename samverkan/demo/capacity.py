@@ -3,7 +3,8 @@
 A weekday rhythm (reports before 10:00, a few late, a few missing, none at weekends), occupancy
 that drifts, Lunden with 34 staffed of 40 physical places and 6 surge places, Smedjebacken with
 15 places of which 5 occupied, Borlänge with beds but uncertain staffing, and Ludvika's ten new
-places announced from 1 June."""
+places announced from 1 June. Region Dalarna's hospital wards and ICUs report as well, so that the
+region's own beds are on the overview (kind "hospital ward") and not blank."""
 
 from __future__ import annotations
 
@@ -37,11 +38,18 @@ COMMENTS = {
 }
 
 
+# The region's own wards report too (hospital ward, ICU): (physical, staffed, occupancy share, surge).
+WARD_PROFILES: dict[str, tuple[int, int, float, int]] = {
+    UnitKind.HOSPITAL_WARD: (28, 26, 0.93, 2),
+    UnitKind.ICU: (8, 6, 0.8, 1),
+}
+
+
 def load(stdout) -> None:
     units = list(
-        Unit.objects.filter(organisation__county_id="20", kind=UnitKind.SHORT_TERM).select_related(
-            "municipality", "organisation"
-        )
+        Unit.objects.filter(
+            organisation__county_id="20", kind__in=[UnitKind.SHORT_TERM, UnitKind.HOSPITAL_WARD, UnitKind.ICU]
+        ).select_related("municipality", "organisation")
     )
     if CapacityReport.objects.filter(unit__in=units).exists():
         stdout.write("Capacity demo data already present.")
@@ -54,28 +62,36 @@ def load(stdout) -> None:
     now = timezone.now()
     today = now.astimezone(LOCAL).date()
     count = 0
+    ward_rng = random.Random(21)  # the wards' own draws leave the short-term units' figures as they were
     for unit in units:
-        physical, staffed, share, surge = PROFILES.get(unit.code, (12, 10, 0.95, 0))
+        ward = unit.kind != UnitKind.SHORT_TERM
+        physical, staffed, share, surge = (
+            WARD_PROFILES[unit.kind] if ward else PROFILES.get(unit.code, (12, 10, 0.95, 0))
+        )
         reporter = lunden_staff if unit.code == "2080-lunden" and lunden_staff else policy.SYSTEM
+        r = ward_rng if ward else rng
         for offset in range(DAYS - 1, -1, -1):
             day = today - datetime.timedelta(days=offset)
-            if day.weekday() >= 5 or rng.random() < 0.04:
-                continue  # no reports at weekends; a few missing days
-            minute = rng.randint(7 * 60 + 15, 9 * 60 + 55) if rng.random() > 0.08 else rng.randint(10 * 60 + 5, 15 * 60)
+            if day.weekday() >= 5 or (not ward and r.random() < 0.04):
+                continue  # no reports at weekends; a few missing days (the wards report every weekday)
+            if ward:
+                minute = r.randint(6 * 60, 9 * 60 + 30)  # before the morning's due time
+            else:
+                minute = r.randint(7 * 60 + 15, 9 * 60 + 55) if r.random() > 0.08 else r.randint(10 * 60 + 5, 15 * 60)
             reported_at = datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60), tzinfo=LOCAL)
             if reported_at > now:
                 continue
             # Close to the unit's typical occupancy, a little higher towards today (the minutes'
             # pressure); now and then one patient more than staffed places.
             target = round(staffed * min(share + (0.04 if offset < 14 else 0), 1))
-            occupied = target + rng.choice([-2, -1, 0, 0, 1])
-            occupied = min(max(occupied, 0), staffed + (1 if rng.random() < 0.05 else 0), physical)
+            occupied = target + r.choice([-2, -1, 0, 0, 1])
+            occupied = min(max(occupied, 0), staffed + (1 if r.random() < 0.05 else 0), physical)
             if unit.code == "2061-korttid" and offset <= 3:
                 occupied = 5  # Smedjebacken: 15 places, 5 occupied
             closed = unit.code == "2084-korttid" and 20 <= offset <= 23
             categories = {}
             if unit.code == "2080-lunden":
-                categories = {"covid": (6, min(occupied, rng.randint(2, 6))), "palliativ": (4, rng.randint(1, 4))}
+                categories = {"covid": (6, min(occupied, r.randint(2, 6))), "palliativ": (4, r.randint(1, 4))}
             services.capacity_report_create(
                 data=services.ReportInput(
                     unit=unit,

@@ -57,8 +57,25 @@ class UploadForm(forms.Form):
         return upload
 
 
+class MunicipalityInScopeField(forms.ChoiceField):
+    """The municipalities a reader may see; one of the county's others is refused as "no access",
+    so that it never reads as a list with no patients."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outside: dict[str, str] = {}
+
+    def validate(self, value):
+        if value in self.outside:
+            raise forms.ValidationError(
+                _("You have no access to the episodes of residents of %(name)s.") % {"name": self.outside[value]},
+                code="no_access",
+            )
+        super().validate(value)
+
+
 class EpisodeFilterForm(forms.Form):
-    municipality = forms.ChoiceField(label=_("Home municipality"), required=False)
+    municipality = MunicipalityInScopeField(label=_("Home municipality"), required=False)
     status = forms.ChoiceField(
         label=_("Where in the stay"),
         required=False,
@@ -83,11 +100,12 @@ class EpisodeFilterForm(forms.Form):
         help_text=_("Recorded in the access log, as patient-data law requires."),
     )
 
-    def __init__(self, *args, municipalities, hospital_units, **kwargs):
+    def __init__(self, *args, municipalities, hospital_units, county_municipalities=(), **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["municipality"]).choices = [("", _("All you may see"))] + [
-            (m.code, m.name) for m in municipalities
-        ]
+        field = cast(MunicipalityInScopeField, self.fields["municipality"])
+        field.choices = [("", _("All you may see"))] + [(m.code, m.name) for m in municipalities]
+        allowed = {m.code for m in municipalities}
+        field.outside = {m.code: m.name for m in county_municipalities if m.code not in allowed}
         cast(forms.ChoiceField, self.fields["hospital_unit"]).choices = [("", _("All"))] + [
             (u.pk, u.name) for u in hospital_units
         ]

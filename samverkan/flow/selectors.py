@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Min, QuerySet, Sum
 from django.utils import timezone
 
 from samverkan.audit.services import access_log_record
@@ -134,6 +134,23 @@ def waiting_for_discharge(principal) -> dict[str, int]:
         .annotate(count=Count("id"))
     )
     return {row["home_municipality_id"]: row["count"] for row in rows}
+
+
+def waiting_by_municipality(principal, county_code: str) -> dict[str, tuple[int, int]]:
+    """Per home municipality of the county whose episodes the principal may see: (patients ready
+    for discharge and still in hospital, the longest wait in days: from the local date of the
+    notice to today, as days ready are counted). One query; an aggregate, so no access-log row."""
+    rows = (
+        Episode.objects.visible_to(principal, "flow.view_episodes")
+        .filter(home_municipality__county_id=county_code, ready_at__isnull=False, discharged_at__isnull=True)
+        .values("home_municipality_id")
+        .annotate(count=Count("id"), oldest=Min("ready_at"))
+    )
+    today = timezone.localdate()
+    return {
+        row["home_municipality_id"]: (row["count"], (today - timezone.localtime(row["oldest"]).date()).days)
+        for row in rows
+    }
 
 
 def statistics(

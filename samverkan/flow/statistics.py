@@ -248,6 +248,15 @@ def _next(day: datetime.date, granularity: str) -> datetime.date:
     return day + datetime.timedelta(days=1)
 
 
+def is_whole(bucket: Bucket, granularity: str) -> bool:
+    """Whether a bucket covers its whole day, ISO week or calendar month (the first and last of a
+    period may be cut by the period or by today; a chart leaves them out, as a part of a week
+    drawn beside whole ones looks like a fall)."""
+    return bucket.start == _truncate(bucket.start, granularity) and bucket.end == _next(
+        _truncate(bucket.start, granularity), granularity
+    ) - datetime.timedelta(days=1)
+
+
 def local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(0), tzinfo=LOCAL)
 

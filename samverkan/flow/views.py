@@ -286,6 +286,7 @@ def episodes(request: HttpRequest) -> HttpResponse:
         request.GET if "reason" in request.GET else None,
         initial=request.GET.dict(),  # e.g. a link from the home page that chooses the filters
         municipalities=selectors.episode_municipalities(request.user, county),
+        county_municipalities=Municipality.objects.filter(county_id=county),
         hospital_units=Unit.objects.filter(
             pk__in=UnitMapping.objects.filter(source__county_id=county).values("unit_id")
         ).order_by("name"),
@@ -304,7 +305,14 @@ def episodes(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "flow/episodes.html",
-        {"form": form, "page": page, "county": county, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "county": county,
+            "query": query.urlencode(),
+            # patients still in hospital: days waiting instead of discharge columns that would be empty
+            "waiting_list": page is not None and form.cleaned_data.get("status") == selectors.EpisodeStatus.WAITING,
+        },
     )
 
 
@@ -364,20 +372,28 @@ def statistics(request: HttpRequest) -> HttpResponse:
                 "main_rows": [(a, flow_statistics.cells(a.total, main, exact)) for a in rows],
                 "destination_columns": destinations,
                 "destination_rows": [(a, flow_statistics.cells(a.total, destinations, exact)) for a in rows],
-                "series_rows": [(b, flow_statistics.cells(b.figures, main, exact)) for b in area.buckets],
-                "chart": _chart(area, exact),
+                "series_rows": [
+                    (b, flow_statistics.cells(b.figures, main, exact), flow_statistics.is_whole(b, stats.granularity))
+                    for b in area.buckets
+                ],
+                "partial_periods": not all(flow_statistics.is_whole(b, stats.granularity) for b in area.buckets),
+                "chart": _chart(area, exact, stats.granularity),
                 "grace_days": stats.grace_days,
             }
         )
     return render(request, "flow/statistics.html", context)
 
 
-def _chart(area, exact: bool):
+def _chart(area, exact: bool, granularity: str):
+    """Whole periods only: a week or month cut by the period or by today is in the table (marked)
+    but not drawn, as a part beside whole ones would look like a fall."""
+    whole = [bucket for bucket in area.buckets if flow_statistics.is_whole(bucket, granularity)]
+
     def points(attribute: str) -> list[tuple[datetime.date, float | None]]:
-        counts = [flow_statistics.count_cell(getattr(bucket.figures, attribute), exact) for bucket in area.buckets]
+        counts = [flow_statistics.count_cell(getattr(bucket.figures, attribute), exact) for bucket in whole]
         return [
             (bucket.start, None if count.value is None else float(count.value))
-            for bucket, count in zip(area.buckets, counts, strict=True)
+            for bucket, count in zip(whole, counts, strict=True)
         ]
 
     return line_chart(

@@ -31,6 +31,21 @@ COLUMNS = [
 ]
 
 
+NUMBER_COLUMNS = frozenset({"liable_days", "day_rate", "amount"})
+
+
+def with_numbers(columns: list[str], table: list[list]) -> list[list]:
+    """The table with its number columns as numbers, for a page's CSV (a decimal comma there,
+    samverkan/tables.py); the API keeps the texts ("94500.00")."""
+    return [
+        [
+            Decimal(value) if column in NUMBER_COLUMNS and value not in ("", None) else value
+            for column, value in zip(columns, row, strict=True)
+        ]
+        for row in table
+    ]
+
+
 def _moment(value: datetime.datetime | None) -> str:
     return value.astimezone(LOCAL).isoformat(timespec="minutes") if value else ""
 

@@ -113,7 +113,9 @@ def statement(request: HttpRequest, code: str) -> HttpResponse:
     if fmt in {"csv", "xlsx"} and months is not None:
         table = [[row[c] for c in exports.COLUMNS] for row in exports.rows(months)]
         if fmt == "csv":
-            return tables.download(tables.csv_text(exports.COLUMNS, table), f"{name}.csv")
+            return tables.download(
+                tables.csv_text(exports.COLUMNS, exports.with_numbers(exports.COLUMNS, table)), f"{name}.csv"
+            )
         return tables.download(tables.xlsx_bytes([tables.Sheet(exports.COLUMNS, table)]), f"{name}.xlsx")
     found = (months or {}).get(code) or liability.MunicipalityMonth(code)
     issued = selectors.issued_statements(request.user, code, year, month)
@@ -159,7 +161,10 @@ def issued(request: HttpRequest, pk: int) -> HttpResponse:
         table = list(exports.issued_rows(found, found_lines))
         name = f"underlag-{found.municipality_id}-{found.month:%Y-%m}-nr{found.number}"
         if fmt == "csv":
-            return tables.download(tables.csv_text(exports.ISSUED_COLUMNS, table), f"{name}.csv")
+            return tables.download(
+                tables.csv_text(exports.ISSUED_COLUMNS, exports.with_numbers(exports.ISSUED_COLUMNS, table)),
+                f"{name}.csv",
+            )
         return tables.download(tables.xlsx_bytes([tables.Sheet(exports.ISSUED_COLUMNS, table)]), f"{name}.xlsx")
     if fmt == "pdf":
         name = f"underlag-{found.municipality_id}-{found.month:%Y-%m}-nr{found.number}"

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from samverkan.accounts import secondfactor
 from samverkan.accounts.models import User
 from samverkan.accounts.services import notify
 from samverkan.audit.services import audit_record, snapshot
@@ -741,6 +742,9 @@ def minutes_sign(*, meeting: Meeting, code: str, by: policy.Principal) -> Minute
             raise ValidationError(
                 {"code": [_("Approving minutes needs an authenticator app. Set one up first (Account).")]}
             )
+        wait = secondfactor.wait_seconds(devices)
+        if wait:
+            raise ValidationError({"code": [secondfactor.wait_message(wait)]})
         if not any(device.verify_token((code or "").strip()) for device in devices):
             raise ValidationError({"code": [_("The code is wrong or has expired. Give the current six-digit code.")]})
         role = roles[0]

@@ -21,6 +21,7 @@ from samverkan.accounts.models import User
 from samverkan.accounts.services import notify
 from samverkan.audit.services import audit_record
 from samverkan.capacity import selectors as capacity
+from samverkan.capacity import thresholds as capacity_thresholds
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Organisation
 from samverkan.organisations.roles import OrganisationKind, Role
@@ -82,6 +83,23 @@ def steps_for(county_code: str) -> list[EscalationStep]:
                 },
             )
     return list(EscalationStep.objects.filter(county_id=county_code).order_by("order"))
+
+
+def occupancy_thresholds(county_code: str) -> capacity_thresholds.Thresholds | None:
+    """The capacity overview's amber and red occupancy (capacity/thresholds.py): the occupancy
+    thresholds of the plan's two highest steps that have one (the county's plan as stored, or the
+    standard plan's)."""
+    stored = [
+        occupancy
+        for occupancy in EscalationStep.objects.filter(county_id=county_code)
+        .order_by("order")
+        .values_list("occupancy_at_least", flat=True)
+        if occupancy is not None
+    ]
+    levels = stored or [occupancy for *_rest, occupancy, _waiting in DEFAULT_STEPS if occupancy is not None]
+    if len(levels) < 2:
+        return None
+    return capacity_thresholds.Thresholds(amber_occupancy=levels[-2], red_occupancy=levels[-1])
 
 
 @dataclass
@@ -304,15 +322,33 @@ def escalation_check(county_code: str) -> Suggestion | None:
     with transaction.atomic():
         EscalationState.objects.filter(pk=state.pk).update(last_suggested_order=suggestion.step.order)
         if suggestion.step.pk != state.current_step_id:
+            # Only those who may confirm a step are asked to; the other coordinators are told.
+            place = policy.Place(county=county_code)
+            coordinators = _county_coordinators(county_code)
+            confirmers = [u for u in coordinators if policy.can(u, "placements.confirm_escalation", place)]
+            others = [u for u in coordinators if u not in confirmers]
+            figures = {
+                "order": suggestion.step.order,
+                "name": suggestion.step.name,
+                "reason": " ".join(suggestion.reasons),
+            }
+            url = reverse("placements:escalation") + f"?county={county_code}"
             notify(
-                users=_county_coordinators(county_code),
+                users=confirmers,
                 text=_("The figures suggest step %(order)d (%(name)s): %(reason)s Confirm or keep the current step.")
-                % {
-                    "order": suggestion.step.order,
-                    "name": suggestion.step.name,
-                    "reason": " ".join(suggestion.reasons),
-                },
-                url=reverse("placements:escalation") + f"?county={county_code}",
+                % figures,
+                url=url,
+                email=False,
+                by=policy.SYSTEM,
+            )
+            notify(
+                users=others,
+                text=_(
+                    "The figures suggest step %(order)d (%(name)s): %(reason)s "
+                    "The region's coordinators decide whether the county changes step."
+                )
+                % figures,
+                url=url,
                 email=False,
                 by=policy.SYSTEM,
             )

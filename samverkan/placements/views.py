@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,8 @@ from samverkan.organisations.selectors import county_of_page
 from samverkan.placements import escalation, selectors, services
 from samverkan.placements.forms import EscalationForm, OfferForm, ReasonForm, RequestForm
 from samverkan.placements.models import EscalationStep, PlaceRequest, RequestStatus
+
+CENT = Decimal("0.01")
 
 
 def _county(request: HttpRequest) -> str:
@@ -253,7 +256,7 @@ def _statement_rows(statements) -> list[list]:
                     line.last_day.isoformat(),
                     line.reservation.places,
                     line.days,
-                    f"{line.amount:.2f}",
+                    line.amount.quantize(CENT),  # a number: a decimal comma in CSV, a number cell in Excel
                 ]
             )
         rows.append(
@@ -266,7 +269,7 @@ def _statement_rows(statements) -> list[list]:
                 "",
                 "",
                 statement.days,
-                f"{statement.amount:.2f}",
+                statement.amount.quantize(CENT),
             ]
         )
     return rows

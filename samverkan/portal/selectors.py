@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from samverkan.accounts.models import ApiKey, Notification, User
 from samverkan.audit.models import AuditEvent
 from samverkan.capacity import selectors as capacity
+from samverkan.capacity import thresholds as capacity_thresholds
 from samverkan.flow import selectors as flow
 from samverkan.meetings import selectors as meetings
 from samverkan.organisations import policy
@@ -34,6 +35,27 @@ class Attention:
 
 
 @dataclass
+class GlanceRow:
+    """One municipality of the county at a glance: free places (coloured by the county's
+    thresholds, capacity/thresholds.py) and who waits for discharge in hospital."""
+
+    code: str
+    name: str
+    free: int | None
+    occupancy_rate: float | None
+    level: str
+    waiting: int | None  # None: the user may not see these residents' episodes
+    longest_wait: int | None
+
+
+@dataclass
+class Glance:
+    county_name: str
+    rows: list[GlanceRow]
+    thresholds: capacity_thresholds.Thresholds
+
+
+@dataclass
 class HomeSummary:
     memberships: list[Membership]
     attention: list[Attention] = field(default_factory=list)
@@ -41,6 +63,7 @@ class HomeSummary:
     recent_events: list[AuditEvent] = field(default_factory=list)
     escalations: list = field(default_factory=list)
     situation_reports: list[ReportView] = field(default_factory=list)
+    glances: list[Glance] = field(default_factory=list)
 
 
 def home_summary(user) -> HomeSummary:
@@ -97,6 +120,8 @@ def home_summary(user) -> HomeSummary:
                 )
             )
     summary.attention.extend(_capacity_attention(user, counties))
+    if policy.can(user, "capacity.follow_up") or policy.can(user, "flow.view_episodes"):
+        summary.glances = [_glance(user, code) for code in counties]
     summary.escalations = [escalation.escalation_view(user, code) for code in counties]
     summary.situation_reports = _situation_reports(user, counties)
     summary.attention.extend(_placement_attention(user, counties))
@@ -105,6 +130,33 @@ def home_summary(user) -> HomeSummary:
     if policy.can(user, "audit.review"):
         summary.recent_events = list(review.audit_events(user).select_related("organisation")[:8])
     return summary
+
+
+def _glance(user, county_code: str) -> Glance:
+    """The heat table of the home page: per municipality free places (current reports of the
+    units that report) and patients waiting for discharge, with the longest wait."""
+    overview = capacity.county_overview(user, county_code)
+    limits = capacity_thresholds.for_county(county_code)
+    groups = {group.code: group for group in overview.municipalities}
+    waiting = flow.waiting_by_municipality(user, county_code) if policy.can(user, "flow.view_episodes") else {}
+    seen = {m.code for m in flow.episode_municipalities(user, county_code)} if waiting is not None else set()
+    rows = []
+    for code, name in Municipality.objects.filter(county_id=county_code).order_by("name").values_list("code", "name"):
+        group = groups.get(code)
+        totals = group.totals if group is not None and group.totals.reporting_units else None
+        count, longest = waiting.get(code, (0, None))
+        rows.append(
+            GlanceRow(
+                code=code,
+                name=name,
+                free=totals.free if totals else None,
+                occupancy_rate=totals.occupancy_rate if totals else None,
+                level=capacity_thresholds.level(totals.free, totals.occupancy_rate, limits) if totals else "",
+                waiting=count if code in seen else None,
+                longest_wait=longest if code in seen else None,
+            )
+        )
+    return Glance(county_name=overview.county.name, rows=rows, thresholds=limits)
 
 
 def _situation_reports(user, counties: list[str]) -> list[ReportView]:

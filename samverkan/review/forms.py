@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from samverkan import limits
+from samverkan.audit.events import event_label
 from samverkan.organisations.models import Organisation
 
 
@@ -14,6 +15,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, event_types, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = [("", _("All"))] + [(t, t) for t in event_types]
+        self.fields["event_type"].choices = [("", _("All"))] + sorted(
+            ((t, event_label(t)) for t in event_types), key=lambda choice: choice[1]
+        )
         self.fields["organisation"].queryset = organisations
         self.fields["organisation"].empty_label = _("All")

@@ -70,4 +70,6 @@ def flat(figures: Json) -> list[tuple[str, str, Any]]:
 
 
 def csv_text(figures: Json) -> str:
-    return tables.csv_text(["section", "field", "value"], ([s, f, "" if v is None else v] for s, f, v in flat(figures)))
+    return tables.csv_text_international(
+        ["section", "field", "value"], ([s, f, "" if v is None else v] for s, f, v in flat(figures))
+    )

@@ -144,7 +144,10 @@ def report_view(report: SituationReport, *, public: bool = False) -> ReportView:
         [
             Series(
                 _("Free places"),
-                [(datetime.date.fromisoformat(p["day"]), _num(p["free"])) for p in capacity.get("trend", [])],
+                [  # a day without a current report is a gap, not 0
+                    (datetime.date.fromisoformat(p["day"]), _num(p["free"]) if p.get("reporting_units") else None)
+                    for p in capacity.get("trend", [])
+                ],
                 "series-1",
             )
         ],

@@ -111,3 +111,23 @@ def test_next_parameter_cannot_send_users_to_another_site(client, world):
         "/konto/login/?next=https://evil.example/", {"username": world.viewer.email, "password": PASSWORD}
     )
     assert response["Location"] == "/"
+
+
+def test_the_right_code_right_after_a_wrong_one_is_told_to_wait_not_wrong(client, world, time_machine, settings):
+    """django-otp refuses any code for a second after a wrong one (issue 16, part 8)."""
+    settings.LANGUAGE_CODE = "sv"
+    time_machine.move_to("2026-03-05 08:00:00+01:00", tick=False)
+    device = totp_device(world.falun_coordinator)
+    _password_step(client, world.falun_coordinator)
+    right = current_code(device)
+    wrong = f"{(int(right) + 1) % 1000000:06d}"
+    body = client.post("/konto/login/code/", {"token": wrong}).content.decode()
+    assert "Koden är fel" in body
+    body = client.post("/konto/login/code/", {"token": right}).content.decode()
+    assert "Vänta 1 sekund" in body
+    assert "Koden är fel" not in body
+    assert client.get("/").status_code == 302  # not logged in yet
+    time_machine.move_to("2026-03-05 08:00:01+01:00", tick=False)
+    response = client.post("/konto/login/code/", {"token": current_code(device)})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200

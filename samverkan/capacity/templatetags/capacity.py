@@ -56,3 +56,15 @@ def sort_header(key: str, label: str, current: str, query: str, css: str = ""):
         key,
         label,
     )
+
+
+@register.filter
+def level_of(levels: dict, key) -> str:
+    """A row's colour (capacity/thresholds.py) from the view's table of them."""
+    return levels.get(key, "") if levels else ""
+
+
+@register.filter
+def level_label(level: str) -> str:
+    """The colour in words, for those who do not see it."""
+    return {"red": _("Red"), "amber": _("Amber"), "green": _("Green")}.get(level, "")

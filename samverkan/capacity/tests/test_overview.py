@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 
@@ -16,7 +15,8 @@ from samverkan.capacity import selectors, services
 from samverkan.capacity.models import BedCategory, CapacityReport, PlannedChange, UnitCapacity
 from samverkan.capacity.tests.helpers import at, local, report
 from samverkan.organisations.models import Organisation, Unit, UnitKind
-from samverkan.testing import login
+from samverkan.placements import escalation
+from samverkan.testing import csv_rows, login
 
 pytestmark = pytest.mark.django_db
 
@@ -289,6 +289,28 @@ def test_the_trend_leaves_out_stale_reports(world, frozen):
     assert [(p.day.day, p.free, p.reporting_units) for p in series] == [(2, 4, 1), (3, 0, 0), (4, 0, 0), (5, 0, 0)]
 
 
+def test_the_trend_obeys_the_bed_category_filter_as_the_table_does(client, world, frozen):
+    """Issue 16, part 6: the chart counted every place whatever category the table showed."""
+    BedCategory.objects.create(county_id="20", code="palliativ", name="Palliativ vård")
+    report(world.lunden, world.lunden_staff, when=MORNING, staffed=16, occupied=12, categories={"palliativ": (4, 3)})
+    report(world.avesta_unit, world.avesta_coordinator, when=MORNING, staffed=8, occupied=4)  # no palliative places
+    palliative = selectors.county_free_places_series(world.region_coordinator, "20", days=2, category="palliativ")
+    assert [(p.free, p.staffed, p.occupied, p.reporting_units) for p in palliative] == [(0, 0, 0, 0), (1, 4, 3, 1)]
+    page = _page(client, world, "?category=palliativ")
+    assert [(p.free, p.reporting_units) for p in page.context["series"]][-1] == (1, 1)
+
+
+def test_a_day_without_reports_is_a_gap_in_the_chart_and_a_dash_in_its_table(client, world, frozen):
+    """Issue 16, part 6: a day when no unit had a current report was drawn as 0 free places."""
+    report(world.lunden, world.lunden_staff, when=MORNING, staffed=16, occupied=12)
+    page = _page(client, world)
+    chart = str(page.context["chart"])
+    assert "<polyline" not in chart  # one day with figures, 59 without: no line down to 0 and back
+    assert chart.count("<circle") == 2  # that day's free and occupied places, as dots
+    html = page.content.decode()
+    assert '<th scope="row">2026-03-04</th><td class="num">–</td>' in html
+
+
 # --- Query count ---------------------------------------------------------------------------
 
 
@@ -402,7 +424,7 @@ def test_the_csv_export_has_the_pages_rows_and_totals(client, world, county, fro
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="kapacitet-20-20260305-1200.csv"' in response["Content-Disposition"]
-    header, *rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header, *rows = csv_rows(response.content)
     assert header[:3] == ["Municipality code", "Municipality", "Unit"]
     exported = [
         [
@@ -437,8 +459,50 @@ def test_the_exports_follow_the_pages_filters(client, world, frozen):
     report(world.lunden, world.lunden_staff, when=MORNING, categories={"palliativ": (4, 3)})
     report(world.avesta_unit, world.avesta_coordinator, when=MORNING)
     page = _page(client, world, "?category=palliativ&sort=free")
-    csv_rows = list(csv.reader(io.StringIO(client.get("/kapacitet/export.csv?category=palliativ").content.decode())))
-    assert [row[2] for row in csv_rows[1:-1]] == [row.unit_name for row in page.context["overview"].rows]
-    assert csv_rows[-1][5] == "4"
+    exported = csv_rows(client.get("/kapacitet/export.csv?category=palliativ").content)
+    assert [row[2] for row in exported[1:-1]] == [row.unit_name for row in page.context["overview"].rows]
+    assert exported[-1][5] == "4"
     sheet = load_workbook(io.BytesIO(client.get("/kapacitet/export.xlsx?kind=hospital_ward").content)).active
     assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Falu lasarett, medicin", None]
+
+
+# --- At a glance (issue 16, part 11) --------------------------------------------------------
+
+
+def _row_of(html: str, unit_name: str) -> str:
+    start = html.rindex("<tr", 0, html.index(f">{unit_name}</a>"))
+    return html[start : html.index("</tr>", start)]
+
+
+def test_units_are_red_amber_or_green_by_the_countys_escalation_plan(client, world, frozen):
+    report(world.lunden, world.lunden_staff, when=MORNING, staffed=16, occupied=16)  # none free: red
+    report(
+        world.avesta_unit, world.avesta_coordinator, when=MORNING, physical=25, staffed=25, occupied=24
+    )  # 96 %: amber
+    borlange = Organisation.objects.get(code="2081")
+    tallen = Unit.objects.create(
+        code="t-tallen", name="Tallen", kind=UnitKind.SHORT_TERM, organisation=borlange, municipality_id="2081"
+    )
+    report(tallen, world.admin, when=MORNING, staffed=10, occupied=8)  # 80 %: green
+    html = _page(client, world).content.decode()
+    assert 'rag--red"' in _row_of(html, "Lunden korttidsboende")
+    assert 'rag--amber"' in _row_of(html, "Avesta korttidsboende")
+    assert 'rag--green"' in _row_of(html, "Tallen")
+    assert '<span class="visually-hidden">Red: </span>0' in _row_of(html, "Lunden korttidsboende")
+    # The county's own plan moves the thresholds: amber from 75 %, red from 95 %.
+    steps = escalation.steps_for("20")
+    steps[2].occupancy_at_least, steps[3].occupancy_at_least = 75, 95
+    for step in steps[2:]:
+        step.save()
+    html = _page(client, world).content.decode()
+    assert 'rag--red"' in _row_of(html, "Avesta korttidsboende")
+    assert 'rag--amber"' in _row_of(html, "Tallen")
+    assert "occupancy 95 % or more" in html
+
+
+def test_a_municipality_of_one_unit_has_no_total_row(client, world, county, frozen):
+    html = _page(client, world).content.decode()
+    assert "Total Avesta" not in html and "Avesta totalt" not in html  # one unit: its row is the total
+    assert ">Avesta</span> <a" in html  # the municipality named on the unit's row
+    falun = html[html.index('<tr class="group-row') : html.index(">Lunden korttidsboende</a>")]
+    assert '<th scope="row">Falun</th>' in falun  # two units: the municipality's row with its totals

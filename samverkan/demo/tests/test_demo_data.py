@@ -6,13 +6,18 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
-from samverkan.accounts.models import Notification
+from samverkan.accounts.models import Notification, User
+from samverkan.capacity import selectors as capacity_selectors
 from samverkan.flow.models import Episode
 from samverkan.followup.models import Agreement, Statement
 from samverkan.forecasting.models import ForecastRun, Scenario
 from samverkan.meetings.models import FundingRound, Meeting, SharedCost
+from samverkan.organisations import policy
+from samverkan.organisations.models import UnitKind
 from samverkan.placements.models import PlaceRequest
 from samverkan.resources import selectors
 from samverkan.resources.models import EquipmentItem, Loan, LoanRequest, StaffRequest, StockReport
@@ -77,6 +82,17 @@ def test_demo_data_loads_the_minutes_scenario_and_is_idempotent(monkeypatch):
     assert run.status == "done"
     assert run.series.filter(municipality__isnull=True, kind="short_term_occupancy", method="occupancy_flow").exists()
     assert Scenario.objects.get(county_id="20").outbreak_municipality_id == "2084"
+
+    # Issue 16, part 7: loaded in one transaction, the demo's half-loaded figures never suggest
+    # a step; only those who may confirm a step are asked to; the region's wards report.
+    escalation_url = reverse("placements:escalation")
+    per_user = Notification.objects.filter(url__startswith=escalation_url).values("user").annotate(n=Count("id"))
+    assert per_user and max(row["n"] for row in per_user) <= 2  # the confirmed step, and one suggestion at most
+    asked = User.objects.filter(notifications__text__contains="Bekräfta steget").distinct()  # the demo is Swedish
+    assert all(policy.can(user, "placements.confirm_escalation", policy.Place(county="20")) for user in asked)
+    assert not asked.filter(email__in=["falun@demo.samverkan.se", "avesta@demo.samverkan.se"]).exists()
+    wards = capacity_selectors.county_overview(admin, "20", kind=UnitKind.HOSPITAL_WARD).rows
+    assert len(wards) == 7 and all(row.staffed is not None and not row.stale for row in wards)
 
     def counts() -> tuple[int, ...]:
         return (

@@ -1,4 +1,7 @@
+import datetime
+
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -14,3 +17,12 @@ def small(value: int, exact: bool) -> str:
 @register.filter
 def get(mapping: dict, key):
     return mapping.get(key, 0)
+
+
+@register.filter
+def days_waiting(ready_at: datetime.datetime | None) -> int | None:
+    """Calendar days from the local date of the ready-for-discharge notice to today (0: today),
+    counted as days ready are (flow/statistics.py)."""
+    if ready_at is None:
+        return None
+    return (timezone.localdate() - timezone.localtime(ready_at).date()).days

@@ -16,9 +16,7 @@ the 20th); Avesta 10 long stays from February and 2, 3, 1, 4 admissions in the w
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.utils import timezone
@@ -27,7 +25,7 @@ from samverkan.flow import statistics as st
 from samverkan.flow.imports import source_for
 from samverkan.flow.tests.helpers import csv_bytes, row, run_import
 from samverkan.organisations.models import Membership, Organisation, Role
-from samverkan.testing import login
+from samverkan.testing import csv_rows, login
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +163,7 @@ def test_exact_count_roles_keep_any_period_and_day_figures(client, data, persona
 def _county_minus_others(client) -> object:
     """Mora's admissions in March: the county total minus every other municipality, from the CSV."""
     text = client.get("/flode/statistik.csv?county=20&from=2025-03-01&to=2025-03-31&granularity=month").content
-    lines = list(csv.reader(io.StringIO(text.decode())))
+    lines = csv_rows(text)
     column = lines[0].index("Admissions")
     totals = {line[0]: line[column] for line in lines[1:]}  # one month: the county's series row is its total
     others = [int(value) for code, value in totals.items() if code not in ("20", "2062")]

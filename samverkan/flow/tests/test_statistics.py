@@ -51,9 +51,9 @@ County: admissions 8, discharges 6, notices 5, after a notice 5, days 15, same d
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -67,7 +67,7 @@ from samverkan.flow.models import Episode
 from samverkan.flow.tests.helpers import local
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality
-from samverkan.testing import login
+from samverkan.testing import csv_rows, login
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +315,7 @@ def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, fixture
     response = login(client, fixture.region_coordinator).get("/flode/statistik.csv" + query)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="flode-20-20250324-20250413-week.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response.content)
     header, body = rows[0], rows[1:]
     index = {key: 4 + i for i, key in enumerate(c.key for c in st.columns(3))}
     municipalities = Municipality.objects.filter(county_id="20").count()
@@ -323,8 +323,8 @@ def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, fixture
     falun = next(r for r in body if r[0] == "2080" and r[2] == "2025-03-24" and r[3] == "2025-04-13")
     assert falun[index["admissions"]] == "6"
     assert falun[index["ready_notices"]] == "4"
-    assert falun[index["mean_days_ready"]] == "3.0"
-    assert falun[index["same_day_share"]] == "0.25"
+    assert falun[index["mean_days_ready"]] == "3,0"
+    assert falun[index["same_day_share"]] == "0,25"
     county = body[municipalities]
     assert county[0] == "20" and county[index["admissions"]] == "8" and county[index["in_hospital"]] == "4"
     weeks = body[municipalities + 1 :]
@@ -336,8 +336,8 @@ def test_csv_and_excel_exports_hold_the_same_figures_as_the_page(client, fixture
     client.logout()
     client.cookies["django_language"] = "en"  # logging out forgets the language too
 
-    viewer_csv = login(client, fixture.viewer).get("/flode/statistik.csv" + query).content.decode()
-    falun = next(r for r in csv.reader(io.StringIO(viewer_csv)) if r[0] == "2080" and r[3] == "2025-04-13")
+    viewer_csv = login(client, fixture.viewer).get("/flode/statistik.csv" + query).content
+    falun = next(r for r in csv_rows(viewer_csv) if r[0] == "2080" and r[3] == "2025-04-13")
     assert int(falun[index["ready_notices"]]) % 5 == 0
     assert falun[index["mean_days_ready"]] == ""
     assert falun[index["same_day_share"]] == ""
@@ -413,11 +413,25 @@ def test_the_page_renders_for_every_granularity(client, fixture, granularity):
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert '<svg class="chart"' in page
+    # 24 March – 13 April: 21 days, 3 whole weeks, 2 parts of months (not drawn)
+    assert ('<svg class="chart"' in page) == (granularity != "month")
     assert "How the figures are counted" in page
     rows = {"day": 21, "week": 3, "month": 2}[granularity]
     assert len(response.context["series_rows"]) == rows
     assert response.context["area"].name == "County total"
+
+
+def test_the_chart_draws_whole_periods_only_and_the_table_marks_the_part(client, fixture):
+    """Issue 16, part 6: the last week, cut by the chosen dates, was drawn as a cliff."""
+    login(client, fixture.region_coordinator)
+    response = client.get("/flode/?county=20&from=2025-03-24&to=2025-04-09&granularity=week")
+    chart = str(response.context["chart"])
+    lines = re.findall(r'<polyline class="chart-line series-1" points="([^"]*)"', chart)
+    assert [len(points.split()) for points in lines] == [2]  # 24 and 31 March; not 7–9 April
+    assert [whole for _bucket, _row, whole in response.context["series_rows"]] == [True, True, False]
+    page = response.content.decode()
+    assert "Only whole periods are drawn" in page
+    assert page.count('<span class="tag">part</span>') == 1
 
 
 def test_the_page_shows_form_errors_instead_of_figures(client, fixture):
@@ -499,8 +513,8 @@ def test_page_csv_excel_and_api_give_the_same_rounded_rate(client, fixture):
     page = client.get("/flode/" + query).content.decode()
     assert "15.63" in page and "15.62" not in page
     index = 4 + [c.key for c in st.columns(3)].index("admissions_per_1000")
-    rows = list(csv.reader(io.StringIO(client.get("/flode/statistik.csv" + query).content.decode())))
-    assert next(r for r in rows if r[0] == "2084")[index] == "15.63"
+    rows = csv_rows(client.get("/flode/statistik.csv" + query).content)
+    assert next(r for r in rows if r[0] == "2084")[index] == "15,63"  # Swedish Excel: decimal comma
     workbook = load_workbook(io.BytesIO(client.get("/flode/statistik.xlsx" + query).content))
     sheet_row = next(r for r in workbook.worksheets[0].iter_rows(min_row=2, values_only=True) if r[0] == "2084")
     assert sheet_row[index] == 15.63

@@ -17,7 +17,7 @@ from samverkan.flow.imports import import_rows
 from samverkan.followup import services
 from samverkan.followup.models import Dispute, DisputeStatus, LineKind, Statement
 from samverkan.organisations.models import Municipality
-from samverkan.testing import login
+from samverkan.testing import csv_rows, login
 
 pytestmark = pytest.mark.django_db
 
@@ -233,11 +233,11 @@ def test_issue_through_the_api_and_the_page(client, world, march, falun):
     assert response.status_code == 302 and response["Location"] == f"/uppfoljning/utfardade/{statement.pk}/"
     page = client.get(response["Location"])
     assert page.status_code == 200 and len(page.context["lines"]) == 3 and not page.context["may_dispute"]
-    exported = client.get(response["Location"] + "?format=csv").content.decode("utf-8-sig").splitlines()
-    assert exported[0].startswith("municipality,month,number,kind,source_id")
-    assert [line.split(",")[4] for line in exported[1:]] == ["F2", "F1", "F3", ""]
-    assert exported[-1].split(",")[3] == "total" and exported[-1].split(",")[-2] == "31500.00"
-    assert sum(Decimal(line.split(",")[-2]) for line in exported[1:-1]) == Decimal("31500.00")
+    exported = csv_rows(client.get(response["Location"] + "?format=csv").content)
+    assert exported[0][:5] == ["municipality", "month", "number", "kind", "source_id"]
+    assert [line[4] for line in exported[1:]] == ["F2", "F1", "F3", ""]
+    assert exported[-1][3] == "total" and exported[-1][-2] == "31500,00"
+    assert sum(Decimal(line[-2].replace(",", ".")) for line in exported[1:-1]) == Decimal("31500.00")
     login(client, world.falun_coordinator)
     assert client.post("/uppfoljning/underlag/2080/utfarda/?month=2023-03").status_code == 403
     page = client.get(f"/uppfoljning/utfardade/{statement.pk}/")

@@ -4,13 +4,12 @@ Ludvika (same county, not a member) and the outsider (Örebro) are bystanders.""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass
 
 from django.utils import timezone
 
+from samverkan import testing
 from samverkan.meetings import services
 from samverkan.meetings.models import AgendaItem, Forum, ItemKind, Meeting
 from samverkan.organisations.models import County
@@ -85,7 +84,5 @@ def code_for(user) -> str:
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
-    """The rows of a CSV download, whichever separator (comma or semicolon) samverkan.tables writes."""
-    text = content.decode("utf-8-sig")
-    header = text.splitlines()[0]
-    return list(csv.reader(io.StringIO(text), delimiter=";" if header.count(";") > header.count(",") else ","))
+    """The rows of a CSV download (Swedish Excel's form: samverkan.testing.csv_rows)."""
+    return testing.csv_rows(content)

@@ -295,6 +295,12 @@ def test_a_changed_suggestion_is_told_once_and_the_step_stays(world, steps):
         "The figures suggest step 3 (Öppna förstärkningsplatser): Free places in the county: 4 (step at 8 or fewer). "
         "Confirm or keep the current step."
     )
+    # Issue 16, part 7: only those who may confirm a step are asked to (placements.confirm_escalation).
+    for persona in ["falun_coordinator", "avesta_coordinator", "ludvika_coordinator", "forum_secretary"]:
+        text = Notification.objects.get(user=getattr(world, persona)).text
+        assert "Confirm" not in text and text.endswith(
+            "The region's coordinators decide whether the county changes step."
+        )
     assert mail.outbox == []  # in the app only
 
     escalation.escalation_check("20")  # the same suggestion again: nobody is told twice

@@ -6,7 +6,6 @@ rate in force that day, and multiplied by the places of the stay."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import re
@@ -19,7 +18,7 @@ from openpyxl import load_workbook
 from samverkan.placements import selectors, services
 from samverkan.placements.models import DayRate
 from samverkan.placements.tests.helpers import at, local, new_request, report
-from samverkan.testing import login
+from samverkan.testing import csv_rows, login
 
 pytestmark = pytest.mark.django_db
 
@@ -224,22 +223,28 @@ def test_the_csv_and_excel_exports_match_the_page(client, three_pairs):
     assert page.status_code == csv_response.status_code == xlsx_response.status_code == 200
     html = page.content.decode()
     totals = _page_totals(html)
-    assert totals == [("4", "4000.00"), ("2", "2000.00"), ("3", "3000.00")]  # sorted by payer, receiver
+    assert totals == [("4", "4,000.00"), ("2", "2,000.00"), ("3", "3,000.00")]  # sorted by payer, receiver
 
     assert csv_response["Content-Disposition"] == 'attachment; filename="avrakning-20-2026-03.csv"'
-    rows = list(csv.reader(io.StringIO(csv_response.content.decode())))
+    rows = csv_rows(csv_response.content)
     assert rows[0] == ["Pays", "Receives", "Request", "Unit", "From", "To", "Places", "Place-days", "Amount (SEK)"]
     csv_totals = [(row[7], row[8]) for row in rows[1:] if row[2] == "Total"]
-    assert csv_totals == totals
+    assert csv_totals == [("4", "4000,00"), ("2", "2000,00"), ("3", "3000,00")]  # Swedish Excel's CSV
     lines = [row for row in rows[1:] if row[2] != "Total"]
     assert [(r[0], r[1], r[4], r[5], r[6], r[7], r[8]) for r in lines] == [
-        ("Avesta", "Falun", "2026-03-02", "2026-03-05", "1", "4", "4000.00"),
-        ("Falun", "Avesta", "2026-03-20", "2026-03-20", "2", "2", "2000.00"),
-        ("Region Dalarna", "Falun", "2026-03-10", "2026-03-12", "1", "3", "3000.00"),
+        ("Avesta", "Falun", "2026-03-02", "2026-03-05", "1", "4", "4000,00"),
+        ("Falun", "Avesta", "2026-03-20", "2026-03-20", "2", "2", "2000,00"),
+        ("Region Dalarna", "Falun", "2026-03-10", "2026-03-12", "1", "3", "3000,00"),
     ]
 
     sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
-    xlsx_rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    xlsx_rows = [
+        [
+            "" if v is None else f"{v:.2f}".replace(".", ",") if i == 8 and row[0] != "Pays" else str(v)
+            for i, v in enumerate(row)
+        ]
+        for row in sheet.iter_rows(values_only=True)
+    ]
     assert xlsx_rows == rows
 
 
@@ -247,10 +252,10 @@ def test_the_page_of_a_municipal_coordinator_lists_only_their_statements(client,
     login(client, three_pairs.avesta_coordinator)
     with at(local(2026, 4, 2, 12)):
         html = client.get(PAGE).content.decode()
-        rows = list(csv.reader(io.StringIO(client.get(PAGE + "&format=csv").content.decode())))
+        rows = csv_rows(client.get(PAGE + "&format=csv").content)
     assert "Region Dalarna pays Falun" not in html
     assert "Avesta pays Falun" in html
-    assert _page_totals(html) == [("4", "4000.00"), ("2", "2000.00")]
+    assert _page_totals(html) == [("4", "4,000.00"), ("2", "2,000.00")]
     assert {row[0] for row in rows[1:]} == {"Avesta", "Falun"}
 
 
@@ -275,3 +280,13 @@ def test_a_day_without_a_price_is_named_not_a_server_error(client, reported):
     assert "The county has no price per day for 2026-03-10, so the month cannot be settled." in html
     assert "No shared places were used this month." not in html
     assert (export.status_code, export["Location"]) == (302, "/platser/avrakning/?county=20&month=2026-03")
+
+
+def test_amounts_on_the_page_have_swedish_thousands_separators(client, three_pairs, settings):
+    """ "112 100,00", not "112100,00" (issue 16, part 10)."""
+    DayRate.objects.filter(county_id="20").update(amount=Decimal("28025.00"))  # 4 days: 112 100,00
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    login(client, three_pairs.region_coordinator)
+    with at(local(2026, 4, 2, 12)):
+        html = client.get(PAGE).content.decode()
+    assert ("4", "112\xa0100,00") in _page_totals(html)

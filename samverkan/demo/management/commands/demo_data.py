@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -113,19 +114,22 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not Municipality.objects.exists():
             call_command("load_reference_data", stdout=self.stdout)
+        # One transaction: the figures of a half-loaded demo (a few units reported, places
+        # reserved before the others report) are never committed, so the escalation check and
+        # its notifications (run on commit) see only the finished demo.
         with transaction.atomic():
             self._units()
             users = self._users()
-        demo_capacity.load(self.stdout)
-        demo_placements.load(self.stdout)
-        demo_flow.load(self.stdout)
-        demo_resources.load(self.stdout)
-        demo_supply.load(self.stdout)
-        demo_staff.load(self.stdout)
-        demo_forecasting.load(self.stdout)  # before the situation reports, which summarise the forecast
-        demo_situation.load(self.stdout)
-        demo_meetings.load(self.stdout)
-        demo_followup.load(self.stdout)
+            demo_capacity.load(self.stdout)
+            demo_placements.load(self.stdout)
+            demo_flow.load(self.stdout)
+            demo_resources.load(self.stdout)
+            demo_supply.load(self.stdout)
+            demo_staff.load(self.stdout)
+            demo_forecasting.load(self.stdout)  # before the situation reports, which summarise the forecast
+            demo_situation.load(self.stdout)
+            demo_meetings.load(self.stdout)
+            demo_followup.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self._print_users(users)
 
@@ -217,13 +221,29 @@ class Command(BaseCommand):
         return result
 
     def _print_users(self, users) -> None:
-        self.stdout.write("")
-        self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD})")
-        for user, membership in users:
-            secret = base64.b32encode(bytes.fromhex(demo_totp_key(user.email))).decode()
-            self.stdout.write(
-                f"  {user.email:<40} {membership.get_role_display():<24} {membership.organisation.name:<18} TOTP secret {secret}"
-            )
-        self.stdout.write("")
-        self.stdout.write("Second factor: add the TOTP secret to an authenticator app, or print the current code with")
-        self.stdout.write("  .venv/bin/python manage.py demo_code <e-mail>      (or: make demo-code EMAIL=<e-mail>)")
+        for line in users_table(users):
+            self.stdout.write(line)
+
+
+def users_table(users: list[tuple[User, Membership]]) -> list[str]:
+    """The lines printed last by `make demo`: each demo user, whether the login asks for an
+    authenticator code (policy.requires_second_factor), whether statistics show exact counts
+    (the rule flow.exact_counts; everyone else sees small counts rounded) and the TOTP secret."""
+    lines = ["", f"Demo users (password for all: {DEMO_PASSWORD}; log in at {settings.SITE_URL}/konto/login/)"]
+    lines.append(f"  {'E-mail':<40} {'Role':<22} {'Organisation':<20} {'Code':<5} {'Counts':<8} TOTP secret")
+    for user, membership in users:
+        secret = base64.b32encode(bytes.fromhex(demo_totp_key(user.email))).decode()
+        code = "yes" if policy.requires_second_factor(user) else "no"
+        exact = policy.can(user, "flow.exact_counts", policy.Place(county=membership.organisation.county_id))
+        lines.append(
+            f"  {user.email:<40} {membership.get_role_display():<22} {membership.organisation.name:<20} "
+            f"{code:<5} {'exact' if exact else 'rounded':<8} {secret}"
+        )
+    lines += [
+        "",
+        "Code: the login asks for an authenticator code (administrators and coordinators). Counts: the",
+        "flow statistics show exact counts, or small counts rounded (every other role; README, 'Demo users').",
+        "Second factor: add the TOTP secret to an authenticator app, or print the current code with",
+        "  .venv/bin/python manage.py demo_code <e-mail>      (or: make demo-code EMAIL=<e-mail>)",
+    ]
+    return lines
