@@ -4,7 +4,8 @@ hand-written SQL query producing the same figures, measured in the same run. The
 compared figure by figure before timing.
 
 Also reports `flow_statistics_page` (the statistics page for the county, server time through the
-test client), `flow_statistics_queries` (its query count) and `flow_daily_rebuild` (seconds to build
+test client), `flow_statistics_filtered` (the same page filtered to somatic care, against the
+unfiltered page: from the daily rows kept per care type, checked once against the episodes), `flow_statistics_queries` (its query count) and `flow_daily_rebuild` (seconds to build
 the county's daily rows from every episode, which a county's first import does; later imports
 refresh only the days they touch).
 
@@ -19,6 +20,7 @@ import contextlib
 import datetime
 import itertools
 import time
+from dataclasses import asdict
 
 from benchmarks.__main__ import Result, median_ms
 from benchmarks.database import use_postgres
@@ -188,8 +190,8 @@ def run() -> dict[str, Result]:
     from samverkan.flow import daily, selectors
     from samverkan.flow.grace import LAW
     from samverkan.flow.imports import source_for
-    from samverkan.flow.models import Episode
-    from samverkan.flow.statistics import local_midnight
+    from samverkan.flow.models import DailyFlowCounty, Episode
+    from samverkan.flow.statistics import Filters, local_midnight
     from samverkan.organisations import policy
     from samverkan.organisations.models import Municipality
     from samverkan.testing import build_world, login
@@ -250,6 +252,35 @@ def run() -> dict[str, Result]:
     page_ms = median_ms(page, 5)
     with CaptureQueriesContext(connection) as queries:
         page()
+
+    # The same page filtered to somatic care (issue 16, part 12): from the daily rows kept per care
+    # type, checked once against the episodes themselves, then timed against the unfiltered page.
+    somatic = Filters(care_type="somatic")
+
+    def filtered_selector():
+        return selectors.statistics(
+            policy.SYSTEM, county_code=COUNTY, start=START, end=END, granularity="week", filters=somatic
+        )
+
+    from_daily = asdict(filtered_selector())
+    counties = list(DailyFlowCounty.objects.filter(county_id=COUNTY).values())
+    DailyFlowCounty.objects.filter(county_id=COUNTY).delete()
+    started = time.perf_counter()
+    from_episodes = asdict(filtered_selector())
+    episodes_ms = (time.perf_counter() - started) * 1000
+    DailyFlowCounty.objects.bulk_create([DailyFlowCounty(**row) for row in counties])
+    assert from_daily == from_episodes, "the daily rows and the episodes disagree on somatic care"
+
+    def filtered_page():
+        response = client.get(page_url + "&care_type=somatic")
+        assert response.status_code == 200, response.status_code
+        return response
+
+    filtered_ms = median_ms(filtered_page, 5)
+    print(
+        f"flow_statistics: somatic care from the daily rows equals the episodes' answer "
+        f"(which took {episodes_ms:.0f} ms); filtered page {filtered_ms:.1f} ms against {page_ms:.1f} ms unfiltered"
+    )
     print(
         f"flow_statistics: {compared} figures equal; selector {selector_ms:.1f} ms, "
         f"SQL {sql_ms:.1f} ms, "
@@ -260,4 +291,6 @@ def run() -> dict[str, Result]:
         "flow_statistics_page": Result(round(page_ms, 2), "ms", round(sql_ms, 2)),
         "flow_statistics_queries": Result(len(queries), "queries"),
         "flow_daily_rebuild": Result(round(rebuild_seconds, 2), "s"),
+        # The filtered page against the unfiltered one: the target is a ratio of at most 2.
+        "flow_statistics_filtered": Result(round(filtered_ms, 2), "ms", round(page_ms, 2)),
     }

@@ -4,8 +4,8 @@ An import that creates or changes episodes tells `refresh_after_import` which ho
 it touched (old and new values) and the earliest admission among those episodes; every event of an
 episode (ready notice, discharge) comes on or after its admission, so the days from there on are
 all that can have changed. For a county without a DailyFlowCounty row yet, the first import builds
-the county's days from all its episodes. The statistics read these rows when no filter is chosen
-(samverkan/flow/statistics.py); `rebuild` (also `manage.py flow_daily_rebuild`) builds a county
+the county's days from all its episodes. The rows are kept per care type and covid too, so the
+statistics read them unfiltered or filtered by care type or covid (samverkan/flow/statistics.py); `rebuild` (also `manage.py flow_daily_rebuild`) builds a county
 again from scratch.
 
 Within the grace days and the days beyond them are counted by the county's rules for grace days
@@ -107,28 +107,30 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
         rows = rows.filter(day__gte=since)
         moment = datetime.datetime.combine(since, datetime.time(0), tzinfo=LOCAL)
     rows.delete()
-    # Per (municipality, day) the figures in FLOW_FIELDS order; query results streamed, rows
-    # written in batches, so that a first import touching every county stays small in memory.
-    days: dict[tuple[str, datetime.date], list[int]] = {}
+    # Per (municipality, day, care type, covid) the figures in FLOW_FIELDS order; query results
+    # streamed, rows written in batches, so that a first import touching every county stays small
+    # in memory.
+    days: dict[tuple[str, datetime.date, str, bool], list[int]] = {}
     width = len(FLOW_FIELDS)
 
-    def figures(code: str, day: datetime.date) -> list[int]:
-        found = days.get((code, day))
+    def figures(code: str, day: datetime.date, care_type: str, covid: bool) -> list[int]:
+        key = (code, day, care_type, bool(covid))
+        found = days.get(key)
         if found is None:
-            found = days[(code, day)] = [0] * width
+            found = days[key] = [0] * width
         return found
 
     for field, column in (("admissions", "admitted_at"), ("ready_notices", "ready_at")):
         position = FLOW_FIELDS.index(field)
         events = episodes.filter(**{f"{column}__gte": moment}) if since is not None else episodes
-        for code, day, n in (
+        for code, day, care_type, covid, n in (
             events.filter(**{f"{column}__isnull": False})
-            .values("home_municipality_id", local_day=TruncDate(column, tzinfo=LOCAL))
+            .values("home_municipality_id", "care_type", "covid", local_day=TruncDate(column, tzinfo=LOCAL))
             .annotate(n=Count("id"))
-            .values_list("home_municipality_id", "local_day", "n")
+            .values_list("home_municipality_id", "local_day", "care_type", "covid", "n")
             .iterator(chunk_size=5000)
         ):
-            figures(code, day)[position] = n
+            figures(code, day, care_type, covid)[position] = n
 
     discharged = episodes.filter(discharged_at__isnull=False)
     if since is not None:
@@ -145,9 +147,9 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
     first = FLOW_FIELDS.index("discharges")
     days_ready = FLOW_FIELDS.index("days_ready")
     beyond = FLOW_FIELDS.index("days_beyond_grace")
-    for code, day, *values in (
+    for code, day, care_type, covid, *values in (
         discharged.annotate(waited=waited, shift=grace.shift(rules))
-        .values("home_municipality_id", local_day=TruncDate("discharged_at", tzinfo=LOCAL))
+        .values("home_municipality_id", "care_type", "covid", local_day=TruncDate("discharged_at", tzinfo=LOCAL))
         .annotate(
             discharges=Count("id"),
             discharged_ready=Count("id", filter=has_ready),
@@ -160,10 +162,10 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
             days_beyond_grace=Sum(F("waited") - F("shift"), filter=has_ready & Q(waited__gt=F("shift"))),
             **{field: Count("id", filter=Q(destination=d)) for d, field in DESTINATION_FIELDS.items()},
         )
-        .values_list("home_municipality_id", "local_day", *discharge_fields)
+        .values_list("home_municipality_id", "local_day", "care_type", "covid", *discharge_fields)
         .iterator(chunk_size=5000)
     ):
-        target = figures(code, day)
+        target = figures(code, day, care_type, covid)
         target[first:] = values
         target[days_ready] = whole_days(target[days_ready])
         target[beyond] = whole_days(target[beyond])
@@ -181,8 +183,16 @@ def _insert(days: dict[tuple[str, datetime.date], list[int]]) -> None:
                 copy.write_row((code, day, *values))
         return
     batch = []
-    for (code, day), values in days.items():
-        batch.append(DailyFlow(municipality_id=code, day=day, **dict(zip(FLOW_FIELDS, values, strict=True))))
+    for (code, day, care_type, covid), values in days.items():
+        batch.append(
+            DailyFlow(
+                municipality_id=code,
+                day=day,
+                care_type=care_type,
+                covid=covid,
+                **dict(zip(FLOW_FIELDS, values, strict=True)),
+            )
+        )
         if len(batch) == 5000:
             DailyFlow.objects.bulk_create(batch)
             batch = []

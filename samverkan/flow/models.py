@@ -244,8 +244,8 @@ WAITED_DAYS_KEPT = 7  # days ready counted one by one in DailyFlow (0 … 7); gr
 
 
 class DailyFlow(models.Model):
-    """One home municipality's flow on one local day: what the statistics need when no filter is
-    chosen, kept current by every import (samverkan/flow/daily.py) so that the county statistics
+    """One home municipality's flow on one local day, per care type and covid: what the statistics
+    need unfiltered or filtered by care type or covid, kept current by every import (samverkan/flow/daily.py) so that the county statistics
     read a few thousand rows instead of every episode.
 
     Admissions and ready notices count on the local day they happened; discharges (with their days
@@ -257,6 +257,9 @@ class DailyFlow(models.Model):
         Municipality, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     day = models.DateField()
+    # One row per care type and covid or not, so that filtering by them reads these rows too.
+    care_type = models.CharField(max_length=12, choices=CareType.choices, default=CareType.SOMATIC)
+    covid = models.BooleanField(default=False)
     admissions = models.PositiveIntegerField(default=0)
     ready_notices = models.PositiveIntegerField(default=0)
     discharges = models.PositiveIntegerField(default=0)
@@ -285,7 +288,11 @@ class DailyFlow(models.Model):
     to_other = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["municipality", "day"], name="flow_dailyflow_unique_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "day", "care_type", "covid"], name="flow_dailyflow_unique_day_kind"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.municipality_id} {self.day}"

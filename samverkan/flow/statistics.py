@@ -112,6 +112,11 @@ class Filters:
     covid: bool | None = None
     hospital_unit: int | None = None
 
+    def served_by_daily_rows(self) -> bool:
+        """Whether the daily rows (DailyFlow, per care type and covid) hold these figures: no
+        filter, or care type and covid only. Age band and hospital unit read the episodes."""
+        return not self.age_band and self.hospital_unit is None
+
     def __post_init__(self):
         if self.care_type and self.care_type not in CareType.values:
             raise ValueError(f"unknown care type {self.care_type!r}")
@@ -317,12 +322,12 @@ def statistics(
 
     rules = grace.rules_for(county_code) if grace_days is None else grace.Rules([grace.plain(grace_days)])
     codes = tuple(code for code, _, _ in municipalities)
-    if filters == Filters() and (
+    if filters.served_by_daily_rows() and (
         daily.is_complete(county_code, rules.fingerprint())
         if grace_days is None
         else grace_days <= WAITED_DAYS_KEPT and daily.is_complete(county_code)
     ):
-        census = _fill_daily(list(codes), start, end, granularity, grace_days, cell)
+        census = _fill_daily(list(codes), start, end, granularity, grace_days, cell, filters)
     else:
         census = _fill(_filtered(county_code, filters), since, until, granularity, {codes: rules}, cell)
 
@@ -422,13 +427,20 @@ def _fill(episodes, since, until, granularity: str, rules: dict[tuple[str, ...],
     }
 
 
-def _fill_daily(codes: list[str], start, end, granularity: str, grace_days: int | None, cell) -> dict[str, dict]:
+def _fill_daily(
+    codes: list[str], start, end, granularity: str, grace_days: int | None, cell, filters: Filters = Filters()
+) -> dict[str, dict]:
     """What `_fill` does, from the daily rows (DailyFlow) instead of the episodes: two queries over
     a few rows per municipality and day. Within and beyond grace as the rows were built (the
     county's rules) or, with `grace_days` given, from the rows' days ready. The census at the start is what came in before it minus
     what went out (every discharge follows its admission, every discharge after a notice its notice)."""
+    rows = DailyFlow.objects.filter(municipality_id__in=codes)
+    if filters.care_type:
+        rows = rows.filter(care_type=filters.care_type)
+    if filters.covid is not None:
+        rows = rows.filter(covid=filters.covid)
     in_period = (
-        DailyFlow.objects.filter(municipality_id__in=codes, day__gte=start, day__lte=end)
+        rows.filter(day__gte=start, day__lte=end)
         .values(
             "municipality_id",
             bucket=Cast(Trunc("day", granularity, output_field=models.DateField()), models.DateField()),
@@ -468,7 +480,7 @@ def _fill_daily(codes: list[str], start, end, granularity: str, grace_days: int 
             )
         target.destinations = {d: row[field] for d, field in daily.DESTINATION_FIELDS.items()}
     before = (
-        DailyFlow.objects.filter(municipality_id__in=codes, day__lt=start)
+        rows.filter(day__lt=start)
         .values("municipality_id")
         .annotate(
             admissions=Sum("admissions"),

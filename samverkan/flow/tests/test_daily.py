@@ -94,25 +94,53 @@ def test_a_rejected_or_checked_file_leaves_the_days_alone(source):
     assert sum(d["admissions"] for d in before) == Episode.objects.count() == 2
 
 
-def test_filters_and_long_grace_periods_read_the_episodes(source):
+def test_age_hospital_unit_filters_and_long_grace_periods_read_the_episodes(source):
     _import(source, _generated(300))
     period = {"start": datetime.date(2026, 1, 1), "end": datetime.date(2026, 4, 30)}
-    with CaptureQueriesContext(connection) as queries:
-        st.statistics(policy.SYSTEM, county_code="20", **period)
-    assert any("flow_dailyflow" in q["sql"] for q in queries.captured_queries)
-    for options in ({"filters": st.Filters(care_type="somatic")}, {"grace_days": 10}):
+    for options in ({}, {"filters": st.Filters(care_type="somatic")}, {"filters": st.Filters(covid=True)}):
+        with CaptureQueriesContext(connection) as queries:
+            st.statistics(policy.SYSTEM, county_code="20", **period, **options)
+        assert any("flow_dailyflow" in q["sql"] for q in queries.captured_queries), options
+        assert not any("flow_episode" in q["sql"] for q in queries.captured_queries), options
+    for options in (
+        {"filters": st.Filters(age_band="85-")},
+        {"filters": st.Filters(hospital_unit=1)},
+        {"grace_days": 10},
+    ):
         with CaptureQueriesContext(connection) as queries:
             st.statistics(policy.SYSTEM, county_code="20", **period, **options)
         assert not any("flow_dailyflow" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        st.Filters(care_type="somatic"),
+        st.Filters(care_type="psychiatric"),
+        st.Filters(covid=True),
+        st.Filters(care_type="somatic", covid=False),
+    ],
+    ids=repr,
+)
+def test_care_type_and_covid_filters_from_the_daily_rows_give_the_episodes_figures(source, filters):
+    """Issue 16, part 12: filtered statistics read the daily rows (kept per care type and covid)."""
+    rows = _generated(1500)
+    _import(source, rows[:1000])
+    _import(source, [dict(r, care_type="psychiatric") if i % 7 == 0 else r for i, r in enumerate(rows[500:])])
+    for options in PERIODS:
+        from_daily, from_episodes = _both(filters=filters, **options)
+        assert from_daily == from_episodes, options
+        assert from_daily["county"]["total"]["admissions"] > 0
 
 
 def test_rebuild_gives_the_rows_the_imports_kept(source):
     rows = _generated(600)
     _import(source, rows[:400])
     _import(source, [dict(r, destination="other") if r["discharged_at"] else r for r in rows[200:]])
-    kept = sorted(DailyFlow.objects.values_list("municipality_id", "day", *daily.FLOW_FIELDS))
+    columns = ("municipality_id", "day", "care_type", "covid", *daily.FLOW_FIELDS)
+    kept = sorted(DailyFlow.objects.values_list(*columns))
     daily.rebuild("20")
-    assert sorted(DailyFlow.objects.values_list("municipality_id", "day", *daily.FLOW_FIELDS)) == kept
+    assert sorted(DailyFlow.objects.values_list(*columns)) == kept
 
 
 def test_from_the_daily_rows_the_query_count_does_not_depend_on_the_data(source, django_assert_num_queries):
