@@ -15,7 +15,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('flow', '0008_encounter_class_mapping'),
-        ('organisations', '0002_municipality_population_65_plus'),
     ]
 
     operations = [
