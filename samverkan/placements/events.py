@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 LABELS = {
     "placements.escalation_confirmed": _("Escalation step confirmed"),
+    "placements.shortage_outlook_recorded": _("Shortage outlook recorded"),
     "placements.offer_created": _("Places offered"),
     "placements.offer_declined": _("Offer declined"),
     "placements.request_created": _("Place request created"),
