@@ -172,15 +172,15 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
     _insert(days)
 
 
-def _insert(days: dict[tuple[str, datetime.date], list[int]]) -> None:
-    """The rows (municipality, day) → figures in FLOW_FIELDS order: on PostgreSQL by COPY (a first
-    import of a million episodes makes some 200 000 of them, which bulk_create took many seconds
-    to send), elsewhere by bulk_create in batches."""
+def _insert(days: dict[tuple[str, datetime.date, str, bool], list[int]]) -> None:
+    """The rows (municipality, day, care type, covid) → figures in FLOW_FIELDS order: on
+    PostgreSQL by COPY (a first import of a million episodes makes some 200 000 of them, which
+    bulk_create took many seconds to send), elsewhere by bulk_create in batches."""
     if connection.vendor == "postgresql":
-        columns = ", ".join(["municipality_id", "day", *FLOW_FIELDS])
+        columns = ", ".join(["municipality_id", "day", "care_type", "covid", *FLOW_FIELDS])
         with connection.cursor() as cursor, cursor.copy(f"COPY flow_dailyflow ({columns}) FROM STDIN") as copy:
-            for (code, day), values in days.items():
-                copy.write_row((code, day, *values))
+            for (code, day, care_type, covid), values in days.items():
+                copy.write_row((code, day, care_type, covid, *values))
         return
     batch = []
     for (code, day, care_type, covid), values in days.items():

@@ -14,7 +14,7 @@ def forget_daily_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('flow', '0008_encounter_class_mapping'),
+        ('flow', '0009_references_checked_by_the_import'),
     ]
 
     operations = [
