@@ -45,7 +45,7 @@ COPY_COLUMNS = """
     source_id text, personnummer text, birth_year integer, sex text, home_municipality text,
     hospital_unit text, care_type text, admitted_at timestamptz, admission_notice_at timestamptz,
     estimated_discharge_date date, ready_at timestamptz, sip_called_at timestamptz,
-    discharged_at timestamptz, destination text, covid boolean
+    discharged_at timestamptz, destination text, covid boolean, care_contact_at timestamptz
 """
 
 
