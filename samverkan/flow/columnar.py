@@ -40,7 +40,7 @@ from samverkan.flow.models import Destination
 from samverkan.flow.pseudonyms import contains_personnummer, pseudonyms
 from samverkan.flow.validation import FUTURE_TOLERANCE, TIMESTAMPS, Lookups
 
-BLOCK_BYTES = 1 << 22  # bytes of the file parsed into columns at a time (some 40 000 episodes)
+BLOCK_BYTES = 1 << 20  # bytes of the file parsed into columns at a time (some 10 000 episodes; pyarrow reads ahead)
 LOCAL_ZONE = "Europe/Stockholm"
 
 
