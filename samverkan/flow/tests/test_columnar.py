@@ -336,8 +336,13 @@ def test_one_bad_row_among_a_hundred_thousand_changes_nothing_and_is_named(world
     ]
     assert result.run.rows == 100_001
     assert episodes() == before["episodes"]
-    assert {**counts(), "imports": before["counts"]["imports"]} == {**before["counts"]}
+    assert counts() == {  # only the refused import recorded, and its audit event
+        "episodes": before["counts"]["episodes"],
+        "imports": before["counts"]["imports"] + 1,
+        "audit": before["counts"]["audit"] + 1,
+    }
     assert ImportRun.objects.latest("pk").status == "rejected"
+    assert AuditEvent.objects.latest("pk").event_type == "flow.import_rejected"
     assert seconds < 60, seconds
 
 
