@@ -73,7 +73,7 @@ def county_series(county_code: str, end: datetime.date, *, days: int = HISTORY_D
 
     # Days before the county's first flow (before any import) are unknown, not zero.
     active = (admissions.sum(axis=0) + flow_rows("discharges").sum(axis=0)) > 0
-    first = int(np.argmax(active)) if active.any() else 0
+    first = int(np.argmax(active)) if active.any() else days  # no flow at all: nothing known
 
     def flow_kind(rows: Array) -> Array:
         rows = _with_county(rows)

@@ -123,3 +123,11 @@ def test_a_failing_run_says_so_and_stores_nothing(history, monkeypatch):
     assert run.status == RunStatus.FAILED and run.error == "no data"
     assert not ForecastSeries.objects.exists()
     assert AuditEvent.objects.filter(event_type="forecasting.run_failed").exists()
+
+
+def test_a_county_without_data_runs_quickly_to_nothing(world):
+    run = services.forecast_run_request(county_code="18", trigger=Trigger.NIGHTLY, by=policy.SYSTEM)
+    run = services.forecast_run_execute(run=run, by=policy.SYSTEM, today=TODAY)
+    assert run.status == RunStatus.DONE
+    assert not ForecastSeries.objects.filter(run=run).exists() and run.accuracy == {}
+    assert run.shortage_7d is None and not ShortageOutlook.objects.filter(county_id="18").exists()
