@@ -19,6 +19,7 @@ from samverkan.forecasting.tests.conftest import TODAY
 from samverkan.organisations import policy
 from samverkan.placements import escalation
 from samverkan.placements.models import ShortageOutlook
+from samverkan.testing import login
 
 
 def _run(world, by=None) -> ForecastRun:
@@ -60,7 +61,7 @@ def test_a_run_stores_every_series_and_method(history):
     assert sorted(events) == ["forecasting.run_completed", "forecasting.run_requested"]
 
 
-def test_the_shortage_probability_reaches_the_escalation_plan(history):
+def test_the_shortage_probability_reaches_the_escalation_plan(history, client):
     run = _run(history)
     assert run.shortage_7d is not None
     outlook = ShortageOutlook.objects.get(county_id="20")
@@ -78,6 +79,13 @@ def test_the_shortage_probability_reaches_the_escalation_plan(history):
         step.shortage_probability_at_least = Decimal("100.0") if run.shortage_7d < 100 else None
         step.save()
         assert not any("within 7 days" in r for r in escalation.triggers(step, figures))
+    # The plan's page shows the probability and the step's threshold.
+    login(client, history.users["region_coordinator"])
+    with translation.override("en"):
+        page = client.get("/platser/beredskap/?county=20", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "(latest forecast)" in page or "(senaste prognosen)" in page
+    value = f"{run.shortage_7d:.1f}"
+    assert f"{value} %" in page or f"{value.replace('.', ',')} %" in page
 
 
 def test_only_coordinators_start_a_run(history):
