@@ -225,8 +225,8 @@ def issued_pdf(title: str, intro: list[str], statement: Any, lines: list[Any]) -
 
 
 def report_pdf(title: str, report: Any) -> bytes:
-    """The indicator report for the forum as a PDF: summary, indicators against targets, and the
-    12 months of each indicator as a table."""
+    """The indicator report for the forum as a PDF: summary, indicators against targets, the 12
+    months of each indicator as a table and as a chart per indicator (with its target)."""
     document = pdf.Document(title)
     document.heading(str(_("Summary")))
     for sentence in report.summary:
@@ -271,4 +271,27 @@ def report_pdf(title: str, report: Any) -> bytes:
         [0.28] + [0.06] * 12,
         set(range(1, 13)),
     )
+    document.heading(str(_("Charts")))
+    document.paragraph(str(_("Each chart: the month's value (solid line) and the target (dashed), 12 months.")))
+    document.charts(
+        [
+            pdf.Chart(
+                title=str(_("Liability (thousand SEK)"))
+                if row.indicator.code == "liable_amount"
+                else f"{row.indicator.label}{' (%)' if row.indicator.kind == 'share' else ''}",
+                labels=[day.strftime("%y-%m") for day, _value, _target in row.trend],
+                values=[_scaled(row.indicator.code, value) for _day, value, _target in row.trend],
+                targets=[_scaled(row.indicator.code, target) for _day, _value, target in row.trend],
+                empty=str(_("No values: no patients, or too few to show.")),
+            )
+            for row in report.rows
+        ]
+    )
     return document.render()
+
+
+def _scaled(code: str, value: Decimal | None) -> float | None:
+    """A chart's value: amounts in thousands, as in the table."""
+    if value is None:
+        return None
+    return float(value / 1000) if code == "liable_amount" else float(value)

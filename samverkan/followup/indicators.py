@@ -6,8 +6,10 @@ Every indicator of a month counts the patients discharged that month (local cale
 a ready-for-discharge notice ("ready patients"), by home municipality:
 
 - **days ready** of a patient = local date of discharge − local date of the notice (0 = the same
-  day); `days_ready_per_1000` = their sum per 1 000 inhabitants (all ages: the reference data
-  holds no population by age), `mean_days_ready` and `median_days_ready` over the patients;
+  day); `days_ready_per_1000` = their sum per 1 000 inhabitants aged 65 or more (SCB's figures,
+  `Municipality.population_65_plus`, loaded with `manage.py load_reference_data --population`;
+  not given for a municipality without them, nor for the county unless every municipality has
+  them), `mean_days_ready` and `median_days_ready` over the patients;
 - `same_day_share`: share with 0 days ready;
 - `within_grace_share`: share discharged no later than their first liable day (`liability.explain`,
   the county's agreement: no liable day, whatever the preconditions);
@@ -103,7 +105,7 @@ def stay(**fields: object) -> Stay:
 class Figures:
     """The counts behind one area's indicators in one month."""
 
-    population: int = 0
+    population: int | None = 0  # inhabitants aged 65+; None: not known
     days_ready: list[int] = field(default_factory=list)
     same_day: int = 0
     within_grace: int = 0
@@ -119,7 +121,9 @@ class Figures:
         return len(self.days_ready)
 
     def add(self, other: Figures) -> None:
-        self.population += other.population
+        self.population = (
+            None if self.population is None or other.population is None else self.population + other.population
+        )
         self.days_ready += other.days_ready
         for name in ("same_day", "within_grace", "sip_in_time", "care_contact", "discharges", "readmitted"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -159,7 +163,7 @@ class Figures:
 def month_figures(
     stays: list[Stay],
     *,
-    populations: dict[str, int],
+    populations: dict[str, int | None],
     agreements: liability.Agreements,
     rates: dict[int, Decimal],
     explained: dict[int, liability.Liability | None] | None = None,
@@ -167,8 +171,8 @@ def month_figures(
     month: int,
     today: datetime.date,
 ) -> dict[str, Figures]:
-    """The month's figures per municipality code of `populations` (stays of other municipalities
-    are left out). `explained`: liabilities already worked out, by stay (kept for the next month).
+    """The month's figures per municipality code of `populations` (inhabitants aged 65+, None when
+    not known; stays of other municipalities are left out). `explained`: liabilities already worked out, by stay (kept for the next month).
     MissingDayRate as `liability.month_statement`."""
     explained = {} if explained is None else explained
     first, last = liability.month_bounds(year, month)

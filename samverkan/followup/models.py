@@ -243,7 +243,7 @@ class Dispute(models.Model):
 
 
 INDICATOR_CHOICES = [
-    ("days_ready_per_1000", _("Days ready per 1 000 inhabitants")),
+    ("days_ready_per_1000", _("Days ready per 1 000 inhabitants aged 65+")),
     ("mean_days_ready", _("Mean days ready")),
     ("median_days_ready", _("Median days ready")),
     ("same_day_share", _("Share discharged on the ready day")),

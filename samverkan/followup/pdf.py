@@ -1,9 +1,11 @@
-"""Printable PDFs of a statement and of the indicator report: text and tables on A4 pages in
-the PDF's built-in Helvetica (WinAnsi encoding, which holds the Swedish letters), written out
-here without a PDF library. Every page carries the document's title and its page number."""
+"""Printable PDFs of a statement and of the indicator report: text, tables and small line charts on
+A4 pages in the PDF's built-in Helvetica (WinAnsi encoding, which holds the Swedish letters å, ä,
+ö), written out here without a PDF library. Every page carries the document's title and its page
+number."""
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass, field
 
@@ -49,6 +51,95 @@ def _wrap(text: str, width: float, size: float) -> list[str]:
             line = piece
     lines.append(line)
     return lines
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One indicator's months for `Document.charts`: labels (e.g. "24-03"), values and targets (None: none)."""
+
+    title: str
+    labels: list[str]
+    values: list[float | None]
+    targets: list[float | None]
+    empty: str = ""  # written across the plot when no month has a value
+
+
+def _number(value: float) -> str:
+    """An axis value, short: 12 000 as 12 000, 0.5 as 0,5 (Swedish-style, in the PDF's letters)."""
+    if value >= 100 or value == int(value):
+        return f"{value:,.0f}".replace(",", " ")
+    return f"{value:.1f}".replace(".", ",")
+
+
+def _nice_top(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _polyline(points: list[tuple[float, float] | None]) -> list[bytes]:
+    """Path commands for the points, broken where a point is missing."""
+    commands, drawing = [], False
+    for point in points:
+        if point is None:
+            drawing = False
+            continue
+        commands.append(b"%.1f %.1f %s" % (point[0], point[1], b"l" if drawing else b"m"))
+        drawing = True
+    return commands
+
+
+def _chart_commands(chart: Chart, x: float, y: float, width: float, height: float) -> list[bytes]:
+    """A chart in the box with lower left (x, y); the title above the plot, axis labels beside it."""
+    plot_left, plot_bottom = x + 34, y + 16
+    plot_width, plot_height = width - 40, height - 34
+    known = [v for v in chart.values + chart.targets if v is not None]
+    top = _nice_top(max(known, default=0))
+    count = max(len(chart.labels), 1)
+
+    def at(index: int, value: float) -> tuple[float, float]:
+        return (
+            plot_left + plot_width * (index + 0.5) / count,
+            plot_bottom + plot_height * max(0.0, value) / top,
+        )
+
+    def text(left: float, base: float, words: str, size: float, bold: bool = False) -> bytes:
+        font = b"F2" if bold else b"F1"
+        return b"BT /" + font + b" %.1f Tf %.1f %.1f Td (" % (size, left, base) + _escape(words) + b") Tj ET"
+
+    title = _wrap(chart.title, width, 8)[0]
+    commands = [
+        text(x, y + height - 8, title, 8, bold=True),
+        b"q 0.5 w 0.75 G",
+        *[
+            b"%.1f %.1f m %.1f %.1f l S"
+            % (plot_left, plot_bottom + plot_height * i / 2, plot_left + plot_width, plot_bottom + plot_height * i / 2)
+            for i in range(3)
+        ],
+        b"Q",
+        text(x, plot_bottom - 2, "0", 6),
+        text(x, plot_bottom + plot_height / 2 - 2, _number(top / 2), 6),
+        text(x, plot_bottom + plot_height - 2, _number(top), 6),
+    ]
+    for index, label in enumerate(chart.labels):
+        if (count - 1 - index) % 2 == 0:  # every other month, the last always
+            left = at(index, 0)[0] - text_width(label, 6) / 2
+            commands.append(text(left, y + 4, label, 6))
+    targets = [at(i, v) if v is not None else None for i, v in enumerate(chart.targets)]
+    if any(targets):
+        commands += [b"q 1 w 0.80 0.35 0.10 RG [3 2] 0 d", *_polyline(targets), b"S Q"]
+    values = [at(i, v) if v is not None else None for i, v in enumerate(chart.values)]
+    commands += [b"q 1.4 w 0.05 0.30 0.60 RG", *_polyline(values), b"S Q", b"q 0.05 0.30 0.60 rg"]
+    commands += [b"%.1f %.1f 2.4 2.4 re f" % (p[0] - 1.2, p[1] - 1.2) for p in values if p is not None]
+    commands.append(b"Q")
+    if chart.empty and not any(v is not None for v in chart.values):
+        left = plot_left + (plot_width - text_width(chart.empty, 7)) / 2
+        commands.append(text(left, plot_bottom + plot_height * 0.7, chart.empty, 7))
+    return commands
 
 
 @dataclass
@@ -129,6 +220,21 @@ class Document:
                 self._text(left, text, size, bold)
                 self.y -= LEADING
         self.y = top - height * LEADING
+
+    def charts(self, charts: list[Chart]) -> None:
+        """Small line charts, two to a row (a new page when a row does not fit): each with its
+        title, a y axis from zero with its top value, the months' values as a solid line with
+        points, and the target (where there is one) as a dashed line."""
+        gap = 18
+        width = (PAGE_WIDTH - 2 * MARGIN - gap) / 2
+        height = 118
+        for start in range(0, len(charts), 2):
+            if self.y - height < MARGIN + LEADING:
+                self.y = 0
+            page = self._page()
+            for column, chart in enumerate(charts[start : start + 2]):
+                page.extend(_chart_commands(chart, MARGIN + column * (width + gap), self.y - height, width, height))
+            self.y -= height + 10
 
     def render(self) -> bytes:
         """The PDF file."""

@@ -394,7 +394,9 @@ def county_months(
     first = datetime.date(months[0][0], months[0][1] + 1, 1)
     last = liability.month_bounds(year, month)[1]
     municipalities = list(
-        Municipality.objects.filter(county_id=county_code).order_by("name").values_list("code", "name", "population")
+        Municipality.objects.filter(county_id=county_code)
+        .order_by("name")
+        .values_list("code", "name", "population_65_plus")
     )
     populations = {code: population for code, _, population in municipalities}
     stays = load_stays(county_code, first, last)

@@ -36,6 +36,9 @@ class Municipality(models.Model):
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="municipalities")
     population = models.PositiveIntegerField(_("population"))
     population_year = models.PositiveSmallIntegerField(_("population year"))
+    # Inhabitants aged 65 or more (SCB), when loaded (`manage.py load_reference_data --population`).
+    population_65_plus = models.PositiveIntegerField(_("population aged 65+"), null=True, blank=True)
+    population_65_plus_year = models.PositiveSmallIntegerField(_("population aged 65+, year"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]

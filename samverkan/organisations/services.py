@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 
 from samverkan.audit.services import audit_record, snapshot
 from samverkan.organisations import policy
@@ -38,8 +39,9 @@ def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]
         return [(number, row) for number, row in enumerate(reader, start=2)]
 
 
-def _parse_population(path: Path) -> dict[str, tuple[int, int]]:
-    """municipality_code -> (population, year), checked row by row; every error reported."""
+def _parse_population(path: Path) -> dict[str, tuple[int, int, int | None]]:
+    """municipality_code -> (population, year, population aged 65+ or None), checked row by row;
+    every error reported. The column population_65_plus is optional (and may be empty)."""
     rows = _read_csv(path, ["municipality_code", "population", "year"])
     errors, result = [], {}
     known = set(Municipality.objects.values_list("code", flat=True))
@@ -57,7 +59,13 @@ def _parse_population(path: Path) -> dict[str, tuple[int, int]]:
         if not 1968 <= year <= 2100:
             errors.append(f"row {number}, column year: {year} is not a plausible year")
             continue
-        result[code] = (int(row["population"]), year)
+        older = (row.get("population_65_plus") or "").strip()
+        if older and (not older.isdigit() or int(older) > int(row["population"])):
+            errors.append(
+                f"row {number}, column population_65_plus: {older!r} is not a whole number at most the population"
+            )
+            continue
+        result[code] = (int(row["population"]), year, int(older) if older else None)
     if errors:
         raise ReferenceDataError("\n".join(errors))
     return result
@@ -69,7 +77,8 @@ def reference_data_load(
     """Load or refresh counties, municipalities and one organisation per region and municipality.
 
     Idempotent: running it again changes nothing unless the files changed. A population file
-    (`municipality_code,population,year`) updates population; older years never overwrite newer."""
+    (`municipality_code,population,year[,population_65_plus]`) updates population (and the
+    inhabitants aged 65+ where given); older years never overwrite newer."""
     counties = _read_csv(REFERENCE_DIR / "counties.csv", ["county_code", "county_name", "county_name_short"])
     municipalities = _read_csv(
         REFERENCE_DIR / "municipalities.csv", ["municipality_code", "municipality_name", "county_code", "population"]
@@ -115,12 +124,19 @@ def reference_data_load(
             )
             created += was_created
         if population_file is not None:
-            for code, (population, year) in _parse_population(population_file).items():
+            for code, (population, year, older) in _parse_population(population_file).items():
                 updates += (
                     Municipality.objects.filter(code=code, population_year__lte=year)
                     .exclude(population=population, population_year=year)
                     .update(population=population, population_year=year)
                 )
+                if older is not None:
+                    updates += (
+                        Municipality.objects.filter(code=code)
+                        .filter(Q(population_65_plus_year__isnull=True) | Q(population_65_plus_year__lte=year))
+                        .exclude(population_65_plus=older, population_65_plus_year=year)
+                        .update(population_65_plus=older, population_65_plus_year=year)
+                    )
         if created or updates:
             audit_record(
                 by=by,

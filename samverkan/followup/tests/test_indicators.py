@@ -81,7 +81,7 @@ def test_hand_computed_month():
     falun = march(stays)["2080"]
     assert sorted(falun.days_ready) == [0, 2, 3, 10]
     values = {i.code: falun.value(i.code) for i in indicators.INDICATORS}
-    assert values["days_ready_per_1000"] == 15 * 1000 / 2000  # 7.5
+    assert values["days_ready_per_1000"] == 15 * 1000 / 2000  # 7.5 per 1 000 inhabitants aged 65+
     assert values["mean_days_ready"] == 3.75
     assert values["median_days_ready"] == 2.5
     assert values["same_day_share"] == 0.25
@@ -91,6 +91,26 @@ def test_hand_computed_month():
     assert values["readmission_share"] == 1 / 5  # five discharged in March with a pseudonym, p1 back
     assert (values["liable_days"], values["liable_amount"]) == (7, Decimal("73500.00"))
     assert march(stays)["2084"].value("mean_days_ready") is None
+
+
+def test_per_1000_aged_65_plus_only_where_the_population_is_known():
+    stays = [
+        stay(1, at(2023, 3, 6, 9), at(2023, 3, 11, 15)),
+        stay(2, at(2023, 3, 6, 9), at(2023, 3, 9), municipality="2084"),
+    ]
+    found = indicators.month_figures(
+        stays,
+        populations={"2080": 500, "2084": None},
+        agreements=liability.Agreements([]),
+        rates=RATES,
+        year=2023,
+        month=3,
+        today=datetime.date(2030, 1, 1),
+    )
+    assert found["2080"].value("days_ready_per_1000") == 5 * 1000 / 500  # 10 per 1 000 aged 65+
+    assert found["2084"].value("days_ready_per_1000") is None
+    assert found["2084"].value("mean_days_ready") == 3
+    assert indicators.county_figures(found).value("days_ready_per_1000") is None
 
 
 def test_targets_met_in_the_right_direction():

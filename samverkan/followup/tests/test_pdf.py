@@ -68,3 +68,27 @@ def test_indicator_report_pdf(client, world, march):
     assert "Discharge follow-up – Dalarnas län, March 2023" in text or "Discharge follow-up – " in text
     assert "Indicators against targets" in text and "Share readmitted within 30 days" in text
     assert "22-04" in text and "23-03" in text  # the twelve months of the trend
+
+
+def test_the_report_pdf_has_a_chart_per_indicator_with_its_target(client, world, march):
+    """One chart per indicator: its title, the months' values drawn as a line with a point each
+    (a filled square per month with a value) and the target as a dashed line where one is set.
+    In Swedish the PDF keeps å, ä and ö (WinAnsi). (Rendered with pdftoppm and looked at.)"""
+    services.indicator_target_set(
+        county=world.region.county,
+        indicator="same_day_share",
+        valid_from=datetime.date(2022, 1, 1),
+        target=Decimal("40"),
+        by=world.region_coordinator,
+    )
+    login(client, world.forum_secretary)
+    content = client.get("/uppfoljning/indikatorer/?county=20&month=2023-03&format=pdf").content
+    text = pdf_text(content)
+    streams = b"\n".join(zlib.decompress(s) for s in re.findall(rb"stream\n(.*?)\nendstream", content, re.S))
+    assert text.count("Andel utskrivna samma dag som utskrivningsklara (%)") >= 2  # targets table and chart title
+    assert (
+        "Diagram" in text and "Betalningsansvar (tkr)" in text and "Uppföljning av utskrivningar – Dalarnas län" in text
+    )
+    assert streams.count(b"[3 2] 0 d") == 1  # one target: one dashed line
+    points = streams.count(b" re f")
+    assert points >= 10  # every indicator has at least March 2023's value drawn

@@ -70,3 +70,29 @@ def test_a_population_file_without_the_year_column_is_refused(tmp_path):
     path.write_text("municipality_code,population\n2080,59500\n", encoding="utf-8")
     with pytest.raises(CommandError, match="missing column"):
         call_command("load_reference_data", "--population", str(path), stdout=io.StringIO())
+
+
+def test_the_population_aged_65_plus_is_loaded_from_its_optional_column(tmp_path):
+    """SCB's inhabitants aged 65+ per municipality (the follow-up indicator per 1 000 aged 65+):
+    an optional column; an empty cell leaves the figure as it was; an older year never overwrites."""
+    assert Municipality.objects.get(code="2080").population_65_plus is None  # none ship with the project
+    path = tmp_path / "pop.csv"
+    path.write_text(
+        "municipality_code,population,year,population_65_plus\n2080,59818,2022,13901\n2084,23000,2022,\n",
+        encoding="utf-8",
+    )
+    reference_data_load(population_file=path)
+    falun, avesta = Municipality.objects.get(code="2080"), Municipality.objects.get(code="2084")
+    assert (falun.population, falun.population_65_plus, falun.population_65_plus_year) == (59818, 13901, 2022)
+    assert (avesta.population, avesta.population_65_plus) == (23000, None)
+    path.write_text("municipality_code,population,year,population_65_plus\n2080,59000,2020,13000\n", encoding="utf-8")
+    reference_data_load(population_file=path)
+    assert Municipality.objects.get(code="2080").population_65_plus == 13901
+
+
+def test_more_aged_65_plus_than_inhabitants_is_refused_by_row_and_column(tmp_path):
+    path = tmp_path / "pop.csv"
+    path.write_text("municipality_code,population,year,population_65_plus\n2080,59818,2022,60000\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="row 2, column population_65_plus"):
+        call_command("load_reference_data", "--population", str(path), stdout=io.StringIO())
+    assert Municipality.objects.get(code="2080").population_65_plus is None

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--population",
             type=Path,
-            help="CSV with municipality_code,population,year to update population figures.",
+            help="CSV with municipality_code,population,year[,population_65_plus] to update population figures.",
         )
 
     def handle(self, *args, population, **options):
