@@ -883,6 +883,20 @@ RULES: dict[str, Rule] = {
         data=seeded(_statement_line, line="pk", extra={"reason": "Fel"}),
         other=404,
     ),
+    "api:followup_dispute": Rule(
+        LIABILITY_LINES,
+        anonymous=401,
+        denied=404,
+        kwargs=lambda w, p, o: {"dispute_id": _dispute(p, o).pk},
+        other=404,
+    ),
+    "api:followup_dispute_attachment": Rule(
+        LIABILITY_LINES,
+        anonymous=401,
+        denied=404,
+        kwargs=lambda w, p, o: {"dispute_id": _dispute(p, o).pk},
+        other=404,
+    ),
     "api:followup_dispute_answer": Rule(
         ISSUERS,
         anonymous=401,

@@ -1,13 +1,19 @@
-"""The follow-up API: the month's liability statements (the same selectors as the pages)."""
+"""The follow-up API: the month's liability statements, issued statements, disputes (with their
+attachments) and the indicators: the same selectors and services as the pages."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -115,10 +121,17 @@ class DisputeOut(Schema):
     answer_due: datetime.date
     answer: str
     credited_on: int | None
+    attachment: str | None = Field(
+        description="The attachment's file name (null without one); the file: GET /followup/disputes/{id}/attachment"
+    )
 
     @staticmethod
     def resolve_municipality(obj: Dispute) -> str:
         return obj.municipality_id
+
+    @staticmethod
+    def resolve_attachment(obj: Dispute) -> str | None:
+        return obj.attachment_name or None
 
     @staticmethod
     def resolve_statement(obj: Dispute) -> int:
@@ -145,11 +158,20 @@ class DisputeOut(Schema):
         return obj.credited_on_id
 
 
+class AttachmentIn(Schema):
+    name: Annotated[str, text(Dispute, "attachment_name")] = Field(min_length=1, description="The file's name.")
+    content_type: Annotated[str, text(Dispute, "attachment_type")] = "application/octet-stream"
+    content_base64: str = Field(
+        description="The file, base64-encoded: at most 5 MB, and the whole body at most the API's body limit."
+    )
+
+
 class DisputeIn(Schema):
     line: Id
     reason: Annotated[str, text(Dispute, "reason")] = Field(
         description="Why the line is wrong. No names or personal identity numbers."
     )
+    attachment: AttachmentIn | None = None
 
 
 class AnswerIn(Schema):
@@ -226,7 +248,37 @@ def list_disputes(request, county: CountyCode, status: Annotated[str, choice(Dis
 def create_dispute(request, payload: DisputeIn):
     who = _acting(request)
     line = StatementLine.objects.visible_to(who, "followup.raise_dispute").get_or_404(pk=payload.line)
-    return Status(201, services.dispute_raise(line=line, reason=payload.reason, by=who))
+    attachment = None
+    if payload.attachment is not None:
+        try:
+            data = base64.b64decode(payload.attachment.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError({"attachment.content_base64": [_("Not base64.")]}) from None
+        attachment = services.Attachment(payload.attachment.name, payload.attachment.content_type, data)
+    return Status(201, services.dispute_raise(line=line, reason=payload.reason, by=who, attachment=attachment))
+
+
+@router.get(
+    "/followup/disputes/{dispute_id}",
+    url_name="followup_dispute",
+    response=responses({200: DisputeOut}, 404),
+    summary="One dispute (names an episode's source id: an access-log row)",
+)
+def dispute(request, dispute_id: Id):
+    return selectors.dispute_detail(_acting(request), dispute_id)
+
+
+@router.get(
+    "/followup/disputes/{dispute_id}/attachment",
+    url_name="followup_dispute_attachment",
+    response=responses({200: None}, 404),
+    summary="A dispute's attachment, as a download (404 without one)",
+)
+def dispute_attachment(request, dispute_id: Id):
+    found = selectors.dispute_attachment(_acting(request), dispute_id)
+    response = HttpResponse(bytes(found.attachment or b""), content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, found.attachment_name) or "attachment"
+    return response
 
 
 @router.post(

@@ -283,10 +283,19 @@ def dispute_detail(principal: policy.Principal, pk: int) -> Dispute:
     return dispute
 
 
-def dispute_attachment(principal: policy.Asker, pk: int) -> Dispute:
-    dispute = Dispute.objects.visible_to(principal, "followup.view_statements").get_or_404(pk=pk)
+def dispute_attachment(principal: policy.Principal, pk: int) -> Dispute:
+    """A dispute with its attachment (what a municipality sent about an episode's line: an
+    access-log row). Http404 unless visible and with an attachment."""
+    dispute = Dispute.objects.visible_to(principal, "followup.view_statements").select_related("line").get_or_404(pk=pk)
     if not dispute.attachment_name:
         raise Http404
+    access_log_record(
+        by=principal,
+        resource=f"followup.dispute_attachment id={dispute.pk}",
+        reason="Bilaga till bestridande av betalningsansvar",
+        object_ids=[dispute.line.episode_id] if dispute.line.episode_id else [],
+        organisation=acting_organisation(principal, "followup.view_statements", dispute.county_id),
+    )
     return dispute
 
 

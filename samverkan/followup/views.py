@@ -280,7 +280,7 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    found = selectors.dispute_attachment(request.user, pk)
+    found = selectors.dispute_attachment(_person(request), pk)
     response = HttpResponse(bytes(found.attachment or b""), content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(True, found.attachment_name) or "attachment"
     return response

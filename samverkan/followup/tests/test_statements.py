@@ -220,6 +220,49 @@ def test_dispute_api_and_list(client, world, march, falun):
     assert client.get("/api/v1/followup/disputes?county=20").status_code == 403
 
 
+def test_dispute_api_with_an_attachment(client, world, march, falun):
+    """A municipality sends its dispute with an attachment (base64 in the JSON); both sides read
+    the dispute and download the file through the API, each read an access-log row; a file that is
+    not base64 is a 422 naming the field, and nothing is saved."""
+    statement = issue(world, falun)
+    line = statement.lines.get(record_id="F1")
+    login(client, world.falun_coordinator)
+    body = {
+        "line": line.pk,
+        "reason": "Kallelse till SIP skickades i tid, se loggen.",
+        "attachment": {"name": "sip-logg.txt", "content_type": "text/plain", "content_base64": "U0lQIDctMyAwOTo0NQ=="},
+    }
+    bad = {**body, "attachment": {**body["attachment"], "content_base64": "inte base64!"}}
+    response = client.post("/api/v1/followup/disputes", bad, content_type="application/json")
+    assert response.status_code == 422 and "attachment.content_base64" in response.json()["detail"]
+    assert not Dispute.objects.exists()
+    response = client.post("/api/v1/followup/disputes", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    dispute_id = response.json()["id"]
+    assert response.json()["attachment"] == "sip-logg.txt"
+    assert bytes(Dispute.objects.get().attachment) == b"SIP 7-3 09:45"
+    for person in (world.falun_coordinator, world.region_coordinator):
+        login(client, person)
+        detail = client.get(f"/api/v1/followup/disputes/{dispute_id}")
+        assert detail.status_code == 200 and detail.json()["source_id"] == "F1"
+        download = client.get(f"/api/v1/followup/disputes/{dispute_id}/attachment")
+        assert download.status_code == 200 and download.content == b"SIP 7-3 09:45"
+        assert 'filename="sip-logg.txt"' in download["Content-Disposition"]
+    assert AccessLogEntry.objects.filter(resource=f"followup.dispute_attachment id={dispute_id}").count() == 2
+    assert AccessLogEntry.objects.filter(resource=f"followup.dispute id={dispute_id}").count() == 2
+    login(client, world.avesta_coordinator)  # another municipality's dispute: not found
+    assert client.get(f"/api/v1/followup/disputes/{dispute_id}").status_code == 404
+    assert client.get(f"/api/v1/followup/disputes/{dispute_id}/attachment").status_code == 404
+    login(client, world.falun_coordinator)
+    response = client.post(
+        "/api/v1/followup/disputes",
+        {"line": statement.lines.get(record_id="F2").pk, "reason": "Fel"},
+        content_type="application/json",
+    )
+    assert response.json()["attachment"] is None
+    assert client.get(f"/api/v1/followup/disputes/{response.json()['id']}/attachment").status_code == 404
+
+
 def test_issue_through_the_api_and_the_page(client, world, march, falun):
     login(client, world.region_coordinator)
     response = client.post(
