@@ -86,6 +86,8 @@ class Rules:
         self._starts = [t.valid_from for t in self.versions]
 
     def on(self, day: datetime.date) -> Rule:
+        if not self._starts:
+            return self.default
         index = bisect.bisect_right(self._starts, day)
         return self.versions[index - 1] if index else self.default
 
@@ -125,8 +127,11 @@ class Grace:
 
 def first_liable_day(care_type: str, ready_at: datetime.datetime, rules: Rules) -> Grace:
     """The grace period of a notice given at `ready_at` under the version in force that day."""
-    rule = rules.on(local_date(ready_at))
-    day = ready_day(ready_at, rule)
+    moment = ready_at.astimezone(LOCAL)
+    day = moment.date()
+    rule = rules.on(day)
+    if rule.cutoff_time is not None and moment.time() >= rule.cutoff_time:  # as ready_day
+        day += ONE_DAY
     grace = grace_days(rule, care_type)
     return Grace(rule, day, grace, day + ONE_DAY * (grace if rule.notice_day_counts else grace + 1))
 

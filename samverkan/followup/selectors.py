@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -97,6 +97,23 @@ def compute(
     )
 
 
+class Facts(NamedTuple):
+    """What the liability reads of an episode (`liability.EpisodeFacts`), as plain values: where
+    only totals are wanted, no model instance per episode."""
+
+    pk: int
+    home_municipality_id: str
+    care_type: str
+    admitted_at: datetime.datetime
+    admission_notice_at: datetime.datetime | None
+    ready_at: datetime.datetime | None
+    sip_called_at: datetime.datetime | None
+    discharged_at: datetime.datetime | None
+
+
+FACT_FIELDS = Facts._fields
+
+
 @dataclass(frozen=True)
 class TotalRow:
     code: str
@@ -121,7 +138,15 @@ def liability_totals(
     """Liable episodes, days and amounts per municipality of the county in a month (aggregates:
     no access-log row). MissingDayRate when liable days fall in a year without a rate."""
     policy.require(principal, "followup.liability_totals", policy.Place(county=county_code))
-    months = compute(Episode.objects.all(), county_code, year, month, today)
+    facts = month_episodes(Episode.objects.all(), county_code, year, month).values_list(*FACT_FIELDS)
+    months = liability.month_statement(
+        ((fact.home_municipality_id, fact) for fact in map(Facts._make, fetch_rows(facts))),
+        agreements=agreements_of(county_code),
+        rates=rates_of(county_code),
+        year=year,
+        month=month,
+        today=today or timezone.localdate(),
+    )
     rows = []
     for code, name in Municipality.objects.filter(county_id=county_code).order_by("name").values_list("code", "name"):
         found = months.get(code) or liability.MunicipalityMonth(code)
@@ -350,27 +375,41 @@ def load_stays(county_code: str, first: datetime.date, last: datetime.date) -> l
     """The county's episodes (by home municipality) that were in hospital at some time between
     `first` and `last` (local dates), as the indicators read them, each with whether the patient
     was admitted again within 30 days (30 × 24 hours) of its discharge in any of the county's
-    sources (the same pseudonym). One query."""
+    sources (the same pseudonym). Two queries: the stays, and those of them readmitted (a
+    semi-join the database does set-based, where a lookup per stay in the list would cost one
+    index search per row)."""
     since = datetime.datetime.combine(first, datetime.time(0), tzinfo=liability.LOCAL)
     until = datetime.datetime.combine(last + liability.ONE_DAY, datetime.time(0), tzinfo=liability.LOCAL)
+    codes = list(Municipality.objects.filter(county_id=county_code).values_list("code", flat=True))
+    rows = (
+        Episode.objects.filter(home_municipality_id__in=codes, admitted_at__lt=until)
+        .filter(Q(discharged_at__isnull=True) | Q(discharged_at__gte=since))
+        .annotate(
+            readmitted=Value(False),
+            admitted_day=TruncDate("admitted_at", tzinfo=liability.LOCAL),
+            ready_day=TruncDate("ready_at", tzinfo=liability.LOCAL),
+            discharged_day=TruncDate("discharged_at", tzinfo=liability.LOCAL),
+        )
+        .order_by()
+        .values_list(*STAY_FIELDS)
+    )
     again = Episode.objects.filter(
         source__county_id=county_code,
         pseudonym=OuterRef("pseudonym"),
         admitted_at__gt=OuterRef("discharged_at"),
         admitted_at__lte=OuterRef("discharged_at") + datetime.timedelta(days=indicators.READMISSION_DAYS),
-    ).exclude(pseudonym="")
-    rows = (
-        Episode.objects.filter(home_municipality__county_id=county_code, admitted_at__lt=until)
-        .filter(Q(discharged_at__isnull=True) | Q(discharged_at__gte=since))
-        .annotate(
-            readmitted=Exists(again),
-            admitted_day=TruncDate("admitted_at", tzinfo=liability.LOCAL),
-            ready_day=TruncDate("ready_at", tzinfo=liability.LOCAL),
-            discharged_day=TruncDate("discharged_at", tzinfo=liability.LOCAL),
-        )
-        .values_list(*STAY_FIELDS)
     )
-    return [indicators.Stay._make(row) for row in fetch_rows(rows)]
+    readmitted = set(
+        Episode.objects.filter(home_municipality_id__in=codes, discharged_at__gte=since, discharged_at__lt=until)
+        .exclude(pseudonym="")
+        .filter(Exists(again))
+        .order_by()
+        .values_list("id", flat=True)
+    )
+    return [
+        indicators.Stay._make(row)._replace(readmitted=True) if row[0] in readmitted else indicators.Stay._make(row)
+        for row in fetch_rows(rows)
+    ]
 
 
 def targets_of(county_code: str) -> dict[str, list[tuple[datetime.date, Decimal]]]:
