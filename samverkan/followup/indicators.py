@@ -69,7 +69,7 @@ BY_CODE = {i.code: i for i in INDICATORS}
 
 class Stay(NamedTuple):
     """What the indicators read of an episode (and the liability calculation: `liability.EpisodeFacts`),
-    with the local dates of admission, ready notice and discharge (`stay` makes one from the times)."""
+    with the local dates of its ready notice and discharge (`stay` makes one from the times)."""
 
     pk: int
     record_id: str
@@ -83,7 +83,6 @@ class Stay(NamedTuple):
     discharged_at: datetime.datetime | None
     care_contact_at: datetime.datetime | None
     readmitted: bool  # admitted again within 30 days of this discharge (selectors.load_stays)
-    admitted_day: datetime.date
     ready_day: datetime.date | None
     discharged_day: datetime.date | None
 
@@ -93,7 +92,6 @@ def stay(**fields: object) -> Stay:
     days = {
         day: liability.local_date(fields[moment]) if fields.get(moment) is not None else None  # type: ignore[arg-type]
         for moment, day in (
-            ("admitted_at", "admitted_day"),
             ("ready_at", "ready_day"),
             ("discharged_at", "discharged_day"),
         )
@@ -206,7 +204,7 @@ def month_figures(
             stay.care_contact_at is not None and liability.local_date(stay.care_contact_at) <= discharged
         )
     months = liability.month_statement(
-        ((s.municipality, s) for s in stays if s.municipality in result),
+        ((s.municipality, s) for s in stays if s.ready_at is not None and s.municipality in result),
         agreements=agreements,
         rates=rates,
         year=year,

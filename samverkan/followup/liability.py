@@ -307,13 +307,16 @@ def month_statement(
             if liability.reason == Reason.AVERAGE_MODEL:
                 pools.setdefault((code, liability.terms), []).append(line)
             continue
-        days = liability.days_in(first, until)
-        if not days:
+        # The days of `days_in(first, until)`, counted without listing them.
+        start = max(first, liability.first_liable_day)
+        stop = until if liability.end is None else min(until, liability.end)
+        count = (stop - start).days
+        if count <= 0:
             continue
-        liable = len(days) if liability.liable else 0
+        liable = count if liability.liable else 0
         rate, amount = _price(liable, year, rates)
         result.setdefault(code, MunicipalityMonth(code)).lines.append(
-            Line(episode, liability, days[0], days[-1], liable, rate, amount)
+            Line(episode, liability, start, stop - ONE_DAY, liable, rate, amount)
         )
     for (code, terms), lines in pools.items():
         target = terms.average_target_days or Decimal(0)

@@ -335,10 +335,6 @@ def _months_back(year: int, month: int, count: int) -> list[tuple[int, int]]:
     return [divmod(i, 12) for i in range(index - count + 1, index + 1)]
 
 
-def _month_key(day: datetime.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
 STAY_FIELDS = (
     "id",
     "record_id",
@@ -352,7 +348,6 @@ STAY_FIELDS = (
     "discharged_at",
     "care_contact_at",
     "readmitted",
-    "admitted_day",
     "ready_day",
     "discharged_day",
 )
@@ -386,7 +381,6 @@ def load_stays(county_code: str, first: datetime.date, last: datetime.date) -> l
         .filter(Q(discharged_at__isnull=True) | Q(discharged_at__gte=since))
         .annotate(
             readmitted=Value(False),
-            admitted_day=TruncDate("admitted_at", tzinfo=liability.LOCAL),
             ready_day=TruncDate("ready_at", tzinfo=liability.LOCAL),
             discharged_day=TruncDate("discharged_at", tzinfo=liability.LOCAL),
         )
@@ -448,15 +442,21 @@ def county_months(
     )
     populations = {code: population for code, _, population in municipalities}
     stays = load_stays(county_code, first, last)
-    # Each stay goes to the months from its admission to its discharge (or the last month).
-    touched: dict[int, list[indicators.Stay]] = {}
+    # Each stay goes to the months its figures can fall in: from its ready notice (the first day
+    # liability can count) to its discharge (or the last month); without a notice, only the month
+    # of its discharge (where it counts as a discharge and for readmissions).
+    touched: dict[int, list[indicators.Stay]] = {key: [] for key in range(year * 12 + month - count, year * 12 + month)}
     end_key = year * 12 + month - 1
     first_key = end_key - count + 1
     for stay in stays:
-        start = max(_month_key(stay.admitted_day), first_key)
-        stop = min(_month_key(stay.discharged_day), end_key) if stay.discharged_day else end_key
-        for key in range(start, stop + 1):
-            touched.setdefault(key, []).append(stay)
+        discharged, ready = stay.discharged_day, stay.ready_day
+        stop = min(discharged.year * 12 + discharged.month - 1, end_key) if discharged else end_key
+        if ready is None:
+            if discharged is not None and stop >= first_key and stop == discharged.year * 12 + discharged.month - 1:
+                touched[stop].append(stay)
+            continue
+        for key in range(max(ready.year * 12 + ready.month - 1, first_key), stop + 1):
+            touched[key].append(stay)
     agreements, rates = agreements_of(county_code), rates_of(county_code)
     per_municipality: dict[str, list[indicators.Figures]] = {code: [] for code in populations}
     explained: dict[int, liability.Liability | None] = {}
