@@ -887,14 +887,14 @@ RULES: dict[str, Rule] = {
         LIABILITY_LINES,
         anonymous=401,
         denied=404,
-        kwargs=lambda w, p, o: {"dispute_id": _dispute(p, o).pk},
+        kwargs=lambda w, p, o: {"dispute_id": _dispute(w, p, o).pk},
         other=404,
     ),
     "api:followup_dispute_attachment": Rule(
         LIABILITY_LINES,
         anonymous=401,
         denied=404,
-        kwargs=lambda w, p, o: {"dispute_id": _dispute(p, o).pk},
+        kwargs=lambda w, p, o: {"dispute_id": _dispute(w, p, o).pk},
         other=404,
     ),
     "api:followup_dispute_answer": Rule(
