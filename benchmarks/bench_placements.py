@@ -54,6 +54,7 @@ def run() -> dict[str, Result]:
     from samverkan.accounts.models import ApiKeyRole
     from samverkan.accounts.services import api_key_create
     from samverkan.capacity.models import UnitCapacity
+    from samverkan.organisations import policy
     from samverkan.placements.models import OfferStatus, PlaceOffer, Reservation
     from samverkan.testing import app_servers, build_world, contended_offers, post_simultaneously
 
@@ -63,7 +64,9 @@ def run() -> dict[str, Result]:
     world = build_world()
     offers = contended_offers(unit=world.lunden, requester=world.avesta, free=FREE, count=CALLS, by=world.lunden_staff)
     keys = [
-        api_key_create(organisation=world.avesta, name=f"Bench {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=None)[1]
+        api_key_create(
+            organisation=world.avesta, name=f"Bench {i}", role=ApiKeyRole.MUNICIPAL_COORDINATOR, by=policy.SYSTEM
+        )[1]
         for i in range(KEYS)
     ]
     connection.close()  # the servers and the checks below use their own connections
