@@ -64,3 +64,13 @@ def month(text: str | None) -> tuple[int, int] | None:
     except (ValueError, OverflowError):
         return None
     return (year, number) if date_in_range(first) else None
+
+
+def errors_to_form(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError shown on the form: each message at its field when the form has
+    that field, the rest (and a message without fields) at the top."""
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from samverkan import tables
+from samverkan import limits, tables
 from samverkan.accounts.models import User
 from samverkan.meetings import exports, selectors, services
 from samverkan.meetings.forms import (
@@ -61,14 +60,6 @@ from samverkan.meetings.models import (
 from samverkan.organisations import policy
 from samverkan.organisations.models import County, Organisation
 from samverkan.organisations.selectors import county_of_page
-
-
-def _errors_to_form(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _flash(request: HttpRequest, error: ValidationError) -> None:
@@ -120,7 +111,7 @@ def forum_new(request: HttpRequest) -> HttpResponse:
                 by=who,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(request, _("The forum is created."))
             return redirect("meetings:forum", forum_id=forum.pk)
@@ -166,7 +157,7 @@ def forum_edit(request: HttpRequest, forum_id: int) -> HttpResponse:
         try:
             services.forum_update(forum=found, by=who, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(request, _("The forum is saved."))
             return redirect("meetings:forum", forum_id=found.pk)
@@ -217,7 +208,7 @@ def meeting_new(request: HttpRequest, forum_id: int) -> HttpResponse:
                 **series.cleaned_data,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -246,7 +237,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         try:
             services.meeting_update(meeting=meeting, data=services.MeetingInput(**form.cleaned_data), by=who)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(request, _("The meeting is saved."))
             return redirect("meetings:meeting", meeting_id=meeting.pk)
@@ -325,7 +316,7 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
             try:
                 services.agenda_item_update(item=found, by=who, **form.cleaned_data)
             except ValidationError as error:
-                _errors_to_form(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("The minutes of the item are saved."))
                 return redirect("meetings:item", item_id=found.pk)
@@ -407,7 +398,7 @@ def assignment_add(request: HttpRequest, item_id: int) -> HttpResponse:
         try:
             services.assignment_create(item=found, data=services.AssignmentInput(**form.cleaned_data), by=who)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(request, _("The assignment is given."))
             return redirect("meetings:item", item_id=found.pk)
@@ -445,7 +436,7 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 return redirect("meetings:meeting", meeting_id=found.pk)
         except ValidationError as error:
             if "add" in request.POST:
-                _errors_to_form(add_form, error)
+                limits.errors_to_form(add_form, error)
             else:
                 _flash(request, error)
     return render(
@@ -515,7 +506,7 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
             try:
                 services.assignment_update_status(assignment=found, by=who, **form.cleaned_data)
             except ValidationError as error:
-                _errors_to_form(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("The assignment's status is saved."))
                 return redirect("meetings:assignment", assignment_id=found.pk)
@@ -589,7 +580,7 @@ def trackers(request: HttpRequest) -> HttpResponse:
                     by=who,
                 )
             except ValidationError as error:
-                _errors_to_form(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("The question is sent to the county's municipalities."))
                 return redirect("meetings:tracker", tracker_id=created.pk)
@@ -629,7 +620,7 @@ def tracker(request: HttpRequest, tracker_id: int) -> HttpResponse:
         try:
             services.tracker_answer(tracker=found, by=who, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(request, _("The answer is saved."))
             return redirect("meetings:tracker", tracker_id=found.pk)
@@ -702,7 +693,7 @@ def costs(request: HttpRequest, forum_id: int) -> HttpResponse:
                     by=who,
                 )
             except ValidationError as error:
-                _errors_to_form(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("The cost is shared."))
                 return redirect("meetings:cost", cost_id=cost.pk)
@@ -761,7 +752,7 @@ def funding_rounds(request: HttpRequest, forum_id: int) -> HttpResponse:
             try:
                 created = services.funding_round_create(forum=found, by=who, **form.cleaned_data)
             except ValidationError as error:
-                _errors_to_form(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("The funding round is created."))
                 return redirect("meetings:funding_round", round_id=created.pk)
@@ -794,7 +785,7 @@ def funding_round(request: HttpRequest, round_id: int) -> HttpResponse:
                     funding=found, data=services.ApplicationInput(**form.cleaned_data), by=who
                 )
             except ValidationError as error:
-                _errors_to_form(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("The application is received."))
                 return redirect("meetings:funding_round", round_id=found.pk)

@@ -50,14 +50,6 @@ def _county(request: HttpRequest) -> str:
     return county_of_page(request.user, request.GET.get("county") or request.POST.get("county"), "resources.view")
 
 
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     county = _county(request)
@@ -94,7 +86,7 @@ def type_list(request: HttpRequest) -> HttpResponse:
                     county=get_object_or_404(County, code=county), by=policy.actor_of(request), **form.cleaned_data
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("The equipment type is added."))
                 return redirect(f"{reverse('resources:types')}?county={county}")
@@ -146,7 +138,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
         try:
             item = services.item_create(by=policy.actor_of(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(request, _("The item is added to the pool."))
             return redirect("resources:item", item_id=item.pk)
@@ -177,7 +169,7 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             except services.Conflict as conflict:
                 messages.error(request, str(conflict))
             except ValidationError as error:
-                _form_errors(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("The item is updated."))
                 return redirect("resources:item", item_id=item.pk)
@@ -231,7 +223,7 @@ def loan_new(request: HttpRequest) -> HttpResponse:
         try:
             created = services.loan_request_create(by=policy.actor_of(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(request, _("The loan request is sent to %(org)s.") % {"org": created.lender.name})
             return redirect("resources:loan", request_id=created.pk)
@@ -515,7 +507,7 @@ def stock_settings(request: HttpRequest) -> HttpResponse:
                         by=policy.actor_of(request),
                     )
             except ValidationError as error:
-                _form_errors(form, error)
+                limits.errors_to_form(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(f"{reverse('resources:stock_settings')}?county={county}")
@@ -622,7 +614,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
         try:
             created = services.staff_request_create(by=policy.actor_of(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            limits.errors_to_form(form, error)
         else:
             messages.success(request, _("The staff request is sent to the region."))
             return redirect("resources:staff_detail", request_id=created.pk)
