@@ -255,6 +255,8 @@ def report_pdf(title: str, report: Any) -> bytes:
         [0.44, 0.14, 0.14, 0.12, 0.16],
         {1, 2, 4},
     )
+    if report.population_note:
+        document.paragraph(report.population_note)
     document.heading(str(_("The last 12 months")))
     months = [day.strftime("%y-%m") for day, _value, _target in report.rows[0].trend]
     document.table(

@@ -501,6 +501,7 @@ class Report:
     summary: list[str]
     exact: bool
     patients: int
+    population_note: str  # why days ready per 1 000 aged 65+ is missing ("" when it is not)
 
 
 def _hidden(code: str, figures: indicators.Figures, exact: bool) -> bool:
@@ -576,7 +577,37 @@ def indicator_report(
         summary=summary(rows, starts[-1]),
         exact=exact,
         patients=series[-1].patients,
+        population_note=population_note(
+            [
+                names[code]
+                for code in ([area] if area in names else names)
+                if per_municipality[code][-1].population is None
+            ],
+            everywhere=area not in names and all(months[-1].population is None for months in per_municipality.values()),
+        ),
     )
+
+
+def population_note(missing: list[str], *, everywhere: bool) -> str:
+    """Why days ready per 1 000 inhabitants aged 65+ is not given: the municipalities of the area
+    without the population figure, and how it is loaded. Empty when every one has it."""
+    if not missing:
+        return ""
+    if everywhere:
+        return str(
+            _(
+                "Days ready per 1 000 inhabitants aged 65+ is not shown: the population aged 65 or more is not "
+                "loaded for any municipality of the county. Load it with "
+                "manage.py load_reference_data --population FILE (SCB's figures, column population_65_plus)."
+            )
+        )
+    return str(
+        _(
+            "Days ready per 1 000 inhabitants aged 65+ is not shown: the population aged 65 or more is not "
+            "loaded for %(names)s. Load it with manage.py load_reference_data --population FILE "
+            "(SCB's figures, column population_65_plus)."
+        )
+    ) % {"names": ", ".join(missing)}
 
 
 def _lower_first(label: object) -> str:

@@ -15,7 +15,7 @@ from samverkan.flow.models import Episode
 from samverkan.followup import indicators, liability, selectors, services
 from samverkan.followup.models import IndicatorTarget
 from samverkan.followup.tests.conftest import at, make_episode
-from samverkan.organisations.models import County
+from samverkan.organisations.models import County, Municipality
 from samverkan.testing import login
 
 RATES = {2023: Decimal("10500")}
@@ -275,3 +275,25 @@ def test_statement_and_indicators_equal_an_independent_count_on_generated_data(s
         assert march_figures.value("mean_days_ready") == pytest.approx(statistics.mean(days_ready[code]))
         assert march_figures.value("median_days_ready") == statistics.median(days_ready[code])
         assert march_figures.liable_days == expected_days[code]
+
+
+@pytest.mark.django_db
+def test_the_report_says_how_to_load_the_population_aged_65_plus_when_it_is_missing(client, world, source, rates):
+    """No data in the project gives the population aged 65+: the page says so, in Swedish, and how
+    to load it, instead of an empty cell; once loaded for a municipality, its figure is shown."""
+    make_episode(source, "F1", "2080", at(2023, 3, 6), at(2023, 3, 11, 14))
+    login(client, world.region_coordinator)
+    client.cookies["django_language"] = "sv"
+    page = client.get("/uppfoljning/indikatorer/?county=20&month=2023-03").content.decode()
+    assert "befolkningen 65 år och äldre är inte inläst för någon av länets kommuner" in page
+    assert "manage.py load_reference_data --population" in page
+    assert 'href="#population-note"' in page
+
+    Municipality.objects.filter(code="2080").update(population_65_plus=500)
+    response = client.get("/uppfoljning/indikatorer/?county=20&month=2023-03&area=2080")
+    rows = {row.indicator.code: row for row in response.context["report"].rows}
+    assert rows["days_ready_per_1000"].value == 5 * 1000 / 500
+    assert response.context["report"].population_note == ""
+    assert "population-note" not in response.content.decode()
+    note = client.get("/uppfoljning/indikatorer/?county=20&month=2023-03").context["report"].population_note
+    assert "inte inläst för Avesta" in note and "Falun" not in note
