@@ -2,7 +2,15 @@
 (the statement lines and totals) and the indicator report for the county with its 12-month trend —
 over 100 000 generated episodes a year (Dalarna, 2024–2025), through the app's selectors, against
 a hand-written SQL query of the same month's liable days per municipality, measured in the same
-run. The SQL's liable days are compared with the selectors' before timing.
+run. The SQL's liable days are compared with the selectors' (the statements' and the report's)
+before timing.
+
+The report reads the months that have ended from the stored monthly figures
+(samverkan/followup/monthly.py), as a user's page does once the import's task has built them: the
+benchmark builds them first, as that task does after an import of the county, and reports what it
+costs as `followup_store` (seconds) against flow's daily rows of the same county built from scratch
+(`daily.rebuild`, what an import already stores), measured in the same run. The stored figures are
+compared with the same months counted from the episodes before timing.
 
 Runs in PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/samverkan_bench_followup
 (created if missing). The generated episodes belong to their own source ("benchmark followup"),
@@ -104,10 +112,11 @@ def run() -> dict[str, Result]:
     from django.core.management import call_command
     from django.db import connection
 
+    from samverkan.flow import daily
     from samverkan.flow.imports import source_for
     from samverkan.flow.models import Episode
-    from samverkan.followup import liability, selectors
-    from samverkan.followup.models import DayRate
+    from samverkan.followup import indicators, liability, monthly, selectors
+    from samverkan.followup.models import DayRate, MonthFigures
     from samverkan.organisations import policy
     from samverkan.organisations.models import Municipality
 
@@ -125,6 +134,34 @@ def run() -> dict[str, Result]:
     )
     today = datetime.date(2026, 1, 1)
     first, last = liability.month_bounds(YEAR, MONTH)
+
+    # What an import of the county costs besides the episodes: the stored months built again (as
+    # the import's task does), against flow's daily rows of the county built from scratch.
+    MonthFigures.objects.filter(county_id=COUNTY).delete()
+    started = time.perf_counter()
+    stored_months = monthly.build(COUNTY)
+    store_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    daily.rebuild(COUNTY)
+    daily_seconds = time.perf_counter() - started
+    print(
+        f"followup_store: {stored_months} months stored in {store_seconds:.1f} s; "
+        f"flow's daily rows of the county {daily_seconds:.1f} s"
+    )
+    # The stored months equal the same months counted from the episodes.
+    starts, _, _ = selectors.county_months(COUNTY, YEAR, MONTH, count=selectors.TREND_MONTHS + 1, today=today)
+    populations = dict(Municipality.objects.filter(county_id=COUNTY).values_list("code", "population_65_plus"))
+    agreements, rates = selectors.agreements_of(COUNTY), selectors.rates_of(COUNTY)
+    stored = selectors.stored_months(COUNTY, starts, indicators.basis(agreements, rates), populations)
+    counted = selectors.compute_months(COUNTY, starts, populations, agreements=agreements, rates=rates, today=today)
+    assert set(stored) == set(starts), "months not stored"
+    for day in starts:
+        for code, figures in counted[day].items():
+            again = stored[day][code]
+            assert sorted(again.days_ready) == sorted(figures.days_ready), (day, code)
+            assert [again.value(i.code) for i in indicators.INDICATORS] == [
+                figures.value(i.code) for i in indicators.INDICATORS
+            ], (day, code)
 
     def month():
         totals = selectors.liability_totals(policy.SYSTEM, COUNTY, YEAR, MONTH, today=today)
@@ -151,10 +188,15 @@ def run() -> dict[str, Result]:
     by_sql = {code: int(days) for code, days in sql()}
     for row in totals.rows:
         assert row.liable_days == by_sql.get(row.code, 0), (row.code, row.liable_days, by_sql.get(row.code))
+    reported = next(row.value for row in report.rows if row.indicator.code == "liable_days")
+    assert reported == sum(by_sql.values()), (reported, sum(by_sql.values()))
     month_ms = median_ms(month, REPEATS)
     sql_ms = median_ms(sql, REPEATS)
     print(
         f"followup_month: {totals.liable_days} liable days in {YEAR}-{MONTH:02d} equal the SQL's; "
         f"statements and indicators {month_ms:.0f} ms, SQL {sql_ms:.1f} ms"
     )
-    return {"followup_month": Result(round(month_ms / 1000, 3), "s", round(sql_ms / 1000, 4))}
+    return {
+        "followup_month": Result(round(month_ms / 1000, 3), "s", round(sql_ms / 1000, 4)),
+        "followup_store": Result(round(store_seconds, 2), "s", round(daily_seconds, 2)),
+    }

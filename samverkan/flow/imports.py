@@ -35,6 +35,7 @@ from samverkan.accounts.models import ApiKey, User
 from samverkan.audit.services import actor_fields, audit_record
 from samverkan.flow import columnar, daily
 from samverkan.flow.models import Episode, ImportRun, ImportStatus, Source
+from samverkan.flow.signals import episodes_changed
 from samverkan.flow.validation import EntryRow, Lookups, Row, RowError, SkippedRow, UnreadRow, as_json, validate_row
 from samverkan.organisations.models import Municipality, Organisation, Unit
 from samverkan.organisations.roles import OrganisationKind
@@ -562,6 +563,8 @@ def _import_rows(
             stage.finish(write=not dry_run)
             if not dry_run:
                 daily.refresh_after_import(stage.touched)
+                if stage.touched:
+                    episodes_changed.send(sender=Episode, source_county=source.county_id, touched=stage.touched)
         stage.close()
         if total_errors or dry_run:
             transaction.set_rollback(True)  # the staging table too, and on SQLite the batches written

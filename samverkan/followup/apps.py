@@ -8,7 +8,7 @@ class FollowupConfig(AppConfig):
 
     def ready(self) -> None:
         from samverkan.flow import grace
-        from samverkan.followup import selectors
+        from samverkan.followup import selectors, signals  # noqa: F401 - connects the receivers
 
         # The flow statistics count grace days by the county's agreement (flow.grace).
         grace.register(selectors.agreements_of)

@@ -25,11 +25,15 @@ a ready-for-discharge notice ("ready patients"), by home municipality:
   the statements.
 
 Shares and means are not given without patients (None).
+
+The figures of a month that has ended are stored once counted (`basis`, followup/monthly.py) and
+read from there by the report; they are counted here either way.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -216,6 +220,18 @@ def month_figures(
         result[code].liable_days = month_lines.liable_days
         result[code].liable_amount = month_lines.amount
     return result
+
+
+# Raised when the way the figures are counted changes, so that figures stored before are not read.
+FIGURES_VERSION = 1
+
+
+def basis(agreements: liability.Agreements, rates: dict[int, Decimal]) -> str:
+    """What a month's figures depend on besides the episodes, as a short text: the county's
+    agreement versions, its day rates and FIGURES_VERSION. Stored figures of another basis are
+    not read (followup/monthly.py)."""
+    parts = [f"v{FIGURES_VERSION}", *map(repr, agreements.versions), *(f"{y}={a}" for y, a in sorted(rates.items()))]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def county_figures(per_municipality: dict[str, Figures]) -> Figures:

@@ -287,3 +287,36 @@ class IndicatorTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.indicator} {self.valid_from}: {self.target}"
+
+
+class MonthFigures(models.Model):
+    """One municipality's indicator figures (`indicators.Figures`) for one month that has ended,
+    stored so that the report reads a few hundred rows instead of every stay of 13 months
+    (samverkan/followup/monthly.py; docs/decisions/liability-counting.md, "Stored monthly figures").
+    `basis` is the fingerprint of the agreements and day rates they were counted with: rows with
+    another basis are not read. Never edited: built again whole per month."""
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="+", db_index=False)
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    basis = models.CharField(max_length=64)
+    days_ready = models.JSONField(default=dict)  # days ready → patients (for the median)
+    same_day = models.PositiveIntegerField(default=0)
+    within_grace = models.PositiveIntegerField(default=0)
+    sip_in_time = models.PositiveIntegerField(default=0)
+    care_contact = models.PositiveIntegerField(default=0)
+    discharges = models.PositiveIntegerField(default=0)
+    readmitted = models.PositiveIntegerField(default=0)
+    # The Decimals as counted, as text: read back with their own places ("2", "21000.00").
+    liable_days = models.CharField(max_length=30, default="0")
+    liable_amount = models.CharField(max_length=30, default="0")
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["county", "month"], name="followup_month_figures_county")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "month"], name="followup_month_figures_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.month:%Y-%m}"

@@ -28,6 +28,7 @@ from samverkan.followup.models import (
     Dispute,
     IndicatorTarget,
     LineKind,
+    MonthFigures,
     Statement,
     StatementLine,
 )
@@ -425,57 +426,114 @@ def _target_on(versions: list[tuple[datetime.date, Decimal]], day: datetime.date
     return current
 
 
+def _key(day: datetime.date) -> int:
+    """A month as a number: year × 12 + month − 1 (consecutive months, consecutive numbers)."""
+    return day.year * 12 + day.month - 1
+
+
+def compute_months(
+    county_code: str,
+    months: list[datetime.date],
+    populations: dict[str, int | None],
+    *,
+    agreements: liability.Agreements,
+    rates: dict[int, Decimal],
+    today: datetime.date,
+    unpriced: str = "raise",
+) -> dict[datetime.date, dict[str, indicators.Figures]]:
+    """The figures of the municipalities of `populations` in `months` (their first days), counted
+    from the episodes: two queries over the stays of the months' span, and one pass per month over
+    those it touches. A month with liable days in a year without a rate: MissingDayRate, or
+    (`unpriced="skip"`) left out of the answer."""
+    if not months:
+        return {}
+    wanted = {_key(day) for day in months}
+    first_key, end_key = min(wanted), max(wanted)
+    first, last = min(months), liability.month_bounds(max(months).year, max(months).month)[1]
+    stays = load_stays(county_code, first, last)
+    # Each stay goes to the months its figures can fall in: from its ready notice (the first day
+    # liability can count) to its discharge (or the last month); without a notice, only the month
+    # of its discharge (where it counts as a discharge and for readmissions).
+    touched: dict[int, list[indicators.Stay]] = {key: [] for key in range(first_key, end_key + 1)}
+    for stay in stays:
+        discharged, ready = stay.discharged_day, stay.ready_day
+        stop = min(_key(discharged), end_key) if discharged else end_key
+        if ready is None:
+            if discharged is not None and stop >= first_key and stop == _key(discharged):
+                touched[stop].append(stay)
+            continue
+        for key in range(max(_key(ready), first_key), stop + 1):
+            touched[key].append(stay)
+    explained: dict[int, liability.Liability | None] = {}
+    found: dict[datetime.date, dict[str, indicators.Figures]] = {}
+    for day in sorted(months):
+        try:
+            found[day] = indicators.month_figures(
+                touched[_key(day)],
+                populations=populations,
+                agreements=agreements,
+                rates=rates,
+                explained=explained,
+                year=day.year,
+                month=day.month,
+                today=today,
+            )
+        except liability.MissingDayRate:
+            if unpriced != "skip":
+                raise
+    return found
+
+
+FIGURE_FIELDS = ("same_day", "within_grace", "sip_in_time", "care_contact", "discharges", "readmitted")
+
+
+def stored_months(
+    county_code: str, months: list[datetime.date], basis: str, populations: dict[str, int | None]
+) -> dict[datetime.date, dict[str, indicators.Figures]]:
+    """The stored figures (followup/monthly.py) of those `months` that are stored with `basis` for
+    every municipality of `populations`; one query."""
+    rows = (
+        MonthFigures.objects.filter(county_id=county_code, month__in=months, basis=basis)
+        .order_by()
+        .values_list("municipality_id", "month", "days_ready", "liable_days", "liable_amount", *FIGURE_FIELDS)
+    )
+    found: dict[datetime.date, dict[str, indicators.Figures]] = {}
+    for code, day, days_ready, liable_days, liable_amount, *counts in rows:
+        if code in populations:
+            found.setdefault(day, {})[code] = indicators.Figures(
+                population=populations[code],
+                days_ready=[int(days) for days, n in days_ready.items() for _ in range(n)],
+                liable_days=Decimal(liable_days),
+                liable_amount=Decimal(liable_amount),
+                **dict(zip(FIGURE_FIELDS, counts, strict=True)),
+            )
+    return {day: figures for day, figures in found.items() if len(figures) == len(populations)}
+
+
 def county_months(
     county_code: str, year: int, month: int, *, count: int = TREND_MONTHS, today: datetime.date | None = None
 ) -> tuple[list[datetime.date], dict[str, list[indicators.Figures]], dict[str, str]]:
     """The figures of every municipality of the county for `count` months ending with (year, month):
     (the months' first days, figures per municipality code month by month, municipality names).
-    Three queries and one pass over the episodes per month they touch. MissingDayRate as liability."""
+    A month that ended before `today` is read from the stored figures when they are there with the
+    county's agreements and rates of now (followup/monthly.py); the others are counted from the
+    episodes (`compute_months`). MissingDayRate as liability."""
     today = today or timezone.localdate()
-    months = _months_back(year, month, count)
-    first = datetime.date(months[0][0], months[0][1] + 1, 1)
-    last = liability.month_bounds(year, month)[1]
+    starts = [datetime.date(y, m + 1, 1) for y, m in _months_back(year, month, count)]
     municipalities = list(
         Municipality.objects.filter(county_id=county_code)
         .order_by("name")
         .values_list("code", "name", "population_65_plus")
     )
     populations = {code: population for code, _, population in municipalities}
-    stays = load_stays(county_code, first, last)
-    # Each stay goes to the months its figures can fall in: from its ready notice (the first day
-    # liability can count) to its discharge (or the last month); without a notice, only the month
-    # of its discharge (where it counts as a discharge and for readmissions).
-    touched: dict[int, list[indicators.Stay]] = {key: [] for key in range(year * 12 + month - count, year * 12 + month)}
-    end_key = year * 12 + month - 1
-    first_key = end_key - count + 1
-    for stay in stays:
-        discharged, ready = stay.discharged_day, stay.ready_day
-        stop = min(discharged.year * 12 + discharged.month - 1, end_key) if discharged else end_key
-        if ready is None:
-            if discharged is not None and stop >= first_key and stop == discharged.year * 12 + discharged.month - 1:
-                touched[stop].append(stay)
-            continue
-        for key in range(max(ready.year * 12 + ready.month - 1, first_key), stop + 1):
-            touched[key].append(stay)
     agreements, rates = agreements_of(county_code), rates_of(county_code)
-    per_municipality: dict[str, list[indicators.Figures]] = {code: [] for code in populations}
-    explained: dict[int, liability.Liability | None] = {}
-    for y, m in months:
-        found = indicators.month_figures(
-            touched.get(y * 12 + m, []),
-            populations=populations,
-            agreements=agreements,
-            rates=rates,
-            explained=explained,
-            year=y,
-            month=m + 1,
-            today=today,
-        )
-        for code, figures in found.items():
-            per_municipality[code].append(figures)
+    ended = [day for day in starts if liability.month_bounds(day.year, day.month)[1] < today]
+    found = stored_months(county_code, ended, indicators.basis(agreements, rates), populations)
+    missing = [day for day in starts if day not in found]
+    found.update(compute_months(county_code, missing, populations, agreements=agreements, rates=rates, today=today))
     return (
-        [datetime.date(y, m + 1, 1) for y, m in months],
-        per_municipality,
+        starts,
+        {code: [found[day][code] for day in starts] for code in populations},
         {code: name for code, name, _ in municipalities},
     )
 

@@ -19,7 +19,7 @@ from samverkan.accounts.services import notify
 from samverkan.audit.services import audit_record, snapshot
 from samverkan.flow import daily, grace
 from samverkan.flow.models import Episode
-from samverkan.followup import liability, selectors
+from samverkan.followup import liability, selectors, tasks
 from samverkan.followup.models import (
     Agreement,
     DayRate,
@@ -91,6 +91,7 @@ def agreement_save(
             county.code, grace.rules_for(county.code).fingerprint()
         ):
             daily.rebuild(county.code)
+        tasks.build_later(county.code)  # the stored monthly figures counted with it (monthly.py)
         return saved
 
 
@@ -105,6 +106,7 @@ def day_rate_set(*, county: County, year: int, amount: Decimal, by: policy.Princ
         if rate is None:
             rate = DayRate(county=county, year=year, amount=amount)
         rate.amount = amount
+        tasks.build_later(county.code)  # the stored monthly figures priced with it (monthly.py)
         return _save(rate, before=before, event_type="followup.day_rate_set", county=county, by=by)
 
 
