@@ -15,12 +15,11 @@ Uncertainty by simulation (SIMULATIONS paths): occupants leave binomially, arriv
 around an arrival rate drawn from the arrivals' own predictive distribution. Simulated admissions ×
 length of stay alone gives intervals that are too narrow, so the intervals are recalibrated against
 the model's own past errors: the expected path is computed from every recent origin, its errors
-make the distribution as for the other methods (samverkan/forecasting/methods.py, `distribution`),
-and the simulation only sets a floor on the spread."""
+make the distribution and its misses the recalibration as for the other methods
+(samverkan/forecasting/methods.py, `distribution`, `recalibration`); the simulation gives the
+spread only on days ahead without any past error."""
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 
@@ -126,25 +125,21 @@ def forecast(
     )
     centre = methods.to_log(now)
     errors = calibrated.samples - log_paths[:, -1, :][:, :, None]
-    errors = _at_least_as_wide(errors, simulated - np.median(simulated, axis=2, keepdims=True))
+    errors = _with_simulated(errors, simulated - np.median(simulated, axis=2, keepdims=True))
     return Forecast(method="occupancy_flow", point=now, samples=centre[:, :, None] + errors)
 
 
-def _at_least_as_wide(errors: Array, simulated: Array) -> Array:
-    """The past errors, widened per series and day where the simulation's central 80 % is wider."""
+def _with_simulated(errors: Array, simulated: Array) -> Array:
+    """The past errors (recalibrated against the model's own misses, methods.recalibration); days
+    without any past error take the simulation's spread. A floor from the simulation on top of the
+    recalibrated errors would widen intervals the misses already calibrate (it gave 80 % intervals
+    covering 0.87 at 22-28 days on the Belgian series)."""
     if not errors.shape[2]:
         return simulated
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # days without errors stay NaN
-        width = np.nanquantile(errors, 0.9, axis=2) - np.nanquantile(errors, 0.1, axis=2)
-    sim_width = np.quantile(simulated, 0.9, axis=2) - np.quantile(simulated, 0.1, axis=2)
-    missing = np.isnan(width) | (width <= 0)
-    factor = np.where(missing, 1.0, np.maximum(1.0, sim_width / np.where(width > 0, width, 1.0)))
-    widened = errors * factor[:, :, None]
-    # Days without any past error take the simulation's own spread.
     no_errors = np.isnan(errors).all(axis=2)
     if no_errors.any():
+        errors = errors.copy()
         k = min(errors.shape[2], simulated.shape[2])
-        widened[no_errors] = np.nan
-        widened[no_errors, :k] = simulated[no_errors][:, :k]
-    return widened
+        errors[no_errors] = np.nan
+        errors[no_errors, :k] = simulated[no_errors][:, :k]
+    return errors

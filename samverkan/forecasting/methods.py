@@ -18,7 +18,9 @@ by the error scale at its horizon as it was known at its origin (a running mean 
 had come in by then), and the quotients are multiplied by the scale known now, so the intervals
 widen as soon as a wave makes the series harder and the lag of the long horizons' errors is
 calibrated too. The quotients of all the series forecast together are pooled per horizon (a turn
-seen in one series widens all), deviations count both ways, and the upper tail is bounded.
+seen in one series widens all), deviations count both ways, and the upper tail is bounded. Each
+side is then recalibrated by how often the method's own past 80 % bounds were missed on it
+(`recalibration`: adaptive conformal inference, only errors known at each origin).
 Intervals are quantiles of `log point + samples`; the probability of exceeding a limit is the share
 of samples above it."""
 
@@ -305,9 +307,29 @@ def _pooled(samples: Array) -> Array:
     return np.repeat(pool[None, :, :], n, axis=0)
 
 
-def distribution(errors: Array, *, adaptive: bool = True) -> Array:
+def _quotients(errors: Array) -> tuple[Array, Array]:
+    """Each past error divided by the error scale at its horizon as it was known at its origin
+    (`error_scales`, floored, at least the one-day scale × h), clipped to ±QUOTIENT_BOUND; and the
+    scales (n, origins, horizon)."""
+    horizon = errors.shape[2]
+    sigma = error_scales(errors)
+    sigma = np.where(np.isnan(sigma), np.nan, np.maximum(sigma, SCALE_FLOOR))
+    if SCALE_GROWTH:
+        # A horizon's scale is at least the one-day scale grown with the horizon.
+        growth = (np.arange(1, horizon + 1) ** GROWTH_POWER)[None, None, :]
+        floor = sigma[:, :, :1] * growth
+        sigma = np.where(np.isnan(floor), sigma, np.fmax(sigma, floor))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quotients = errors / sigma
+    quotients[~np.isfinite(quotients)] = np.nan
+    np.clip(quotients, -QUOTIENT_BOUND, QUOTIENT_BOUND, out=quotients)
+    return quotients, sigma
+
+
+def distribution(errors: Array, *, adaptive: bool = True) -> tuple[Array, Array]:
     """The error samples for the last origin, per series and horizon (n, horizon, k), from the
-    known errors of the previous origins in the window.
+    known errors of the previous origins in the window, and the recalibration factors (2, horizon)
+    for the lower and upper deviations (`recalibration`; ones when not adaptive).
 
     Adaptive: each past error is divided by the error scale at its horizon as it was known at its
     origin (`error_scales`), and the quotients are multiplied by the scale known now. The quotients
@@ -317,23 +339,96 @@ def distribution(errors: Array, *, adaptive: bool = True) -> Array:
     first = max(0, origins - 1 - WINDOW)
     window = errors[:, first : origins - 1, :]
     if not adaptive or origins < 3:
-        return _borrow(np.moveaxis(window, 1, 2).copy(), None)
-    sigma = error_scales(errors)
-    sigma = np.where(np.isnan(sigma), np.nan, np.maximum(sigma, SCALE_FLOOR))
-    if SCALE_GROWTH:
-        # A horizon's scale is at least the one-day scale grown as a random walk's (√h).
-        growth = (np.arange(1, horizon + 1) ** GROWTH_POWER)[None, None, :]
-        floor = sigma[:, :, :1] * growth
-        sigma = np.where(np.isnan(floor), sigma, np.fmax(sigma, floor))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        quotients = window / sigma[:, first : origins - 1, :]
-    quotients[~np.isfinite(quotients)] = np.nan
-    np.clip(quotients, -QUOTIENT_BOUND, QUOTIENT_BOUND, out=quotients)
+        return _borrow(np.moveaxis(window, 1, 2).copy(), None), np.ones((2, horizon))
+    quotients, sigma = _quotients(errors)
     scale_now = sigma[:, -1, :].copy()
-    samples = _borrow(np.moveaxis(quotients, 1, 2).copy(), scale_now)
+    samples = _borrow(np.moveaxis(quotients[:, first : origins - 1, :], 1, 2).copy(), scale_now)
     if POOLED and n > 1:
         samples = _pooled(samples)
-    return samples * scale_now[:, :, None]
+    return samples * scale_now[:, :, None], recalibration(quotients, first)
+
+
+# ---- recalibration against the model's own past misses ------------------------------------------
+#
+# Adaptive conformal inference in multiplicative form (docs/decisions/forecast-method.md): at each
+# origin of the window, the 80 % bounds the method gave there (on the quotient scale, pooled over
+# the series, from the errors known at that origin, times the factors of that origin) are compared
+# with what happened; each side's factor grows by RECALIBRATION_RATE × (its share of misses −
+# RECALIBRATION_TAIL) on the log scale as the errors become known (at horizon h, h + 1 days after
+# the origin), so it settles where each side misses 10 % of the time. A longer horizon's factor is
+# at least a shorter one's: the short horizons see a new wave first.
+
+RECALIBRATION_RATE = 0.05  # chosen on the Swedish series alone (the decision record)
+RECALIBRATION_TAIL = 0.1  # each side of the 80 % interval
+RECALIBRATION_SERIES = 16  # the pooled bounds come from at most this many series, evenly spread
+RECALIBRATION_STEP = 7  # the past bounds are recomputed every 7 origins (held in between)
+
+
+def _past_bounds(quotients: Array, first: int) -> tuple[Array, Array]:
+    """Centre and half-width of the pooled 80 % bounds known at each origin from `first` on,
+    (origins, horizon) each; NaN where fewer than MIN_ERRORS quotients were known."""
+    _n, origins, horizon = quotients.shape
+    steps = np.arange(horizon)
+    centre = np.full((origins, horizon), np.nan)
+    width = np.full((origins, horizon), np.nan)
+    current = (centre[0], width[0])
+    for r in range(first, origins):
+        if (origins - 1 - r) % RECALIBRATION_STEP == 0:
+            low = max(0, r - WINDOW)
+            # The error of origin r' at horizon h is known at r when r' + h + 1 <= r.
+            known = (low + np.arange(r - low))[:, None] <= (r - 1 - steps)[None, :]
+            block = np.where(known[None, :, :], quotients[:, low:r, :], np.nan).reshape(-1, horizon)
+            enough = (~np.isnan(block)).sum(axis=0) >= MIN_ERRORS
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # horizons without errors yet
+                middle = np.nanmedian(block, axis=0)
+                half = np.nanquantile(np.abs(block - middle), 0.8, axis=0)
+            current = (np.where(enough, middle, np.nan), np.where(enough, half, np.nan))
+        centre[r], width[r] = current
+    return centre, width
+
+
+def recalibration(quotients: Array, first: int) -> Array:
+    """The factors (2, horizon) for the lower and upper deviations at the last origin, from the
+    misses of the 80 % bounds of the origins from `first` on (see above)."""
+    n, origins, horizon = quotients.shape
+    rows = np.unique(np.linspace(0, n - 1, min(n, RECALIBRATION_SERIES)).round().astype(int))
+    q = quotients[rows]
+    centre, width = _past_bounds(q, first)
+    steps = np.arange(horizon)
+    log_factor = np.zeros((2, horizon))
+    factors = np.ones((origins, 2, horizon))
+    for r in range(first, origins):
+        made = r - steps - 1  # the origins whose error at each horizon becomes known now
+        usable = made >= first
+        hs, rs = steps[usable], made[usable]
+        if hs.size:
+            values = q[:, rs, hs]
+            lower = centre[rs, hs] - width[rs, hs] * factors[rs, 0, hs]
+            upper = centre[rs, hs] + width[rs, hs] * factors[rs, 1, hs]
+            known = ~np.isnan(values) & ~np.isnan(width[rs, hs])[None, :]
+            counts = known.sum(axis=0)
+            seen = counts > 0
+            below = ((values < lower) & known).sum(axis=0)
+            above = ((values > upper) & known).sum(axis=0)
+            total = np.maximum(counts, 1)
+            log_factor[0, hs[seen]] += RECALIBRATION_RATE * (below[seen] / total[seen] - RECALIBRATION_TAIL)
+            log_factor[1, hs[seen]] += RECALIBRATION_RATE * (above[seen] / total[seen] - RECALIBRATION_TAIL)
+        factors[r] = np.maximum.accumulate(np.exp(log_factor), axis=1)
+    return factors[-1]
+
+
+def recalibrated(deviations: Array, factors: Array) -> Array:
+    """Deviations from the median (n, horizon, k) widened by the factors (2, horizon): lower ones by
+    the first row, upper ones by the second, up to the 80 % bound; beyond it the tail keeps its
+    own shape (shifted, not stretched: a stretched tail makes the 95 % bounds no planner can use)."""
+    factor = np.where(deviations < 0, factors[0][None, :, None], factors[1][None, :, None])
+    size = np.abs(deviations)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # days without samples
+        bound = np.nanquantile(size, 0.8, axis=2, keepdims=True)
+    stretched = np.where(size <= bound, factor * size, factor * bound + (size - bound))
+    return np.sign(deviations) * stretched
 
 
 PathFunction = Callable[[Array, int, int], Array]
@@ -346,13 +441,14 @@ def forecast_from_paths(
     point is the path itself, or (centred) the path corrected by its median past error. The spread
     around the point is made symmetric (each deviation from the median error counted both ways):
     a model that erred one way during a long fall errs the other way once the series turns."""
-    errors = distribution(past_errors(y, paths, start), adaptive=adaptive)
+    errors, factors = distribution(past_errors(y, paths, start), adaptive=adaptive)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         middle = np.nanmedian(errors, axis=2) if errors.shape[2] else np.full(paths.shape[::2], np.nan)
     middle = np.where(np.isnan(middle), 0.0, middle)
     shift = middle if centred else np.zeros_like(middle)
-    deviations = errors - middle[:, :, None]
+    # Each side's recalibration applies to the past errors on its side, before they count both ways.
+    deviations = recalibrated(errors - middle[:, :, None], factors)
     if SYMMETRIC:
         deviations = np.concatenate([deviations, -deviations], axis=2)
     point = paths[:, -1, :] + shift

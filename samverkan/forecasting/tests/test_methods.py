@@ -129,3 +129,31 @@ def test_tally_pools_by_band():
     assert result["8-14"]["coverage80"] == 0.0  # 10 is below [11, 13]
     assert "15-21" not in result
     assert math.isclose(result["1-7"]["n"], 7)
+
+
+def test_recalibrated_stretches_each_side_up_to_the_80_percent_bound_and_shifts_the_tail():
+    # |deviations| sorted: 0 ×7, 1, 1, 10; the 80 % quantile (position 0.8 × 9 = 7.2) is 1.
+    deviations = np.array([[[-10.0, -1.0, 0, 0, 0, 0, 0, 0, 0, 1.0]]])
+    factors = np.array([[3.0], [2.0]])  # lower ×3, upper ×2
+    out = methods.recalibrated(deviations, factors)
+    # -1 → -3 (stretched); -10 → -(3 × 1 + 9) = -12 (tail shifted); 1 → 2; zeros stay.
+    assert out[0, 0].tolist() == [-12.0, -3.0, 0, 0, 0, 0, 0, 0, 0, 2.0]
+
+
+def test_recalibration_widens_the_side_that_keeps_missing():
+    # One series, 16 origins, horizons 1 and 2 days. The bounds are recomputed at origins 15, 8
+    # and 1 (every 7th back from the last); at origin 8 the 1-day quotients of origins 0-7
+    # (±1: centre 0, half-width 1) are known, so origins 8-14 get the bounds ±1 × their factors.
+    # Origins 8-14 then err by +3: 7 upper misses, none below, known at origins 9-15.
+    q = np.zeros((1, 16, 2))
+    q[0, :8, 0] = [-1, 1, -1, 1, -1, 1, -1, 1]
+    q[0, 8:, 0] = 3.0
+    q[0, :, 1] = np.nan  # 2 days ahead: at origin 8 only 7 errors are known, fewer than 8
+    factors = methods.recalibration(q, first=0)
+    rate = methods.RECALIBRATION_RATE  # 0.05
+    # Upper: 7 × 0.05 × (1 − 0.1) on the log scale; lower: 7 × 0.05 × (0 − 0.1).
+    assert factors[1, 0] == pytest.approx(math.exp(7 * rate * 0.9))  # 1.370
+    assert factors[0, 0] == pytest.approx(math.exp(-7 * rate * 0.1))  # 0.966
+    # Two days ahead has no known misses (factor 1), but is at least as wide as one day ahead.
+    assert factors[1, 1] == pytest.approx(factors[1, 0])
+    assert factors[0, 1] == pytest.approx(1.0)
