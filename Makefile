@@ -7,6 +7,8 @@ PORT ?= 8000
 DEMO_SITE_URL ?= http://127.0.0.1:$(PORT)
 BENCH ?=
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: setup demo demo-code test typecheck test-browser test-all bench lock messages clean-demo
@@ -36,16 +38,16 @@ test: setup ## lint, types (mypy), checks, migrations check and the whole suite 
 	DJANGO_DEBUG=1 $(PY) -m mypy
 	DJANGO_DEBUG=1 $(PY) manage.py check
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_DEBUG=1 $(PY) -m pytest -q $(PYTEST_ARGS)
+	DJANGO_DEBUG=1 $(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 typecheck: setup ## mypy over samverkan/ (strict for the policy and every services.py; see pyproject.toml)
 	DJANGO_DEBUG=1 $(PY) -m mypy
 
 test-browser: setup ## browser tests in Debian's Chromium (apt-get install chromium chromium-driver)
-	DJANGO_DEBUG=1 $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
+	DJANGO_DEBUG=1 $(PY) -m pytest -q -n $(TEST_WORKERS) -m browser $(PYTEST_ARGS)
 
 test-all: setup ## everything, slow tests included
-	DJANGO_DEBUG=1 $(PY) -m pytest -q -m "" $(PYTEST_ARGS)
+	DJANGO_DEBUG=1 $(PY) -m pytest -q -n $(TEST_WORKERS) -m "" $(PYTEST_ARGS)
 
 bench: setup ## benchmarks; one with BENCH=<name>; writes benchmarks/results.json
 	$(PY) -m benchmarks $(BENCH)
