@@ -14,7 +14,7 @@ missing row makes the report slower, never wrong.
 How they are kept current:
 
 - An import that creates or changes episodes (flow's `episodes_changed` signal, inside the import's
-  transaction) deletes the stored months of the counties concerned from the month 30 days before
+  transaction) deletes the stored months of the counties concerned from the month 31 days before
   the earliest admission it touched (a new admission can make an earlier discharge a readmission):
   the counties of the home municipalities touched, and the source's county (readmissions are found
   in its sources). After the commit, a task builds them again (`tasks.month_figures_build`).

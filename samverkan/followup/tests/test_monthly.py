@@ -109,10 +109,10 @@ def test_a_second_import_forgets_the_months_it_touches_and_they_are_built_again(
     for field in ("admission_notice_at", "ready_at", "sip_called_at", "estimated_discharge_date", "care_contact_at"):
         back[field] = ""
     earliest = min(r["admitted_at"] for r in [*late, back])
-    kept_before = datetime.date.fromisoformat(earliest[:10]) - datetime.timedelta(days=30)
+    kept_before = datetime.date.fromisoformat(earliest[:10]) - datetime.timedelta(days=31)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run_import(source, csv_bytes(*rows, back))
-    # In the import's transaction: the months from 30 days before the earliest admission touched are gone.
+    # In the import's transaction: the months from 31 days before the earliest admission touched are gone.
     months_left = set(MonthFigures.objects.filter(county_id="20").values_list("month", flat=True))
     assert max(months_left) < kept_before.replace(day=1)
     assert datetime.date(2023, 1, 1) in months_left
@@ -185,3 +185,18 @@ def test_the_command_builds_what_is_missing(source, rates, capsys):
     assert_stored_equal_counted()
     call_command("followup_figures_build", county="20")
     assert "County 20: 0 months stored." in capsys.readouterr().out
+
+
+def test_an_import_of_another_countys_resident_forgets_the_sources_county_too(source, rates):
+    """Readmissions are found in the county's own sources, whoever the patient's home: a stay of a
+    Stockholm resident in Dalarna's system can make a Dalarna resident's discharge a readmission."""
+    run_import(source, csv_bytes(*generated(seed=8, count=100)))
+    monthly.build("20")
+    assert MonthFigures.objects.filter(county_id="20", month=datetime.date(2023, 5, 1)).exists()
+    visitor = {**generated(seed=8, count=100)[0], "source_id": "VISIT", "home_municipality": "0180"}
+    visitor.update(admitted_at="2023-06-10T08:00", discharged_at="2023-06-12T08:00")
+    for field in ("admission_notice_at", "ready_at", "sip_called_at", "estimated_discharge_date", "care_contact_at"):
+        visitor[field] = ""
+    assert run_import(source, csv_bytes(visitor)).ok
+    months = set(MonthFigures.objects.filter(county_id="20").values_list("month", flat=True))
+    assert datetime.date(2023, 4, 1) in months and max(months) == datetime.date(2023, 4, 1)
