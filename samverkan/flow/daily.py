@@ -20,7 +20,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -97,106 +97,95 @@ def rebuild(county_code: str) -> None:
     )
 
 
+class DaysBetween(Func):
+    """Whole days from one date to another (`later`, `earlier`: two TruncDate's): PostgreSQL
+    subtracts the dates, SQLite their Julian day numbers."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+_KEY = ["municipality_id", "day", "care_type", "covid"]
+
+
+def _keyed(events: QuerySet, column: str) -> QuerySet:
+    """`events` grouped by home municipality, local day of `column`, care type and covid (named as
+    the key of flow_dailyflow, with a k_ before: a query's names must not be the model's fields)."""
+    return events.order_by().values(
+        k_municipality_id=F("home_municipality_id"),
+        k_day=TruncDate(column, tzinfo=LOCAL),
+        k_care_type=F("care_type"),
+        k_covid=F("covid"),
+    )
+
+
 def _build(codes: list[str], since: datetime.date | None) -> None:
     """Replace the rows of these municipalities from local day `since` on (all days if None) with
-    what their episodes say (within and beyond grace by each county's rules). Three aggregate
-    queries and one bulk insert."""
+    what their episodes say (within and beyond grace by each county's rules): one statement in the
+    database, which puts together three aggregate queries (admissions, ready notices, discharges)
+    per (municipality, day, care type, covid) and inserts the rows; none passes through Python.
+    Each figure comes from one of the three (the other two give 0 for it), so a row's figure is
+    the largest of its three: MAX, which stays an integer where SUM would add numerics."""
     rows = DailyFlow.objects.filter(municipality_id__in=codes)
     episodes = Episode.objects.filter(home_municipality_id__in=codes)
     if since is not None:
         rows = rows.filter(day__gte=since)
         moment = datetime.datetime.combine(since, datetime.time(0), tzinfo=LOCAL)
     rows.delete()
-    # Per (municipality, day, care type, covid) the figures in FLOW_FIELDS order; query results
-    # streamed, rows written in batches, so that a first import touching every county stays small
-    # in memory.
-    days: dict[tuple[str, datetime.date, str, bool], list[int]] = {}
-    width = len(FLOW_FIELDS)
-
-    def figures(code: str, day: datetime.date, care_type: str, covid: bool) -> list[int]:
-        key = (code, day, care_type, bool(covid))
-        found = days.get(key)
-        if found is None:
-            found = days[key] = [0] * width
-        return found
-
+    nothing = Value(0, output_field=IntegerField())
+    parts = []
     for field, column in (("admissions", "admitted_at"), ("ready_notices", "ready_at")):
-        position = FLOW_FIELDS.index(field)
         events = episodes.filter(**{f"{column}__gte": moment}) if since is not None else episodes
-        for code, day, care_type, covid, n in (
-            events.filter(**{f"{column}__isnull": False})
-            .values("home_municipality_id", "care_type", "covid", local_day=TruncDate(column, tzinfo=LOCAL))
-            .annotate(n=Count("id"))
-            .values_list("home_municipality_id", "local_day", "care_type", "covid", "n")
-            .iterator(chunk_size=5000)
-        ):
-            figures(code, day, care_type, covid)[position] = n
+        counted = {field: Count("id")}
+        parts.append(
+            _keyed(events.filter(**{f"{column}__isnull": False}), column).annotate(
+                **{name: counted.get(name, nothing) for name in FLOW_FIELDS}
+            )
+        )
 
     discharged = episodes.filter(discharged_at__isnull=False)
     if since is not None:
         discharged = discharged.filter(discharged_at__gte=moment)
-    waited = ExpressionWrapper(
-        TruncDate("discharged_at", tzinfo=LOCAL) - TruncDate("ready_at", tzinfo=LOCAL), output_field=DurationField()
-    )
+    waited = DaysBetween(TruncDate("discharged_at", tzinfo=LOCAL), TruncDate("ready_at", tzinfo=LOCAL))
     has_ready = Q(ready_at__isnull=False)
     by_county: dict[str, list[str]] = defaultdict(list)
     for code, county in Municipality.objects.filter(code__in=codes).values_list("code", "county_id"):
         by_county[county].append(code)
     rules = {tuple(area): grace.rules_for(county) for county, area in by_county.items()}
-    discharge_fields = FLOW_FIELDS[2:]  # discharges … destinations
-    first = FLOW_FIELDS.index("discharges")
-    days_ready = FLOW_FIELDS.index("days_ready")
-    beyond = FLOW_FIELDS.index("days_beyond_grace")
-    for code, day, care_type, covid, *values in (
-        discharged.annotate(waited=waited, shift=grace.shift(rules))
-        .values("home_municipality_id", "care_type", "covid", local_day=TruncDate("discharged_at", tzinfo=LOCAL))
-        .annotate(
-            discharges=Count("id"),
-            discharged_ready=Count("id", filter=has_ready),
-            days_ready=Sum("waited", filter=has_ready),
-            **{
-                f"waited_{k}": Count("id", filter=has_ready & Q(waited=datetime.timedelta(days=k)))
-                for k in range(WAITED_DAYS_KEPT + 1)
-            },
-            within_grace=Count("id", filter=has_ready & Q(waited__lte=F("shift"))),
-            days_beyond_grace=Sum(F("waited") - F("shift"), filter=has_ready & Q(waited__gt=F("shift"))),
-            **{field: Count("id", filter=Q(destination=d)) for d, field in DESTINATION_FIELDS.items()},
+    figures = {
+        "discharges": Count("id"),
+        "discharged_ready": Count("id", filter=has_ready),
+        "days_ready": Sum("waited", filter=has_ready),
+        **{f"waited_{k}": Count("id", filter=has_ready & Q(waited=k)) for k in range(WAITED_DAYS_KEPT + 1)},
+        "within_grace": Count("id", filter=has_ready & Q(waited__lte=F("shift"))),
+        "days_beyond_grace": Sum(F("waited") - F("shift"), filter=has_ready & Q(waited__gt=F("shift"))),
+        **{field: Count("id", filter=Q(destination=d)) for d, field in DESTINATION_FIELDS.items()},
+    }
+    parts.append(
+        _keyed(discharged.annotate(waited=waited, shift=grace.shift(rules, in_days=True)), "discharged_at").annotate(
+            **{name: figures.get(name, nothing) for name in FLOW_FIELDS}
         )
-        .values_list("home_municipality_id", "local_day", "care_type", "covid", *discharge_fields)
-        .iterator(chunk_size=5000)
-    ):
-        target = figures(code, day, care_type, covid)
-        target[first:] = values
-        target[days_ready] = whole_days(target[days_ready])
-        target[beyond] = whole_days(target[beyond])
-    _insert(days)
-
-
-def _insert(days: dict[tuple[str, datetime.date, str, bool], list[int]]) -> None:
-    """The rows (municipality, day, care type, covid) → figures in FLOW_FIELDS order: on
-    PostgreSQL by COPY (a first import of a million episodes makes some 200 000 of them, which
-    bulk_create took many seconds to send), elsewhere by bulk_create in batches."""
-    if connection.vendor == "postgresql":
-        columns = ", ".join(["municipality_id", "day", "care_type", "covid", *FLOW_FIELDS])
-        with connection.cursor() as cursor, cursor.copy(f"COPY flow_dailyflow ({columns}) FROM STDIN") as copy:
-            for (code, day, care_type, covid), values in days.items():
-                copy.write_row((code, day, care_type, covid, *values))
-        return
-    batch = []
-    for (code, day, care_type, covid), values in days.items():
-        batch.append(
-            DailyFlow(
-                municipality_id=code,
-                day=day,
-                care_type=care_type,
-                covid=covid,
-                **dict(zip(FLOW_FIELDS, values, strict=True)),
-            )
+    )
+    compiled = [part.query.sql_with_params() for part in parts]
+    key = ", ".join(f"k_{name}" for name in _KEY)
+    figures_sql = ", ".join(f"COALESCE(MAX({name}), 0)" for name in FLOW_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DailyFlow._meta.db_table} ({', '.join([*_KEY, *FLOW_FIELDS])}) "  # noqa: S608 - our names
+            f"SELECT {key}, {figures_sql} FROM ({' UNION ALL '.join(sql for sql, _params in compiled)}) AS events "
+            f"GROUP BY {key}",
+            [param for _sql, params in compiled for param in params],
         )
-        if len(batch) == 5000:
-            DailyFlow.objects.bulk_create(batch)
-            batch = []
-    DailyFlow.objects.bulk_create(batch)
 
 
 def whole_days(value) -> int:

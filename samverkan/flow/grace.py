@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.db.models import Case, DurationField, Q, Value, When
+from django.db.models import Case, DurationField, IntegerField, Q, Value, When
 from django.db.models.functions import TruncDate, TruncTime
 from django.db.models.lookups import GreaterThanOrEqual
 
@@ -137,13 +137,18 @@ def first_liable_day(care_type: str, ready_at: datetime.datetime, rules: Rules) 
 
 
 def shift(
-    rules_by_area: dict[tuple[str, ...], Rules], *, area: str = "home_municipality_id", ready: str = "ready_at"
+    rules_by_area: dict[tuple[str, ...], Rules],
+    *,
+    area: str = "home_municipality_id",
+    ready: str = "ready_at",
+    in_days: bool = False,
 ) -> Case:
-    """A database expression (a duration) for L − D₀ of an episode, where D₀ is the local date of its
-    ready notice (without any cut-off) and L its first liable day, under the rules of its area:
-    `rules_by_area` maps a tuple of home-municipality codes to their rules. NULL without a notice
-    or outside the areas."""
+    """A database expression (a duration; with `in_days`, a whole number of days) for L − D₀ of an
+    episode, where D₀ is the local date of its ready notice (without any cut-off) and L its first
+    liable day, under the rules of its area: `rules_by_area` maps a tuple of home-municipality
+    codes to their rules. NULL without a notice or outside the areas."""
     branches = []
+    unit: int | datetime.timedelta = 1 if in_days else ONE_DAY
     ready_date = TruncDate(ready, tzinfo=LOCAL)
     ready_time = TruncTime(ready, tzinfo=LOCAL)
     for codes, rules in rules_by_area.items():
@@ -162,9 +167,9 @@ def shift(
                 base = days + (0 if rule.notice_day_counts else 1)
                 if rule.cutoff_time is not None:
                     late = Q(GreaterThanOrEqual(ready_time, Value(rule.cutoff_time)))
-                    branches.append(When(where & care & late, then=Value(ONE_DAY * (base + 1))))
-                branches.append(When(where & care, then=Value(ONE_DAY * base)))
-    return Case(*branches, default=None, output_field=DurationField())
+                    branches.append(When(where & care & late, then=Value(unit * (base + 1))))
+                branches.append(When(where & care, then=Value(unit * base)))
+    return Case(*branches, default=None, output_field=IntegerField() if in_days else DurationField())
 
 
 _provider: Callable[[str], Rules] | None = None

@@ -15,6 +15,7 @@ instead of "row N, column NAME", and an `UnreadRow` for a row it could not read 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import io
@@ -22,7 +23,7 @@ import itertools
 import operator
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 import numpy as np
 import pyarrow as pa
@@ -79,6 +80,9 @@ EPISODE_FIELDS = [
     "care_contact_at",
 ]
 MAX_ROWS = 2_000_000
+# A PostgreSQL import of at least this many rows into a smaller flow_episode builds its secondary
+# indexes after loading (_PostgresStage._secondary_indexes_built_after).
+INDEXES_AFTER_ROWS = 100_000
 MAX_ERRORS_KEPT = 1000
 
 
@@ -476,8 +480,8 @@ def _import_rows(
     total_errors = 0
     entry_paths: dict[int, str] = {}  # FHIR: the element path of each entry's source id
     region = region_of(source)
-    with transaction.atomic():
-        stage = (_PostgresStage if connection.vendor == "postgresql" else _BatchStage)(run, source, by, region, now)
+    stage_class = _PostgresStage if connection.vendor == "postgresql" else _BatchStage
+    with transaction.atomic(), stage_class(run, source, by, region, now) as stage:
         batch: list[tuple[int, str, dict | None]] = []
         try:
             if blocks:
@@ -514,6 +518,7 @@ def _import_rows(
                         stage.add_block(numbers, table, checked, ok=not total_errors)
                         if progress is not None:
                             for done in range(read_before // BATCH_ROWS + 1, run.rows // BATCH_ROWS + 1):
+                                stage.pause()  # the callback may write: the connection free
                                 progress(done * BATCH_ROWS)
                 if not run.rows:
                     raise columnar.NotColumnar("no rows")  # the per-row reader says so
@@ -542,12 +547,14 @@ def _import_rows(
                     stage.add(batch, ok=not total_errors)
                     batch = []
                     if progress is not None:
+                        stage.pause()
                         progress(run.rows)
             stage.add(batch, ok=not total_errors)
         except FileRejected as rejected:
             errors = rejected.errors + errors
             total_errors += len(rejected.errors)
         if progress is not None:
+            stage.pause()
             progress(run.rows)
         pairs, duplicate_count = stage.duplicates(MAX_ERRORS_KEPT)
         duplicates = [_duplicate(number, first, entry_paths.get(number)) for number, first in pairs]
@@ -606,25 +613,40 @@ def _text(value) -> str | None:
     return str(value) if value is not None else None
 
 
-class _Touches:
-    """What a stage tells daily.refresh_after_import: home municipality → earliest admission
+class _Stage:
+    """Where import_rows puts the rows (_BatchStage, _PostgresStage), a context: what it holds
+    open while the rows come (`resources`) is closed when import_rows leaves it, on an error too.
+    It tells daily.refresh_after_import what it touched: home municipality → earliest admission
     among the episodes it created or changed (before and after the change)."""
 
-    touched: dict[str, datetime.datetime]
+    def __init__(self) -> None:
+        self.resources = contextlib.ExitStack()
+        self.touched: dict[str, datetime.datetime] = {}
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.resources.__exit__(*exc_info)
+
+    def pause(self) -> None:
+        """What the stage holds open closed, so that the connection is free for other statements
+        (a progress callback's); opened again as the rows come."""
+        self.resources.close()
 
     def _touch(self, municipality: str, admitted: datetime.datetime) -> None:
         if municipality not in self.touched or admitted < self.touched[municipality]:
             self.touched[municipality] = admitted
 
 
-class _BatchStage(_Touches):
+class _BatchStage(_Stage):
     """Any database: upserts each batch of valid rows as it comes, inside import_rows' transaction
     (rolled back if a later row fails); duplicate source ids found with the ids seen so far."""
 
     def __init__(self, run: ImportRun, source: Source, by: Principal, region, now):
+        super().__init__()
         self.run, self.source, self.by, self.region = run, source, by, region
         self.seen: dict[str, int] = {}
-        self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import
         self.duplicates_found: list[tuple[int, int]] = []  # (row, the row it repeats)
         self.duplicate_count = 0
 
@@ -732,9 +754,9 @@ _STAGING_TYPES = {
 _STAGING = "flow_import_staging"
 
 
-def _audit_text_sql(column: str, table: str) -> str:
-    """SQL for a field as text the way _text (Python's str) writes it, NULL staying NULL."""
-    value = f"{table}.{column}"
+def _audit_text_sql(column: str, value: str) -> str:
+    """SQL for a field (`column`, its value the SQL `value`) as text the way _text (Python's str)
+    writes it, NULL staying NULL."""
     kind = _STAGING_TYPES[column]
     if kind == "timestamptz":
         utc = f"({value} AT TIME ZONE 'UTC')"
@@ -750,17 +772,18 @@ def _audit_text_sql(column: str, table: str) -> str:
     return f"{value}::text"
 
 
-class _PostgresStage(_Touches):
-    """PostgreSQL: each batch is copied (COPY, psycopg 3) into a temporary table; at the end the
-    duplicates are found there and the upsert, its counts and the audit rows of the updated
-    episodes are a few set-based statements."""
+class _PostgresStage(_Stage):
+    """PostgreSQL: the rows are copied into a temporary table as they come, in one COPY (CSV
+    written by pyarrow) that stays open while the file is read, so that the server parses a block
+    while the next one is validated; at the end the duplicates are found there, and the audit rows
+    of the changed episodes, the upsert of the new and changed ones and their counts are one
+    statement."""
 
     fields = list(_STAGING_TYPES)
 
     def __init__(self, run: ImportRun, source: Source, by: Principal, region, now):
-
+        super().__init__()
         self.run, self.source, self.now = run, source, now
-        self.touched: dict[str, datetime.datetime] = {}  # see daily.refresh_after_import
         actor = actor_fields(by)
         self.audit_values = {
             "actor": actor["actor"].pk if actor["actor"] is not None else None,
@@ -769,55 +792,77 @@ class _PostgresStage(_Touches):
             "organisation": region.pk if region is not None else None,
             "request_id": current_request_id.get(),
         }
-        self.staged = 0
         columns = ", ".join(f"{name} {kind}" for name, kind in _STAGING_TYPES.items())
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
             cursor.execute(f"CREATE TEMPORARY TABLE {_STAGING} (row_number integer, record_id text, {columns})")
-        self.copy_sql = f"COPY {_STAGING} (row_number, record_id, {', '.join(self.fields)}) FROM STDIN"
+        # Times written without their zone where the session reads such a time as UTC (Django's
+        # session is UTC): pyarrow writes an aware time ten times slower.
+        moment = columnar.TYPES["admitted_at"] if connection.timezone_name != "UTC" else pa.timestamp("us")
+        self.schema = pa.schema(
+            [
+                ("row_number", pa.int64()),
+                ("record_id", pa.string()),
+                *((name, moment if name in columnar.TIMESTAMPS else columnar.TYPES[name]) for name in self.fields),
+            ]
+        )
+        self.copy: Any = None  # the COPY into the staging table, while the rows come
 
     def add(self, batch: list[tuple[int, str, dict | None]], *, ok: bool) -> None:
         """Every row with a source id (for the duplicates); its fields while all rows were valid."""
-        if not batch:
+        rows = [(number, record, data if ok else None) for number, record, data in batch if record]
+        if not rows:
             return
-        empty = (None,) * len(self.fields)
-        values = operator.itemgetter(*self.fields)
-        with connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
-            write = copy.write_row
-            for number, record, data in batch:
-                if record:
-                    write((number, record, *(values(data) if data is not None else empty)))
-        self.staged += len(batch)
+        columns = {
+            "row_number": [number for number, _record, _data in rows],
+            "record_id": [record for _number, record, _data in rows],
+            **{
+                name: [data[name] if data is not None else None for _number, _record, data in rows]
+                for name in self.fields
+            },
+        }
+        kinds = {name: columnar.TYPES.get(name, self.schema.field(name).type) for name in columns}
+        self._copy_in(pa.table({name: pa.array(values, kinds[name]) for name, values in columns.items()}))
 
     def add_block(
         self, numbers: np.ndarray, table: pa.Table, checked: list[tuple[int, str, dict | None]], *, ok: bool
     ) -> None:
-        """A block's clean rows (`table`, at row `numbers`) copied as CSV written by pyarrow (only
-        their row numbers and source ids once a row has failed); then the rows checked one by one."""
+        """A block's clean rows (`table`, at row `numbers`; only their row numbers and source ids
+        once a row has failed), then the rows checked one by one."""
         if table.num_rows:
-            columns = ["row_number", "record_id", *(self.fields if ok else [])]
-            staged = table.select(["source_id", *(self.fields if ok else [])]).rename_columns(columns[1:])
-            staged = staged.add_column(0, "row_number", pa.array(numbers, pa.int64()))
-            if connection.timezone_name == "UTC":
-                # Times written without their zone: pyarrow writes an aware time ten times slower,
-                # and the session (Django's, UTC) reads one without an offset as UTC.
-                staged = staged.cast(
-                    pa.schema(
-                        pa.field(f.name, pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
-                        for f in staged.schema
-                    )
+            length = table.num_rows
+            self._copy_in(
+                pa.table(
+                    {
+                        "row_number": pa.array(numbers, pa.int64()),
+                        "record_id": table.column("source_id"),
+                        **{
+                            name: table.column(name) if ok else pa.nulls(length, columnar.TYPES[name])
+                            for name in self.fields
+                        },
+                    }
                 )
-            out = io.BytesIO()
-            pcsv.write_csv(staged, out, write_options=pcsv.WriteOptions(include_header=False))
-            with (
-                connection.cursor() as cursor,
-                cursor.copy(f"COPY {_STAGING} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy,
-            ):
-                copy.write(out.getbuffer())
-            self.staged += table.num_rows
+            )
         self.add(checked, ok=ok)
 
+    def _copy_in(self, table: pa.Table) -> None:
+        if self.copy is None:
+            cursor = self.resources.enter_context(connection.cursor())
+            columns = ", ".join(self.schema.names)
+            self.copy = self.resources.enter_context(
+                cursor.copy(f"COPY {_STAGING} ({columns}) FROM STDIN (FORMAT csv)")
+            )
+        out = io.BytesIO()
+        pcsv.write_csv(table.cast(self.schema), out, write_options=pcsv.WriteOptions(include_header=False))
+        self.copy.write(out.getbuffer())
+
+    def pause(self) -> None:
+        """The COPY ended: every row so far is in the staging table."""
+        super().pause()
+        self.copy = None
+
     def duplicates(self, limit: int) -> tuple[list[tuple[int, int]], int]:
+        self.pause()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -833,7 +878,7 @@ class _PostgresStage(_Touches):
         return [(number, first) for number, first, _n in found], (found[0][2] if found else 0)
 
     def _distinct(self, old: str, new: str) -> str:
-        return f"({', '.join(f'{old}.{f}' for f in self.fields)}) IS DISTINCT FROM ({', '.join(f'{new}.{f}' for f in self.fields)})"
+        return f"({', '.join(old.format(f) for f in self.fields)}) IS DISTINCT FROM ({', '.join(new.format(f) for f in self.fields)})"
 
     def finish(self, *, write: bool) -> None:
         run = self.run
@@ -846,7 +891,7 @@ class _PostgresStage(_Touches):
                 cursor.execute(
                     f"""
                     SELECT count(*) FILTER (WHERE e.id IS NULL),
-                           count(*) FILTER (WHERE e.id IS NOT NULL AND {self._distinct("e", "s")})
+                           count(*) FILTER (WHERE e.id IS NOT NULL AND {self._distinct("e.{}", "s.{}")})
                     FROM {_STAGING} s LEFT JOIN flow_episode e ON {matches}
                     """,  # noqa: S608 - constant table and column names
                     {"source": self.source.pk},
@@ -855,69 +900,85 @@ class _PostgresStage(_Touches):
                 run.unchanged = valid - run.created - run.updated
                 return
             self._check_references(cursor)
-            before = " || ".join(
-                f"CASE WHEN e.{f} IS DISTINCT FROM s.{f} THEN jsonb_build_object('{f}', {_audit_text_sql(f, 'e')}) "
-                "ELSE '{}'::jsonb END"
-                for f in self.fields
-                if f != "pseudonym"
+            audited = [f for f in self.fields if f != "pseudonym"]
+            before, after = (
+                " || ".join(
+                    f"CASE WHEN c.old_{f} IS DISTINCT FROM c.{f} "
+                    f"THEN jsonb_build_object('{f}', {_audit_text_sql(f, value.format(f))}) ELSE '{{}}'::jsonb END"
+                    for f in audited
+                )
+                for value in ("c.old_{}", "c.{}")
             )
-            after = " || ".join(
-                f"CASE WHEN e.{f} IS DISTINCT FROM s.{f} THEN jsonb_build_object('{f}', {_audit_text_sql(f, 's')}) "
-                "ELSE '{}'::jsonb END"
-                for f in self.fields
-                if f != "pseudonym"
-            )
-            # The changed episodes' audit rows; and, for daily.refresh_after_import, the home
-            # municipalities they belonged to before the change, from their earliest admission.
-            cursor.execute(
-                f"""
-                WITH audited AS (
+            columns = ", ".join(self.fields)
+            # One join of the staging table with the episodes finds the new and changed ones
+            # (`changed`, with the old values of the changed); from it the changed ones' audit rows
+            # and the upsert, in one statement (which sees the episodes as they were before it).
+            # Only those are offered to the upsert: an unchanged episode is not even locked (ON
+            # CONFLICT DO UPDATE locks every row it meets, WHERE or not, which dirties every page of
+            # an unchanged re-import); ON CONFLICT stays for an episode another import adds
+            # meanwhile. Returned: for daily.refresh_after_import, the home municipalities the
+            # episodes belonged to before the change and where they belong now, from their earliest
+            # admission; and how many were updated ('before') and written ('after').
+            with self._secondary_indexes_built_after(cursor, valid):
+                cursor.execute(
+                    f"""
+                WITH changed AS (
+                    SELECT s.record_id, {", ".join(f"s.{f}" for f in self.fields)}, e.id AS episode_id,
+                        {", ".join(f"e.{f} AS old_{f}" for f in self.fields)}
+                    FROM {_STAGING} s LEFT JOIN flow_episode e ON {matches}
+                    WHERE e.id IS NULL OR {self._distinct("e.{}", "s.{}")}
+                ), audited AS (
                     INSERT INTO audit_auditevent (occurred_at, actor_id, actor_label, api_key_id, organisation_id,
                         event_type, object_type, object_id, before, after, request_id)
                     SELECT %(now)s, %(actor)s, %(label)s, %(api_key)s, %(organisation)s,
-                        'flow.episode_updated', 'flow.episode', e.id::text, {before}, {after}, %(request_id)s
-                    FROM {_STAGING} s JOIN flow_episode e ON {matches}
-                    WHERE {self._distinct("e", "s")}
-                    RETURNING object_id
-                )
-                SELECT e.home_municipality_id, min(e.admitted_at), count(*)
-                FROM audited a JOIN flow_episode e ON e.id = a.object_id::bigint
-                GROUP BY 1
-                """,  # noqa: S608 - constant table and column names
-                {"now": timezone.now(), "source": self.source.pk, **self.audit_values},
-            )
-            run.updated = 0
-            for municipality, admitted, count in cursor.fetchall():
-                self._touch(municipality, admitted)
-                run.updated += count
-            columns = ", ".join(self.fields)
-            # New and changed episodes, and (their new values) where they belong now. Only those are
-            # offered to the upsert: an unchanged episode is not even locked (ON CONFLICT DO UPDATE
-            # locks every row it meets, WHERE or not, which dirties every page of an unchanged
-            # re-import); ON CONFLICT stays for an episode another import adds meanwhile.
-            staged = ", ".join(f"s.{f}" for f in self.fields)
-            cursor.execute(
-                f"""
-                WITH written AS (
+                        'flow.episode_updated', 'flow.episode', c.episode_id::text, {before}, {after}, %(request_id)s
+                    FROM changed c WHERE c.episode_id IS NOT NULL
+                ), written AS (
                     INSERT INTO flow_episode (source_id, record_id, {columns}, updated_at)
-                    SELECT %(source)s, s.record_id, {staged}, %(now)s
-                    FROM {_STAGING} s LEFT JOIN flow_episode e ON {matches}
-                    WHERE e.id IS NULL OR {self._distinct("e", "s")}
+                    SELECT %(source)s, c.record_id, {", ".join(f"c.{f}" for f in self.fields)}, %(now)s
+                    FROM changed c
                     ON CONFLICT (source_id, record_id) DO UPDATE
                     SET {", ".join(f"{f} = EXCLUDED.{f}" for f in self.fields)}, updated_at = EXCLUDED.updated_at
-                    WHERE {self._distinct("flow_episode", "EXCLUDED")}
+                    WHERE {self._distinct("flow_episode.{}", "EXCLUDED.{}")}
                     RETURNING home_municipality_id, admitted_at
                 )
-                SELECT home_municipality_id, min(admitted_at), count(*) FROM written GROUP BY 1
+                SELECT 'before', old_home_municipality_id, min(old_admitted_at), count(*)
+                FROM changed WHERE episode_id IS NOT NULL GROUP BY 2
+                UNION ALL
+                SELECT 'after', home_municipality_id, min(admitted_at), count(*) FROM written GROUP BY 2
                 """,  # noqa: S608 - constant table and column names
-                {"source": self.source.pk, "now": timezone.now()},
-            )
-            written = 0
-            for municipality, admitted, count in cursor.fetchall():
+                    {"now": timezone.now(), "source": self.source.pk, **self.audit_values},
+                )
+                found = cursor.fetchall()
+            counts = {"before": 0, "after": 0}
+            for when, municipality, admitted, count in found:
                 self._touch(municipality, admitted)
-                written += count
-            run.created = written - run.updated
+                counts[when] += count
+            run.updated = counts["before"]
+            run.created = counts["after"] - run.updated
             run.unchanged = valid - run.created - run.updated
+
+    @contextlib.contextmanager
+    def _secondary_indexes_built_after(self, cursor, rows: int) -> Iterator[None]:
+        """For a load of at least INDEXES_AFTER_ROWS rows into a flow_episode smaller than itself (a
+        county's first import on a new system): the table's secondary indexes (not its primary key
+        nor the unique one, which the upsert needs) dropped before it and built again after it, a
+        sort each instead of a million inserts at random places (docs/decisions/columnar-import.md).
+        Dropping an index locks the table until the import commits; a rollback brings it back."""
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'flow_episode'::regclass")
+        if rows < INDEXES_AFTER_ROWS or rows <= cursor.fetchone()[0]:
+            yield
+            return
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = 'flow_episode'::regclass AND NOT indisunique AND NOT indisprimary"
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        yield
+        for _name, definition in indexes:
+            cursor.execute(definition)
 
     def _check_references(self, cursor) -> None:
         """The municipalities, units and source the staged episodes name exist, and stay until the
@@ -927,7 +988,8 @@ class _PostgresStage(_Touches):
         counts = []
         for model, column in references:
             table, key = model._meta.db_table, model._meta.pk.column
-            counts.append(f"(SELECT count(DISTINCT {column}) FROM {_STAGING})")  # noqa: S608 - constant names
+            named = f"SELECT DISTINCT {column} FROM {_STAGING} WHERE {column} IS NOT NULL"  # noqa: S608 - constant names
+            counts.append(f"(SELECT count(*) FROM ({named}) AS named)")  # noqa: S608 - hashed, not sorted
             locked = f"SELECT 1 FROM {table} WHERE {key} IN (SELECT {column} FROM {_STAGING}) FOR KEY SHARE"  # noqa: S608
             counts.append(f"(SELECT count(*) FROM ({locked}) AS locked)")  # noqa: S608
         sources = (
@@ -947,6 +1009,7 @@ class _PostgresStage(_Touches):
             raise _missing("source_id", [str(self.source.pk)])
 
     def close(self) -> None:
+        self.pause()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
 
