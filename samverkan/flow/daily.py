@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -116,6 +116,15 @@ class DaysBetween(Func):
 
 
 _KEY = ["municipality_id", "day", "care_type", "covid"]
+WORK_MEMORY = "128MB"  # PostgreSQL's work_mem for the large sorts and hashes of imports and builds
+
+
+def use_work_memory(cursor) -> None:
+    """On PostgreSQL, WORK_MEMORY for each sort and hash for the rest of the transaction (an
+    import's, or a rebuild's): a million episodes' aggregates, duplicates and joins held in memory
+    instead of sorted on disk, half the time (docs/decisions/columnar-import.md)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEMORY])
 
 
 def _keyed(events: QuerySet, column: str) -> QuerySet:
@@ -161,7 +170,13 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
     by_county: dict[str, list[str]] = defaultdict(list)
     for code, county in Municipality.objects.filter(code__in=codes).values_list("code", "county_id"):
         by_county[county].append(code)
-    rules = {tuple(area): grace.rules_for(county) for county, area in by_county.items()}
+    # Counties whose rules count alike (the same fingerprint: the law's, say) share one area, so
+    # that the rule's expression has a branch per rule, not per county.
+    areas: dict[str, tuple[grace.Rules, list[str]]] = {}
+    for county, area in by_county.items():
+        county_rules = grace.rules_for(county)
+        areas.setdefault(county_rules.fingerprint(), (county_rules, []))[1].extend(area)
+    rules = {tuple(codes): county_rules for county_rules, codes in areas.values()}
     figures = {
         "discharges": Count("id"),
         "discharged_ready": Count("id", filter=has_ready),
@@ -179,7 +194,8 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
     compiled = [part.query.sql_with_params() for part in parts]
     key = ", ".join(f"k_{name}" for name in _KEY)
     figures_sql = ", ".join(f"COALESCE(MAX({name}), 0)" for name in FLOW_FIELDS)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        use_work_memory(cursor)  # the aggregates of a county's two years (some 600 000 groups)
         cursor.execute(
             f"INSERT INTO {DailyFlow._meta.db_table} ({', '.join([*_KEY, *FLOW_FIELDS])}) "  # noqa: S608 - our names
             f"SELECT {key}, {figures_sql} FROM ({' UNION ALL '.join(sql for sql, _params in compiled)}) AS events "

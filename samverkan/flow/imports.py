@@ -794,6 +794,7 @@ class _PostgresStage(_Stage):
         }
         columns = ", ".join(f"{name} {kind}" for name, kind in _STAGING_TYPES.items())
         with connection.cursor() as cursor:
+            daily.use_work_memory(cursor)
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
             cursor.execute(f"CREATE TEMPORARY TABLE {_STAGING} (row_number integer, record_id text, {columns})")
         # Times written without their zone where the session reads such a time as UTC (Django's
