@@ -220,6 +220,26 @@ def _mask(array: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+# The constants the checks compare with, as Arrow scalars made once: pyarrow converts a Python value
+# each time it is passed, and each conversion tries to import dateutil (not installed: the failed
+# import is searched for on sys.path every time, some 50 µs).
+_S: dict[str, pa.Scalar] = {
+    "": pa.scalar("", pa.string()),
+    "0": pa.scalar("0", pa.string()),
+    ":00": pa.scalar(":00", pa.string()),
+    "16": pa.scalar(16, pa.int32()),
+    "1890": pa.scalar(1890, pa.int32()),
+    "2000-01-01": pa.scalar("2000-01-01", pa.string()),
+    "2000-01-01T00:00:00": pa.scalar("2000-01-01T00:00:00", pa.string()),
+    "no year": pa.scalar(None, pa.int32()),
+    "no day": pa.scalar(None, pa.date32()),
+    "earliest day": pa.scalar(limits.EARLIEST_DATE, pa.date32()),
+    "latest day": pa.scalar(limits.LATEST_DATE, pa.date32()),
+    "earliest time": pa.scalar(
+        datetime.datetime.combine(limits.EARLIEST_DATE, datetime.time(0), tzinfo=datetime.UTC),
+        pa.timestamp("us", tz="UTC"),
+    ),
+}
 _TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -229,9 +249,11 @@ def _local_times(text: pa.Array, now: datetime.datetime) -> tuple[np.ndarray, pa
     Plain: YYYY-MM-DD, T or a space, HH:MM and maybe :SS, a real day and time, not in an hour the
     clocks skip or repeat, not more than FUTURE_TOLERANCE ahead of `now`, not before EARLIEST_DATE."""
     shaped = pc.match_substring_regex(text, _TIME)
-    padded = pc.if_else(pc.equal(pc.utf8_length(text), 16), pc.binary_join_element_wise(text, ":00", ""), text)
+    padded = pc.if_else(
+        pc.equal(pc.utf8_length(text), _S["16"]), pc.binary_join_element_wise(text, _S[":00"], _S[""]), text
+    )
     padded = pc.utf8_replace_slice(padded, 10, 11, "T")
-    padded = pc.if_else(shaped, padded, pa.scalar("2000-01-01T00:00:00"))
+    padded = pc.if_else(shaped, padded, _S["2000-01-01T00:00:00"])
     wall = pc.cast(pc.strptime(padded, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True), pa.timestamp("us"))
     # strptime takes 30 February for 2 March: the fields checked by hand (no 30 February, no 24:00).
     d = _digit_matrix(padded, 19)
@@ -241,10 +263,7 @@ def _local_times(text: pa.Array, now: datetime.datetime) -> tuple[np.ndarray, pa
     late = pc.assume_timezone(wall, LOCAL_ZONE, ambiguous="latest", nonexistent="latest")
     moment = pc.cast(early, pa.timestamp("us", tz="UTC"))
     latest = pa.scalar(now + FUTURE_TOLERANCE, pa.timestamp("us", tz="UTC"))
-    earliest = pa.scalar(
-        datetime.datetime.combine(limits.EARLIEST_DATE, datetime.time(0), tzinfo=datetime.UTC),
-        pa.timestamp("us", tz="UTC"),
-    )
+    earliest = _S["earliest time"]
     ok = pc.and_(
         pc.and_(shaped, real),
         pc.and_(pc.equal(early, late), pc.and_(pc.less_equal(moment, latest), pc.greater_equal(moment, earliest))),
@@ -255,7 +274,7 @@ def _local_times(text: pa.Array, now: datetime.datetime) -> tuple[np.ndarray, pa
 def _digit_matrix(strings: pa.Array, width: int) -> np.ndarray:
     """Strings of exactly `width` ASCII characters (no nulls) as a matrix of their characters less
     "0" (so a digit's value where there is a digit)."""
-    fresh = pc.binary_join_element_wise(strings, "", "")  # a fresh array: its characters contiguous
+    fresh = pc.binary_join_element_wise(strings, _S[""], _S[""])  # a fresh array: its characters contiguous
     offsets = np.frombuffer(fresh.buffers()[1], dtype=np.int32)[fresh.offset : fresh.offset + len(fresh) + 1]
     data = np.frombuffer(fresh.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(-1, width).astype(np.int16) - 48
@@ -263,7 +282,7 @@ def _digit_matrix(strings: pa.Array, width: int) -> np.ndarray:
 
 def _digits_in(strings: pa.Array) -> np.ndarray:
     """How many ASCII digits each string holds (no nulls)."""
-    fresh = pc.binary_join_element_wise(strings, "", "")
+    fresh = pc.binary_join_element_wise(strings, _S[""], _S[""])
     offsets = np.frombuffer(fresh.buffers()[1], dtype=np.int32)[fresh.offset : fresh.offset + len(fresh) + 1]
     data = (
         np.frombuffer(fresh.buffers()[2], dtype=np.uint8) if fresh.buffers()[2] is not None else np.zeros(0, np.uint8)
@@ -312,7 +331,7 @@ def _pseudonyms(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     the check digit and the date of birth right — and their pseudonyms; "" where empty)."""
     n = len(text)
     plain = _mask(pc.match_substring_regex(text, r"^[0-9]{8}-?[0-9]{4}$"))
-    ok = _mask(pc.equal(text, ""))
+    ok = _mask(pc.equal(text, _S[""]))
     found = np.full(n, "", dtype=object)
     where = np.flatnonzero(plain)
     if len(where):
@@ -382,14 +401,17 @@ def validate_block(
 
     year_text = columns["birth_year"]
     year_shaped = pc.match_substring_regex(year_text, r"^[0-9]{4}$")
-    year = pc.cast(pc.if_else(year_shaped, year_text, pa.scalar("0")), pa.int32())
+    year = pc.cast(pc.if_else(year_shaped, year_text, _S["0"]), pa.int32())
     ok &= _mask(
         pc.or_(
-            pc.equal(year_text, ""),
-            pc.and_(year_shaped, pc.and_(pc.greater_equal(year, 1890), pc.less_equal(year, prepared.year))),
+            pc.equal(year_text, _S[""]),
+            pc.and_(
+                year_shaped,
+                pc.and_(pc.greater_equal(year, _S["1890"]), pc.less_equal(year, pa.scalar(prepared.year, pa.int32()))),
+            ),
         )
     )
-    out["birth_year"] = pc.if_else(pc.equal(year_text, ""), pa.scalar(None, pa.int32()), year)
+    out["birth_year"] = pc.if_else(pc.equal(year_text, _S[""]), _S["no year"], year)
 
     sex = _map(columns["sex"], _SEX, pa.string())
     ok &= _mask(pc.is_valid(sex))
@@ -401,7 +423,7 @@ def validate_block(
 
     unit_text = columns["hospital_unit"]
     unit = _map(unit_text, prepared.units, pa.int64()) if prepared.units else pa.nulls(length, pa.int64())
-    ok &= _mask(pc.or_(pc.equal(unit_text, ""), pc.is_valid(unit)))
+    ok &= _mask(pc.or_(pc.equal(unit_text, _S[""]), pc.is_valid(unit)))
     out["hospital_unit_id"] = unit
 
     care = _map(columns["care_type"], _CARE, pa.string())
@@ -416,7 +438,7 @@ def validate_block(
     ok &= admitted_ok
     for column in OPTIONAL_TIMES:  # mostly empty: only the times given are parsed
         text = columns[column]
-        absent = _mask(pc.equal(text, ""))
+        absent = _mask(pc.equal(text, _S[""]))
         given = np.flatnonzero(~absent)
         if not len(given):
             out[column] = pa.nulls(length, _MOMENT)
@@ -428,23 +450,23 @@ def validate_block(
 
     day_text = columns["estimated_discharge_date"]
     day_shaped = pc.match_substring_regex(day_text, _DATE)
-    day_padded = pc.if_else(day_shaped, day_text, pa.scalar("2000-01-01"))
+    day_padded = pc.if_else(day_shaped, day_text, _S["2000-01-01"])
     day = pc.strptime(day_padded, format="%Y-%m-%d", unit="s", error_is_null=True)
     day_real = pa.array(_real_day(_digit_matrix(day_padded, 10)))
     day_date = pc.cast(day, pa.date32())
     in_range = pc.and_(
-        pc.greater_equal(day_date, pa.scalar(limits.EARLIEST_DATE, pa.date32())),
-        pc.less_equal(day_date, pa.scalar(limits.LATEST_DATE, pa.date32())),
+        pc.greater_equal(day_date, _S["earliest day"]),
+        pc.less_equal(day_date, _S["latest day"]),
     )
-    day_absent = pc.equal(day_text, "")
+    day_absent = pc.equal(day_text, _S[""])
     ok &= _mask(pc.or_(day_absent, pc.and_(day_shaped, pc.and_(day_real, in_range))))
-    out["estimated_discharge_date"] = pc.if_else(day_absent, pa.scalar(None, pa.date32()), day_date)
+    out["estimated_discharge_date"] = pc.if_else(day_absent, _S["no day"], day_date)
 
     where_text = columns["destination"]
     where_to = _map(where_text, prepared.destinations, pa.string())
-    where_absent = pc.equal(where_text, "")
+    where_absent = pc.equal(where_text, _S[""])
     ok &= _mask(pc.or_(where_absent, pc.is_valid(where_to)))
-    out["destination"] = pc.if_else(where_absent, pa.scalar(""), where_to)
+    out["destination"] = pc.if_else(where_absent, _S[""], where_to)
 
     admitted, ready, discharged = out["admitted_at"], out["ready_at"], out["discharged_at"]
     out_of_order = pc.or_kleene(
