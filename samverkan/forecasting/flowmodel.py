@@ -2,11 +2,13 @@
 estimated from the series, and new ones arrive as forecast (discharges to short-term care).
 
 Length of stay: each occupant leaves on a given day with probability p, so stays are geometric
-with mean 1/p. p is estimated over the last LOS_WINDOW days before the origin from the two series
-alone: departures = yesterday's occupancy + arrivals − today's occupancy, p = Σ departures /
-Σ yesterday's occupancy (bounded to [P_MIN, P_MAX]; P_DEFAULT without data). A day's departures
-are summed as they are, negative ones too: clipping them at zero would count the reports' noise
-as departures and make stays look shorter than they are.
+with mean 1/p. p is estimated over the last LOS_WINDOW (14) days before the origin from the two
+series alone (stays change within a wave: chosen among 14, 28, 56 and 91 days on half the
+Belgian provinces, docs/decisions/forecast-method.md): departures = yesterday's occupancy +
+arrivals − today's occupancy, p = Σ departures / Σ yesterday's occupancy (bounded to
+[P_MIN, P_MAX]; P_DEFAULT without data). A day's departures are summed as they are, negative ones
+too: clipping them at zero would count the reports' noise as departures and make stays look
+shorter than they are.
 
 Expected occupancy d days after the origin: E_d = E_{d−1}·(1 − p) + λ_d, E_0 = the occupancy at the
 origin, λ_d the arrivals forecast by damped exponential smoothing.
@@ -26,7 +28,7 @@ import numpy as np
 from samverkan.forecasting import methods
 from samverkan.forecasting.methods import HORIZON, Array, Forecast
 
-LOS_WINDOW = 91
+LOS_WINDOW = 14
 P_MIN, P_MAX, P_DEFAULT = 0.01, 0.5, 1 / 21
 SIMULATIONS = 400
 SEED = 20200506

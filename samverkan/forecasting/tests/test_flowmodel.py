@@ -56,3 +56,15 @@ def test_a_full_unit_emptying_without_arrivals():
     # Nobody arrives: occupancy falls, never below zero.
     assert result.point[0, -1] < occupancy[0, -1]
     assert (result.quantile(0.025) >= 0).all()
+
+
+def test_leaving_probability_follows_the_last_two_weeks():
+    # 20 occupants every day; 1 arrival (and so 1 departure) a day for 30 days, then 4 a day: stays
+    # shorten from 20 to 5 days. At the last day the window holds only the last 14 days: p = 4/20.
+    occupancy = np.full((1, 50), 20.0)
+    arrivals = np.concatenate([np.full(31, 1.0), np.full(19, 4.0)])[None, :]
+    p = flowmodel.leaving_probability(occupancy, arrivals)
+    assert flowmodel.LOS_WINDOW == 14
+    assert p[0, -1] == pytest.approx(4 / 20)
+    # Ten days after the change the window still holds four days of the old stays: (4×1 + 10×4) / (14×20).
+    assert p[0, 40] == pytest.approx((4 * 1 + 10 * 4) / (14 * 20))
