@@ -495,20 +495,25 @@ def reporting_completeness(principal, county_code: str | None = None, *, days: i
 class DailyPlaces:
     """Per municipality where the units are (code), one value per day from `start` on: the sum of
     its units' staffed, occupied and surge places in each unit's latest report by the end of the
-    day; None before any of its units had reported."""
+    day; None before any of its units had reported. `planned_staffed`: per municipality, one value
+    per day after `end` (`ahead` days): the change in staffed places by then from the active
+    planned changes that take effect after their unit's latest report (as capacity's figures
+    count them, samverkan/capacity/figures.py `apply_planned`)."""
 
     start: datetime.date
     days: int
     staffed: dict[str, list[int | None]]
     occupied: dict[str, list[int | None]]
     surge: dict[str, list[int | None]]
+    planned_staffed: dict[str, list[int]]
 
 
 def daily_places(
-    principal, county_code: str, start: datetime.date, end: datetime.date, *, kind: str = "short_term"
+    principal, county_code: str, start: datetime.date, end: datetime.date, *, kind: str = "short_term", ahead: int = 0
 ) -> DailyPlaces:
     """The county's places of one unit kind per municipality and day, for the forecasts: a unit
-    counts with its latest report (stale or not: the last figures known) from the day it was made."""
+    counts with its latest report (stale or not: the last figures known) from the day it was made;
+    and the planned changes of staffed places over the `ahead` days after `end`."""
     policy.require(principal, "capacity.view", policy.Place(county=county_code))
     units = dict(
         Unit.objects.filter(organisation__county_id=county_code, kind=kind, is_active=True).values_list(
@@ -527,6 +532,7 @@ def daily_places(
         .values_list("unit_id", "reported_at", "staffed", "occupied", "surge")
     )
     latest: dict[int, tuple[int, int, int]] = {}
+    reported_on: dict[int, datetime.date] = {}
     pending = iter(reports.iterator(chunk_size=5000))
     report = next(pending, None)
     for at in range(length):
@@ -535,10 +541,24 @@ def daily_places(
         )
         while report is not None and report[1] < day_end:
             latest[report[0]] = (report[2], report[3], report[4])
+            reported_on[report[0]] = report[1].astimezone(sched.LOCAL).date()
             report = next(pending, None)
         for unit_id, (s, o, g) in latest.items():
             code = units[unit_id]
             staffed[code][at] = (staffed[code][at] or 0) + s
             occupied[code][at] = (occupied[code][at] or 0) + o
             surge[code][at] = (surge[code][at] or 0) + g
-    return DailyPlaces(start=start, days=length, staffed=staffed, occupied=occupied, surge=surge)
+    planned: dict[str, list[int]] = {code: [0] * ahead for code in codes}
+    changes = PlannedChange.objects.active().filter(
+        unit_id__in=units, effective_from__lte=end + datetime.timedelta(days=ahead)
+    )
+    for unit_id, effective_from, change in changes.values_list("unit_id", "effective_from", "staffed_change"):
+        if unit_id in reported_on and effective_from <= reported_on[unit_id]:
+            continue  # the unit's latest report already counts it
+        first = max((effective_from - end).days - 1, 0)  # day end + 1 + i is in force when i >= first
+        row = planned[units[unit_id]]
+        for i in range(first, ahead):
+            row[i] += change
+    return DailyPlaces(
+        start=start, days=length, staffed=staffed, occupied=occupied, surge=surge, planned_staffed=planned
+    )

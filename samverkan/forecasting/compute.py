@@ -3,9 +3,11 @@
 For every area (each municipality and the county) and series kind, every method's forecast of
 the next `horizon` days with its 50/80/95 % intervals; for short-term occupancy also the flow
 model, and per day the probability that demand exceeds the staffed places, and the staffed plus
-surge places (both as last reported: planned changes are not yet counted). The method shown
-first (`SELECTED`) is the flow model for short-term occupancy and damped exponential smoothing for
-the rest. Accuracy: a rolling-origin backtest of the county's own series (backtest.py)."""
+surge places: the staffed places as last reported plus the planned changes in force by each day
+ahead (capacity's planned changes after each unit's latest report), the surge places as last
+reported. The staffed places' forecast is the last value with the planned changes added. The
+method shown first (`SELECTED`) is the flow model for short-term occupancy and damped exponential
+smoothing for the rest. Accuracy: a rolling-origin backtest of the county's own series (backtest.py)."""
 
 from __future__ import annotations
 
@@ -89,6 +91,12 @@ def _known_rows(values: Array) -> list[int]:
     return [i for i in range(values.shape[0]) if (~np.isnan(values[i])).sum() >= 2]
 
 
+def with_planned(forecast: Forecast, planned: Array) -> Forecast:
+    """The forecast with the planned changes (rows, horizon) added to every value, never below 0."""
+    samples = np.log1p(np.maximum(np.expm1(forecast.samples) + planned[:, :, None], 0.0))
+    return Forecast(method=forecast.method, point=np.maximum(forecast.point + planned, 0.0), samples=samples)
+
+
 def compute(
     data: CountySeries, *, horizon: int = methods.HORIZON, progress: Callable[[int], None] | None = None
 ) -> RunResult:
@@ -113,12 +121,14 @@ def compute(
     if rows:
         staffed_now = methods.forward_fill(staffed[rows])[:, -1]
         surge_now = np.nan_to_num(methods.forward_fill(data.surge[rows])[:, -1])
+        planned = data.planned_staffed[rows, :horizon]  # horizon <= PLANNED_DAYS (28)
+        staffed_ahead = np.maximum(staffed_now[:, None] + planned, 0.0)
         forecasts = {m: methods.forecast(occupancy[rows], m, horizon=horizon) for m in methods.METHODS}
         forecasts[Method.OCCUPANCY_FLOW.value] = flowmodel.forecast(occupancy[rows], arrivals[rows], horizon=horizon)
         for method, forecast in forecasts.items():
             produced = _results(SeriesKind.SHORT_TERM_OCCUPANCY.value, method, data.areas, rows, occupancy, forecast)
-            above_staffed = forecast.prob_above(staffed_now)
-            above_surge = forecast.prob_above(staffed_now + surge_now)
+            above_staffed = forecast.prob_above(staffed_ahead)
+            above_surge = forecast.prob_above(staffed_ahead + surge_now[:, None])
             for position, item in enumerate(produced):
                 if not np.isnan(staffed_now[position]):
                     item.above_staffed = _rounded(above_staffed[position], 3)
@@ -128,7 +138,7 @@ def compute(
                 county_p = above_staffed[-1, :SHORTAGE_DAYS]
                 if not np.isnan(county_p).all():
                     result.shortage_7d = round(float(np.nanmax(county_p)) * 100, 1)
-        flat_staffed = methods.forecast(staffed[rows], "flat", horizon=horizon)
+        flat_staffed = with_planned(methods.forecast(staffed[rows], "flat", horizon=horizon), planned)
         result.series.extend(
             _results(SeriesKind.SHORT_TERM_STAFFED.value, Method.FLAT.value, data.areas, rows, staffed, flat_staffed)
         )

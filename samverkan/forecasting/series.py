@@ -5,8 +5,9 @@ From flow's daily rows (by the patients' home municipality): admissions; patient
 for discharge (ready notices − discharges after a ready notice, likewise); discharges to
 short-term care. From capacity's reports (by the municipality where the units are): occupied,
 staffed and surge places of short-term units, each unit with its latest report by the end of the
-day. The county's series are the sums of its municipalities'. Days before the county's first
-flow (before the first admission or discharge in the window) are unknown."""
+day, and the planned changes of their staffed places over the days ahead. The county's series are
+the sums of its municipalities'. Days before the county's first flow (before the first admission
+or discharge in the window) are unknown."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ import numpy as np
 
 from samverkan.capacity import selectors as capacity
 from samverkan.flow import selectors as flow
-from samverkan.forecasting.methods import Array
+from samverkan.forecasting.methods import HORIZON, Array
 from samverkan.forecasting.models import SeriesKind
 from samverkan.organisations import policy
 from samverkan.organisations.models import Municipality
 
 HISTORY_DAYS = 730
+PLANNED_DAYS = HORIZON  # days ahead with planned changes of staffed places
 
 
 @dataclass
@@ -32,6 +34,7 @@ class CountySeries:
     areas: list[str | None]  # municipality codes, then None for the county
     values: dict[str, Array]  # kind -> (areas, days), NaN where unknown
     surge: Array  # (areas, days) short-term surge places
+    planned_staffed: Array  # (areas, PLANNED_DAYS): planned change of staffed places on each day ahead
 
     @property
     def end(self) -> datetime.date:
@@ -53,7 +56,7 @@ def county_series(county_code: str, end: datetime.date, *, days: int = HISTORY_D
     start = end - datetime.timedelta(days=days - 1)
     codes = list(Municipality.objects.filter(county_id=county_code).order_by("code").values_list("code", flat=True))
     daily = flow.daily_series(policy.SYSTEM, county_code, start, end)
-    places = capacity.daily_places(policy.SYSTEM, county_code, start, end, kind="short_term")
+    places = capacity.daily_places(policy.SYSTEM, county_code, start, end, kind="short_term", ahead=PLANNED_DAYS)
 
     def flow_rows(field: str) -> Array:
         return np.array([daily.figures[c][field] for c in codes], dtype=float).reshape(len(codes), days)
@@ -88,6 +91,13 @@ def county_series(county_code: str, end: datetime.date, *, days: int = HISTORY_D
         SeriesKind.SHORT_TERM_OCCUPANCY.value: _with_county(place_rows(places.occupied)),
         SeriesKind.SHORT_TERM_STAFFED.value: _with_county(place_rows(places.staffed)),
     }
+    planned = np.array([places.planned_staffed.get(c, [0] * PLANNED_DAYS) for c in codes], dtype=float)
+    planned = planned.reshape(len(codes), PLANNED_DAYS)
     return CountySeries(
-        start=start, days=days, areas=[*codes, None], values=values, surge=_with_county(place_rows(places.surge))
+        start=start,
+        days=days,
+        areas=[*codes, None],
+        values=values,
+        surge=_with_county(place_rows(places.surge)),
+        planned_staffed=np.vstack([planned, planned.sum(axis=0, keepdims=True)]),
     )

@@ -10,12 +10,13 @@ from io import StringIO
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from samverkan.audit.models import AuditEvent
+from samverkan.capacity.models import PlannedChange
 from samverkan.forecasting import services
 from samverkan.forecasting.models import ForecastRun, ForecastSeries, RunStatus, Trigger
-from samverkan.forecasting.tests.conftest import TODAY
+from samverkan.forecasting.tests.conftest import END, TODAY
 from samverkan.organisations import policy
 from samverkan.placements import escalation
 from samverkan.placements.models import ShortageOutlook
@@ -59,6 +60,29 @@ def test_a_run_stores_every_series_and_method(history):
     assert "occupancy_flow" in run.accuracy["short_term_occupancy"]
     events = list(AuditEvent.objects.filter(event_type__startswith="forecasting.").values_list("event_type", flat=True))
     assert sorted(events) == ["forecasting.run_completed", "forecasting.run_requested"]
+
+
+def test_planned_changes_of_staffed_places_count_from_their_day(history):
+    # The origin is yesterday (END); the units last reported on END at 09:00.
+    PlannedChange.objects.create(
+        unit=history.lunden, effective_from=TODAY + datetime.timedelta(days=3), staffed_change=5, description="+5"
+    )
+    PlannedChange.objects.create(unit=history.avesta_unit, effective_from=TODAY, staffed_change=-4, description="-4")
+    # Already in the latest report (on or before its day), or cancelled: not counted again.
+    PlannedChange.objects.create(unit=history.lunden, effective_from=END, staffed_change=7, description="old")
+    PlannedChange.objects.create(
+        unit=history.lunden, effective_from=TODAY, staffed_change=9, description="off", cancelled_at=timezone.now()
+    )
+    run = _run(history)
+    staffed = ForecastSeries.objects.filter(run=run, kind="short_term_staffed")
+    # Day i ahead is END + 1 + i: Lunden's +5 from TODAY + 3 (i = 3), Avesta's −4 from TODAY (i = 0).
+    assert staffed.get(municipality_id="2080").point == [20.0] * 3 + [25.0] * 25
+    assert staffed.get(municipality_id="2084").point == [6.0] * 28
+    assert staffed.get(municipality__isnull=True).point == [26.0] * 3 + [31.0] * 25
+    # Avesta's 9 occupied places (no arrivals: slowly fewer) are above its 6 staffed places, not
+    # its 10: a shortage in every sample of the first week.
+    avesta = ForecastSeries.objects.get(run=run, municipality_id="2084", kind="short_term_occupancy", selected=True)
+    assert avesta.above_staffed[:7] == [1.0] * 7
 
 
 def test_the_shortage_probability_reaches_the_escalation_plan(history, client):
