@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, Self
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -808,6 +809,9 @@ class _PostgresStage(_Stage):
             ]
         )
         self.copy: Any = None  # the COPY into the staging table, while the rows come
+        self.staged = 0  # rows in the staging table
+        # The municipalities and units the staged rows name (for _check_references).
+        self.named: dict[str, set] = {"home_municipality_id": set(), "hospital_unit_id": set()}
 
     def add(self, batch: list[tuple[int, str, dict | None]], *, ok: bool) -> None:
         """Every row with a source id (for the duplicates); its fields while all rows were valid."""
@@ -856,6 +860,9 @@ class _PostgresStage(_Stage):
         out = io.BytesIO()
         pcsv.write_csv(table.cast(self.schema), out, write_options=pcsv.WriteOptions(include_header=False))
         self.copy.write(out.getbuffer())
+        self.staged += table.num_rows
+        for column, named in self.named.items():
+            named.update(pc.drop_null(pc.unique(table.column(column))).to_pylist())
 
     def pause(self) -> None:
         """The COPY ended: every row so far is in the staging table."""
@@ -886,8 +893,7 @@ class _PostgresStage(_Stage):
         matches = "e.source_id = %(source)s AND e.record_id = s.record_id"
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {_STAGING}")
-            cursor.execute(f"SELECT count(*) FROM {_STAGING}")  # noqa: S608 - a constant name
-            valid = cursor.fetchone()[0]
+            valid = self.staged
             if not write:
                 cursor.execute(
                     f"""
@@ -982,31 +988,19 @@ class _PostgresStage(_Stage):
             cursor.execute(definition)
 
     def _check_references(self, cursor) -> None:
-        """The municipalities, units and source the staged episodes name exist, and stay until the
-        import commits (locked FOR KEY SHARE, as the constraints' triggers lock them): one query
-        instead of a trigger per episode (flow_episode has no foreign-key constraints)."""
-        references = ((Municipality, "home_municipality_id"), (Unit, "hospital_unit_id"))
-        counts = []
-        for model, column in references:
+        """The municipalities, units and source the staged episodes name (`named`, gathered as they
+        were copied) exist, and stay until the import commits (locked FOR KEY SHARE, as the
+        constraints' triggers lock them): a query per table for the few values named, instead of
+        a trigger per episode (flow_episode has no foreign-key constraints)."""
+        for model, column in ((Municipality, "home_municipality_id"), (Unit, "hospital_unit_id")):
             table, key = model._meta.db_table, model._meta.pk.column
-            named = f"SELECT DISTINCT {column} FROM {_STAGING} WHERE {column} IS NOT NULL"  # noqa: S608 - constant names
-            counts.append(f"(SELECT count(*) FROM ({named}) AS named)")  # noqa: S608 - hashed, not sorted
-            locked = f"SELECT 1 FROM {table} WHERE {key} IN (SELECT {column} FROM {_STAGING}) FOR KEY SHARE"  # noqa: S608
-            counts.append(f"(SELECT count(*) FROM ({locked}) AS locked)")  # noqa: S608
-        sources = (
-            f"(SELECT count(*) FROM (SELECT 1 FROM {Source._meta.db_table} WHERE id = %s FOR KEY SHARE) AS locked)"  # noqa: S608
-        )
-        cursor.execute(f"SELECT {', '.join(counts)}, {sources}", [self.source.pk])  # noqa: S608 - constant names
-        *found, source_found = cursor.fetchone()
-        for (referenced, column), named, existing in zip(references, found[0::2], found[1::2], strict=True):
-            if named != existing:
-                table, key = referenced._meta.db_table, referenced._meta.pk.column
-                cursor.execute(
-                    f"SELECT DISTINCT s.{column}::text FROM {_STAGING} s LEFT JOIN {table} t ON t.{key} = s.{column} "  # noqa: S608
-                    f"WHERE s.{column} IS NOT NULL AND t.{key} IS NULL ORDER BY 1 LIMIT 10"
-                )
-                raise _missing(column, [value for (value,) in cursor.fetchall()])
-        if not source_found:
+            named = self.named[column]
+            cursor.execute(f"SELECT {key} FROM {table} WHERE {key} = ANY(%s) FOR KEY SHARE", [sorted(named)])  # noqa: S608 - constant names
+            missing = named - {found for (found,) in cursor.fetchall()}
+            if missing:
+                raise _missing(column, sorted(str(value) for value in missing)[:10])
+        cursor.execute(f"SELECT 1 FROM {Source._meta.db_table} WHERE id = %s FOR KEY SHARE", [self.source.pk])  # noqa: S608
+        if cursor.fetchone() is None:
             raise _missing("source_id", [str(self.source.pk)])
 
     def close(self) -> None:
