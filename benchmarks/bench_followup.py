@@ -5,7 +5,7 @@ a hand-written SQL query of the same month's liable days per municipality, measu
 run. The SQL's liable days are compared with the selectors' (the statements' and the report's)
 before timing.
 
-The report reads the months that have ended from the stored monthly figures
+The report and the totals read the months that have ended from the stored monthly figures
 (samverkan/followup/monthly.py), as a user's page does once the import's task has built them: the
 benchmark builds them first, as that task does after an import of the county, and reports what it
 costs as `followup_store` (seconds) against flow's daily rows of the same county built from scratch
@@ -159,6 +159,7 @@ def run() -> dict[str, Result]:
         for code, figures in counted[day].items():
             again = stored[day][code]
             assert sorted(again.days_ready) == sorted(figures.days_ready), (day, code)
+            assert again.liable_episodes == figures.liable_episodes, (day, code)
             assert [again.value(i.code) for i in indicators.INDICATORS] == [
                 figures.value(i.code) for i in indicators.INDICATORS
             ], (day, code)

@@ -103,6 +103,10 @@ def stay(**fields: object) -> Stay:
     return Stay(**{"readmitted": False, **fields, **days})  # type: ignore[arg-type]
 
 
+# The whole-number counts of Figures (added up for the county, stored per month: monthly.py).
+COUNTS = ("same_day", "within_grace", "sip_in_time", "care_contact", "discharges", "readmitted", "liable_episodes")
+
+
 @dataclass
 class Figures:
     """The counts behind one area's indicators in one month."""
@@ -117,6 +121,7 @@ class Figures:
     readmitted: int = 0
     liable_days: Decimal = Decimal(0)
     liable_amount: Decimal = Decimal(0)
+    liable_episodes: int = 0  # episodes with liable days in the month (the statements' totals)
 
     @property
     def patients(self) -> int:
@@ -127,7 +132,7 @@ class Figures:
             None if self.population is None or other.population is None else self.population + other.population
         )
         self.days_ready += other.days_ready
-        for name in ("same_day", "within_grace", "sip_in_time", "care_contact", "discharges", "readmitted"):
+        for name in COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.liable_days += other.liable_days
         self.liable_amount += other.liable_amount
@@ -219,11 +224,12 @@ def month_figures(
     for code, month_lines in months.items():
         result[code].liable_days = month_lines.liable_days
         result[code].liable_amount = month_lines.amount
+        result[code].liable_episodes = len(month_lines.liable_lines)
     return result
 
 
 # Raised when the way the figures are counted changes, so that figures stored before are not read.
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2  # 2: liable_episodes stored too
 
 
 def basis(agreements: liability.Agreements, rates: dict[int, Decimal]) -> str:

@@ -307,6 +307,7 @@ class MonthFigures(models.Model):
     care_contact = models.PositiveIntegerField(default=0)
     discharges = models.PositiveIntegerField(default=0)
     readmitted = models.PositiveIntegerField(default=0)
+    liable_episodes = models.PositiveIntegerField(default=0)
     # The Decimals as counted, as text: read back with their own places ("2", "21000.00").
     liable_days = models.CharField(max_length=30, default="0")
     liable_amount = models.CharField(max_length=30, default="0")

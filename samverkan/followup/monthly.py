@@ -1,11 +1,12 @@
 """The stored monthly figures (`MonthFigures`): each municipality's indicator figures of every month
 that has ended, so that the indicator report reads 13 months of a county as a few hundred rows
-instead of counting some hundred thousand stays again (docs/decisions/liability-counting.md,
+instead of counting some hundred thousand stays again, and the statements' totals of a month
+one row per municipality (docs/decisions/liability-counting.md,
 "Stored monthly figures"). They are counted by the same functions as ever
 (`selectors.compute_months`, i.e. `indicators.month_figures` and `liability.month_statement`);
 storing them adds no rule.
 
-When they may be read (`selectors.county_months`): a month that ended before today (its figures no
+When they may be read (`selectors.county_months`, `selectors.liability_totals`): a month that ended before today (its figures no
 longer depend on the day they are counted: a patient still in hospital is liable to the month's
 end), stored for every municipality of the county, with the `basis` of the county's agreements and
 day rates of now (`indicators.basis`). Any other month is counted from the episodes, so a stale or

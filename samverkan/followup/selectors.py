@@ -137,27 +137,48 @@ def liability_totals(
     principal: policy.Asker, county_code: str, year: int, month: int, *, today: datetime.date | None = None
 ) -> Totals:
     """Liable episodes, days and amounts per municipality of the county in a month (aggregates:
-    no access-log row). MissingDayRate when liable days fall in a year without a rate."""
+    no access-log row): for a month that has ended, from its stored figures when they are fresh
+    (followup/monthly.py), else counted from the episodes. MissingDayRate when liable days fall in
+    a year without a rate."""
     policy.require(principal, "followup.liability_totals", policy.Place(county=county_code))
-    facts = month_episodes(Episode.objects.all(), county_code, year, month).values_list(*FACT_FIELDS)
-    months = liability.month_statement(
-        ((fact.home_municipality_id, fact) for fact in map(Facts._make, fetch_rows(facts))),
-        agreements=agreements_of(county_code),
-        rates=rates_of(county_code),
-        year=year,
-        month=month,
-        today=today or timezone.localdate(),
+    today = today or timezone.localdate()
+    agreements, rates = agreements_of(county_code), rates_of(county_code)
+    municipalities = list(
+        Municipality.objects.filter(county_id=county_code)
+        .order_by("name")
+        .values_list("code", "name", "population_65_plus")
     )
+    first, last = liability.month_bounds(year, month)
+    populations = {code: population for code, _, population in municipalities}
+    stored = stored_months(
+        county_code, [first] if last < today else [], indicators.basis(agreements, rates), populations
+    )
+    if first in stored:
+        totals = {
+            code: (figures.liable_episodes, figures.liable_days, figures.liable_amount)
+            for code, figures in stored[first].items()
+        }
+    else:
+        facts = month_episodes(Episode.objects.all(), county_code, year, month).values_list(*FACT_FIELDS)
+        months = liability.month_statement(
+            ((fact.home_municipality_id, fact) for fact in map(Facts._make, fetch_rows(facts))),
+            agreements=agreements,
+            rates=rates,
+            year=year,
+            month=month,
+            today=today,
+        )
+        totals = {code: (len(m.liable_lines), m.liable_days, m.amount) for code, m in months.items()}
     rows = []
-    for code, name in Municipality.objects.filter(county_id=county_code).order_by("name").values_list("code", "name"):
-        found = months.get(code) or liability.MunicipalityMonth(code)
+    for code, name, _population in municipalities:
+        episodes, liable_days, amount = totals.get(code, (0, Decimal(0), Decimal(0)))
         rows.append(
             TotalRow(
                 code=code,
                 name=name,
-                episodes=len(found.liable_lines),
-                liable_days=found.liable_days,
-                amount=found.amount,
+                episodes=episodes,
+                liable_days=liable_days,
+                amount=amount,
                 lines_visible=policy.can(
                     principal, "followup.view_lines", policy.Place(county=county_code, municipality=code)
                 ),
@@ -484,7 +505,7 @@ def compute_months(
     return found
 
 
-FIGURE_FIELDS = ("same_day", "within_grace", "sip_in_time", "care_contact", "discharges", "readmitted")
+FIGURE_FIELDS = indicators.COUNTS
 
 
 def stored_months(

@@ -154,18 +154,33 @@ def test_an_agreement_or_a_rate_change_is_read_from_the_episodes_until_built_aga
     assert march.liable_amount == march.liable_days * 12000
 
 
-def test_the_report_reads_fresh_stored_months_and_counts_the_others(source, rates):
-    """A stored row changed by hand shows on the report while its basis is the county's; with
+def test_the_report_and_the_totals_read_fresh_stored_months_and_count_the_others(source, rates):
+    """The report and the statements' totals are the same read from the stored months as counted
+    from the episodes; a stored row changed by hand shows while its basis is the county's; with
     another basis, or for a month that has not ended, the episodes are counted."""
     run_import(source, csv_bytes(*generated(seed=6)))
     assert monthly.build("20") > 6
-    counted_report = selectors.indicator_report(policy.SYSTEM, "20", 2023, 6, today=LATER)
-    MonthFigures.objects.all().delete()
-    assert selectors.indicator_report(policy.SYSTEM, "20", 2023, 6, today=LATER).rows == counted_report.rows
-    monthly.build("20")
-    assert selectors.indicator_report(policy.SYSTEM, "20", 2023, 6, today=LATER).rows == counted_report.rows
 
-    MonthFigures.objects.filter(municipality_id="2080", month=datetime.date(2023, 6, 1)).update(same_day=10_000)
+    def read() -> tuple:
+        return (
+            selectors.indicator_report(policy.SYSTEM, "20", 2023, 6, today=LATER).rows,
+            [selectors.liability_totals(policy.SYSTEM, "20", 2023, m.month, today=LATER) for m in MONTHS],
+        )
+
+    from_stored = read()
+    MonthFigures.objects.all().delete()
+    assert read() == from_stored
+    assert sum(totals.episodes for totals in from_stored[1]) > 10
+    monthly.build("20")
+    assert read() == from_stored
+
+    MonthFigures.objects.filter(municipality_id="2080", month=datetime.date(2023, 6, 1)).update(
+        same_day=10_000, liable_episodes=10_000
+    )
+    totals = selectors.liability_totals(policy.SYSTEM, "20", 2023, 6, today=LATER)
+    assert next(row.episodes for row in totals.rows if row.code == "2080") == 10_000
+    totals = selectors.liability_totals(policy.SYSTEM, "20", 2023, 6, today=datetime.date(2023, 6, 30))
+    assert next(row.episodes for row in totals.rows if row.code == "2080") < 10_000
     report = selectors.indicator_report(policy.SYSTEM, "20", 2023, 6, today=LATER, area="2080")
     same_day = next(row for row in report.rows if row.indicator.code == "same_day_share")
     assert same_day.value > 100  # read from the row: more "same day" than patients
