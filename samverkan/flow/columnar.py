@@ -16,16 +16,18 @@ rows) makes the import start again on the per-row path (`NotColumnar`): a file t
 columnar gives the same rows, numbers, errors and episodes as the per-row reader would.
 
 Times without an offset are local (Europe/Stockholm): converted vectorised with pyarrow's
-assume_timezone; a time in the hour the clocks skip or repeat is read both ways, and where the two
-readings differ the row goes to `validate_row` (which maps the skipped hour forward and reads the
-repeated hour by the episode's own order)."""
+assume_timezone, once per column; a time in an hour the clocks skip or repeat (found from the zone's
+transitions in the years of the block, compared as local wall times) goes to `validate_row` (which
+maps the skipped hour forward and reads the repeated hour by the episode's own order)."""
 
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import itertools
 import threading
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -259,16 +261,64 @@ def _local_times(text: pa.Array, now: datetime.datetime) -> tuple[np.ndarray, pa
     d = _digit_matrix(padded, 19)
     hour, minute, second = d[:, 11] * 10 + d[:, 12], d[:, 14] * 10 + d[:, 15], d[:, 17] * 10 + d[:, 18]
     real = pa.array(_real_day(d) & (hour <= 23) & (minute <= 59) & (second <= 59))
-    early = pc.assume_timezone(wall, LOCAL_ZONE, ambiguous="earliest", nonexistent="earliest")
-    late = pc.assume_timezone(wall, LOCAL_ZONE, ambiguous="latest", nonexistent="latest")
-    moment = pc.cast(early, pa.timestamp("us", tz="UTC"))
+    moment = pc.cast(
+        pc.assume_timezone(wall, LOCAL_ZONE, ambiguous="earliest", nonexistent="earliest"), pa.timestamp("us", tz="UTC")
+    )
     latest = pa.scalar(now + FUTURE_TOLERANCE, pa.timestamp("us", tz="UTC"))
     earliest = _S["earliest time"]
     ok = pc.and_(
         pc.and_(shaped, real),
-        pc.and_(pc.equal(early, late), pc.and_(pc.less_equal(moment, latest), pc.greater_equal(moment, earliest))),
+        pc.and_(pc.less_equal(moment, latest), pc.greater_equal(moment, earliest)),
     )
-    return _mask(ok), moment
+    return _mask(ok) & ~_unclear(wall, now), moment
+
+
+def _unclear(wall: pa.Array, now: datetime.datetime) -> np.ndarray:
+    """Which local wall times lie in an hour the clocks skip or repeat: a sorted search among the
+    zone's transitions of the years the block can hold (the years outside EARLIEST_DATE … now fail
+    the range check anyway)."""
+    micros = pc.fill_null(pc.cast(wall, pa.int64()), 0).to_numpy(zero_copy_only=False)
+    if not len(micros):
+        return np.zeros(0, dtype=bool)
+    first, last = (_EPOCH + datetime.timedelta(microseconds=int(v)) for v in (micros.min(), micros.max()))
+    years = range(max(first.year, limits.EARLIEST_DATE.year), min(last.year, (now + FUTURE_TOLERANCE).year) + 1)
+    bounds = np.array(sorted({bound for year in years for span in _unclear_spans(year) for bound in span}), np.int64)
+    # [start, end) spans, months apart: a value lies in one when an odd number of bounds are <= it.
+    return np.searchsorted(bounds, micros, side="right") % 2 == 1
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)  # local wall times are held as if in UTC
+_SECOND = datetime.timedelta(seconds=1)
+
+
+@functools.cache
+def _unclear_spans(year: int) -> tuple[tuple[int, int], ...]:
+    """The local wall times that the clocks skip or repeat in `year` and at the turn of the year on
+    either side, as [start, end) in microseconds of naive local time since 1970."""
+    zone = zoneinfo.ZoneInfo(LOCAL_ZONE)
+
+    def offset(instant: datetime.datetime) -> datetime.timedelta:
+        return instant.astimezone(zone).utcoffset() or datetime.timedelta(0)
+
+    spans = []
+    day = datetime.datetime(year - 1, 12, 30, tzinfo=datetime.UTC)
+    while day < datetime.datetime(year + 1, 1, 2, tzinfo=datetime.UTC):
+        after = day + datetime.timedelta(days=1)
+        if offset(day) != offset(after):
+            low, high = day, after  # the offset of `after` holds from the change on: found to the second
+            while high - low > _SECOND:
+                middle = low + (high - low) // 2 // _SECOND * _SECOND
+                low, high = (low, middle) if offset(middle) == offset(after) else (middle, high)
+            before, then = offset(low), offset(high)
+            start, end = high + min(before, then), high + max(before, then)
+            spans.append(
+                (
+                    (start - _EPOCH) // datetime.timedelta(microseconds=1),
+                    (end - _EPOCH) // datetime.timedelta(microseconds=1),
+                )
+            )
+        day = after
+    return tuple(spans)
 
 
 def _digit_matrix(strings: pa.Array, width: int) -> np.ndarray:

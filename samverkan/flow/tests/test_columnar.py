@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import random
 import time
+import zoneinfo
 
 import pyarrow as pa
 import pytest
@@ -47,6 +48,18 @@ def _times(rng: random.Random) -> str:
                 "2025-10-26T03:00",
                 "2025-03-30T03:00",
                 "2025-03-30T01:59",
+                "2025-03-30T01:59:59",  # right at the transitions' boundaries
+                "2025-03-30T02:00",
+                "2025-03-30T02:59",
+                "2025-03-30T02:59:59",
+                "2025-10-26T02:00",
+                "2025-10-26T02:59",
+                "2025-10-26T02:59:59",
+                "2025-10-26T01:59:59",
+                "2025-10-26T03:00:00",
+                "1980-04-06T02:30",  # the first of the clock changes since 1980
+                "1916-05-14T23:30",  # the first one of all
+                "1899-12-31T23:59:50",  # the 14 seconds repeated when Swedish time became CET
                 "2025-02-29T10:00",  # no such day
                 "2024-02-29T10:00",
                 "2025-04-31T10:00",
@@ -196,6 +209,38 @@ def test_the_vectorised_checks_take_plain_rows_and_leave_odd_ones(source):
     columns = {c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in CANONICAL_COLUMNS}
     clean, _values = columnar.validate_block(columns, columnar.Prepared.of(Lookups.for_source(source), now), now)
     assert clean.tolist() == [True, False, False, False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("admitted_at", "taken"),
+    [
+        ("2025-03-30T01:59:59", True),
+        ("2025-03-30T02:00", False),  # the hour the clocks skip
+        ("2025-03-30T02:59", False),
+        ("2025-03-30T02:59:59", False),
+        ("2025-03-30T03:00", True),
+        ("2025-10-26T01:59:59", True),
+        ("2025-10-26T02:00", False),  # the hour the clocks repeat
+        ("2025-10-26T02:59:59", False),
+        ("2025-10-26T03:00", True),
+        ("2024-03-31T02:30", False),
+        ("2024-10-27T02:30", False),
+        ("2024-10-26T02:30", True),  # the day before
+        ("1985-03-31T02:30", False),
+        ("1985-09-29T02:30", False),  # the autumn change was in September until 1995
+        ("1985-10-27T02:30", True),
+    ],
+)
+def test_the_vectorised_checks_leave_the_hours_the_clocks_skip_or_repeat_to_validate_row(source, admitted_at, taken):
+    now = timezone.now()
+    rows = [row(admitted_at=admitted_at), row(admitted_at="1980-01-01T08:00", ready_at=admitted_at)]
+    columns = {c: pa.array([r.get(c, "") for r in rows], pa.string()) for c in CANONICAL_COLUMNS}
+    clean, values = columnar.validate_block(columns, columnar.Prepared.of(Lookups.for_source(source), now), now)
+    assert clean.tolist() == [taken, taken]
+    if taken:
+        assert values["admitted_at"][0].as_py() == datetime.datetime.fromisoformat(admitted_at).replace(
+            tzinfo=zoneinfo.ZoneInfo("Europe/Stockholm")
+        )
 
 
 def _import(source, data: bytes, *, blocks: bool, monkeypatch, dry_run: bool = False):
