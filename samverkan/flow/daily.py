@@ -20,7 +20,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Func, IntegerField, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -166,7 +166,6 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
     if since is not None:
         discharged = discharged.filter(discharged_at__gte=moment)
     waited = DaysBetween(TruncDate("discharged_at", tzinfo=LOCAL), TruncDate("ready_at", tzinfo=LOCAL))
-    has_ready = Q(ready_at__isnull=False)
     by_county: dict[str, list[str]] = defaultdict(list)
     for code, county in Municipality.objects.filter(code__in=codes).values_list("code", "county_id"):
         by_county[county].append(code)
@@ -177,22 +176,36 @@ def _build(codes: list[str], since: datetime.date | None) -> None:
         county_rules = grace.rules_for(county)
         areas.setdefault(county_rules.fingerprint(), (county_rules, []))[1].extend(area)
     rules = {tuple(codes): county_rules for county_rules, codes in areas.values()}
-    figures = {
-        "discharges": Count("id"),
-        "discharged_ready": Count("id", filter=has_ready),
-        "days_ready": Sum("waited", filter=has_ready),
-        **{f"waited_{k}": Count("id", filter=has_ready & Q(waited=k)) for k in range(WAITED_DAYS_KEPT + 1)},
-        "within_grace": Count("id", filter=has_ready & Q(waited__lte=F("shift"))),
-        "days_beyond_grace": Sum(F("waited") - F("shift"), filter=has_ready & Q(waited__gt=F("shift"))),
-        **{field: Count("id", filter=Q(destination=d)) for d, field in DESTINATION_FIELDS.items()},
-    }
-    parts.append(
-        _keyed(discharged.annotate(waited=waited, shift=grace.shift(rules, in_days=True)), "discharged_at").annotate(
-            **{name: figures.get(name, nothing) for name in FLOW_FIELDS}
+    # Each discharged episode's local dates and waited days computed once, in a query of its own
+    # (on PostgreSQL behind OFFSET 0, which keeps the planner from pulling it up into the
+    # aggregates and converting the times again in each of them), then counted in one pass.
+    each = (
+        _keyed(discharged, "discharged_at")
+        .annotate(waited=waited, shift=grace.shift(rules, in_days=True))
+        .values(
+            "k_municipality_id", "k_day", "k_care_type", "k_covid", "waited", "shift", k_destination=F("destination")
         )
     )
-    compiled = [part.query.sql_with_params() for part in parts]
+    each_sql, each_params = each.query.sql_with_params()
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    destinations = list(DESTINATION_FIELDS.items())
+    figures = {
+        "discharges": "COUNT(*)",
+        "discharged_ready": "COUNT(waited)",
+        "days_ready": "SUM(waited)",
+        **{f"waited_{k}": f"COUNT(CASE WHEN waited = {k} THEN 1 END)" for k in range(WAITED_DAYS_KEPT + 1)},
+        "within_grace": "COUNT(CASE WHEN waited <= shift THEN 1 END)",
+        "days_beyond_grace": "SUM(CASE WHEN waited > shift THEN waited - shift END)",
+        **{field: "COUNT(CASE WHEN k_destination = %s THEN 1 END)" for _d, field in destinations},
+    }
     key = ", ".join(f"k_{name}" for name in _KEY)
+    discharges_sql = (
+        f"SELECT {key}, {', '.join(figures.get(name, '0') + ' AS ' + name for name in FLOW_FIELDS)} "  # noqa: S608 - our names
+        f"FROM ({each_sql}{fence}) AS each_discharge GROUP BY {key}"
+    )
+    destination_params = [d for name in FLOW_FIELDS for d, field in destinations if field == name]
+    compiled = [part.query.sql_with_params() for part in parts]
+    compiled.append((discharges_sql, (*destination_params, *each_params)))
     figures_sql = ", ".join(f"COALESCE(MAX({name}), 0)" for name in FLOW_FIELDS)
     with transaction.atomic(), connection.cursor() as cursor:
         use_work_memory(cursor)  # the aggregates of a county's two years (some 600 000 groups)
