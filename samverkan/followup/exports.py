@@ -152,6 +152,12 @@ def _sek(value: Decimal | None) -> str:
     return number_format(value, 2, force_grouping=True) if value is not None else "–"
 
 
+# The statement tables' eight columns (fractions of the line) in 7-point letters: each holds its
+# longest word without breaking it — a record id, a date and time, "betalningsansvar" in the
+# headers, an amount, "inskrivningsmeddelande" in an explanation.
+STATEMENT_COLUMNS = [0.105, 0.125, 0.125, 0.13, 0.13, 0.085, 0.1, 0.2]
+
+
 def statement_pdf(title: str, intro: list[str], found: liability.MunicipalityMonth) -> bytes:
     """The month's statement lines of a municipality as counted now, as a PDF."""
     document = pdf.Document(title)
@@ -185,7 +191,7 @@ def statement_pdf(title: str, intro: list[str], found: liability.MunicipalityMon
         for a in found.averages
     ]
     rows.append(["∑" + str(_("Total")), "", "", "", f"{found.liable_days}", "", _sek(found.amount), ""])
-    document.table(header, rows, [0.13, 0.14, 0.14, 0.1, 0.08, 0.1, 0.12, 0.19], {4, 5, 6})
+    document.table(header, rows, STATEMENT_COLUMNS, {4, 5, 6}, size=7)
     return document.render()
 
 
@@ -220,7 +226,7 @@ def issued_pdf(title: str, intro: list[str], statement: Any, lines: list[Any]) -
     rows.append(
         ["∑" + str(_("Total")), "", "", "", f"{statement.liable_days.normalize():f}", "", _sek(statement.amount), ""]
     )
-    document.table(header, rows, [0.13, 0.13, 0.13, 0.16, 0.08, 0.09, 0.11, 0.17], {4, 5, 6})
+    document.table(header, rows, STATEMENT_COLUMNS, {4, 5, 6}, size=7)
     return document.render()
 
 

@@ -30,14 +30,14 @@ def _escape(text: str) -> bytes:
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
     """`text` in lines that fit `width` points, broken between words; a word wider than a line is
-    broken where it must, so that nothing is ever cut off."""
+    broken where it must, with a hyphen, so that nothing is ever cut off."""
     pieces: list[str] = []
     for word in text.split(" "):
         while text_width(word, size) > width and len(word) > 1:
             cut = len(word) - 1
-            while cut > 1 and text_width(word[:cut], size) > width:
+            while cut > 1 and text_width(word[:cut] + "-", size) > width:
                 cut -= 1
-            pieces.append(word[:cut])
+            pieces.append(word[:cut] + "-")
             word = word[cut:]
         pieces.append(word)
     lines: list[str] = []
@@ -148,6 +148,7 @@ class Document:
     pages: list[list[bytes]] = field(default_factory=list)
     y: float = 0
     header: list[str] | None = None  # the header of the table being written (again on each page)
+    table_size: float = 8  # the size of its letters
 
     def _page(self) -> list[bytes]:
         if not self.pages or self.y < MARGIN + LEADING:
@@ -185,9 +186,11 @@ class Document:
             self.y -= LEADING
         self.y -= 4
 
-    def table(self, header: list[str], rows: list[list[str]], widths: list[float], right: set[int]) -> None:
+    def table(
+        self, header: list[str], rows: list[list[str]], widths: list[float], right: set[int], size: float = 8
+    ) -> None:
         """A table: columns of `widths` (fractions of the page's width), right-aligned where
-        their index is in `right`; the header again on every new page."""
+        their index is in `right`, in letters of `size` points; the header again on every new page."""
         total = PAGE_WIDTH - 2 * MARGIN
         starts, x = [], float(MARGIN)
         for w in widths:
@@ -195,7 +198,7 @@ class Document:
             x += w * total
 
         self._page()
-        self.header = header
+        self.header, self.table_size = header, size
         self._row(header, starts, widths, total, right, True)
         for cells in rows:
             self._row(cells, starts, widths, total, right, cells[:1] != [] and cells[0].startswith("∑"))
@@ -204,7 +207,7 @@ class Document:
 
     def _row(self, cells, starts, widths, total, right, bold) -> None:
         """One table row; a cell too wide for its column wraps onto more lines."""
-        size = 8
+        size = self.table_size
         wrapped = [_wrap(cell.lstrip("∑"), w * total - 4, size) for cell, w in zip(cells, widths, strict=True)]
         height = max((len(lines) for lines in wrapped), default=1)
         if self.y - (height - 1) * LEADING < MARGIN + LEADING or self.y < MARGIN + LEADING:

@@ -92,3 +92,29 @@ def test_the_report_pdf_has_a_chart_per_indicator_with_its_target(client, world,
     assert streams.count(b"[3 2] 0 d") == 1  # one target: one dashed line
     points = streams.count(b" re f")
     assert points >= 10  # every indicator has at least March 2023's value drawn
+
+
+def test_a_word_wider_than_its_column_is_broken_with_a_hyphen_and_kept_whole():
+    from samverkan.followup.pdf import _wrap, text_width
+
+    lines = _wrap("Dagar med betalningsansvar", 40, 8)
+    assert lines[:1] == ["Dagar med"] and all(text_width(line, 8) <= 40 for line in lines)
+    assert all(line.endswith("-") for line in lines[1:-1])
+    assert "".join(line.removesuffix("-") for line in lines[1:]) == "betalningsansvar"
+
+
+def test_the_swedish_statement_headers_break_between_words_only(client, world, march):
+    """Each column gives its header's longest word room: a header once read "betalningsan svar"."""
+    login(client, world.region_coordinator)
+    client.cookies["django_language"] = "sv"
+    counted = pdf_text(client.get("/uppfoljning/underlag/2080/?month=2023-03&format=pdf").content)
+    statement = services.statement_issue(
+        municipality=Municipality.objects.get(code="2080"),
+        year=2023,
+        month=3,
+        by=world.region_coordinator,
+        today=datetime.date(2023, 4, 5),
+    )
+    issued = pdf_text(client.get(f"/uppfoljning/utfardade/{statement.pk}/?format=pdf").content)
+    for text in (counted, issued):
+        assert "betalningsansvar" in text and not re.search(r"\w- \w", text), text
