@@ -4,7 +4,9 @@ Plausible rather than exact: admissions in proportion to each municipality's pop
 (about 120 per 1 000 inhabitants a year), fewer at weekends and more in winter, older patients
 more often, a log-normal length of stay, about a fifth needing municipal care after discharge
 (and so getting a ready-for-discharge notice), days ready with a long tail, destinations by age,
-8 % psychiatric. Personal identity numbers are fake but pass the checksum."""
+8 % psychiatric, and about one admission in twelve a readmission of a patient discharged alive in
+the 30 days before (the same person: personal identity number, year of birth and home
+municipality). Personal identity numbers are fake but pass the checksum."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import csv
 import datetime
 import math
 import random
+from collections import deque
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -22,6 +25,8 @@ from samverkan.flow.imports import CANONICAL_COLUMNS
 ADMISSIONS_PER_1000_A_YEAR = 120
 # (age band start, share of admissions)
 AGE_BANDS = [(0, 0.06), (18, 0.12), (45, 0.14), (65, 0.22), (75, 0.26), (85, 0.20)]
+READMISSION_SHARE = 0.08  # of admissions: a patient discharged alive in the 30 days before
+READMISSION_DAYS = 30
 
 
 def _check_digit(nine: str) -> str:
@@ -61,6 +66,27 @@ def _destination(rng: random.Random, age: int, needs_care: bool) -> str:
     return "other"
 
 
+def _readmitted(
+    rng: random.Random, discharged_alive: deque[tuple[datetime.datetime, str, datetime.date, str]], admitted
+) -> tuple[str, datetime.date, str] | None:
+    """For a share of admissions, an earlier patient discharged alive at most READMISSION_DAYS
+    before `admitted`: (personnummer, birth, home municipality); else None. Forgets patients
+    admitted long enough ago to have been discharged before any admission still to come."""
+    window = datetime.timedelta(days=READMISSION_DAYS)
+    while discharged_alive and discharged_alive[0][0] < admitted - 3 * window:
+        discharged_alive.popleft()
+    if not discharged_alive or rng.random() >= READMISSION_SHARE:
+        return None
+    for _ in range(4):  # a few tries at one discharged in the window
+        index = rng.randrange(len(discharged_alive))
+        discharged, personnummer, birth, home = discharged_alive[index]
+        if admitted - window <= discharged < admitted:
+            # back in hospital: not again from this stay (the new one joins when it ends)
+            discharged_alive[index] = (datetime.datetime.min, personnummer, birth, home)  # noqa: DTZ901 - naive local
+            return personnummer, birth, home
+    return None
+
+
 def episodes(
     municipalities: list[tuple[str, int]],
     *,
@@ -78,6 +104,10 @@ def episodes(
     separate stream, so the other fields are the same with or without)."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     ward_rng = random.Random(seed + 1)  # noqa: S311
+    # Readmissions draw from their own stream, so that every other field is as it was without them.
+    readmission_rng = random.Random(seed + 2)  # noqa: S311
+    # Patients discharged alive, by admission: (discharged, personnummer, birth, home municipality).
+    discharged_alive: deque[tuple[datetime.datetime, str, datetime.date, str]] = deque()
     population = sum(p for _, p in municipalities) or 1
     per_day = population * ADMISSIONS_PER_1000_A_YEAR / 1000 / 365
     if count is not None:
@@ -109,9 +139,13 @@ def episodes(
                 discharged = ready + datetime.timedelta(days=waiting_days, hours=rng.randint(1, 8))
             else:
                 discharged = admitted + datetime.timedelta(hours=stay_hours)
+            personnummer = fake_personnummer(rng, birth)
+            earlier = _readmitted(readmission_rng, discharged_alive, admitted)
+            if earlier is not None:
+                personnummer, birth, home = earlier
             row = {
                 "source_id": f"S{seed}-{produced:08d}",
-                "personnummer": fake_personnummer(rng, birth),
+                "personnummer": personnummer,
                 "birth_year": str(birth.year),
                 "sex": rng.choice("FM"),
                 "home_municipality": home,
@@ -139,6 +173,8 @@ def episodes(
                 if ready and produced % 3
                 else "",
             }
+            if row["destination"] != "deceased":
+                discharged_alive.append((discharged, personnummer, birth, home))
             if now is not None:
                 if admitted > now:
                     continue

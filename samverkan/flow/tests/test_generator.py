@@ -73,3 +73,22 @@ def test_wards_by_care_type_leave_the_other_fields_as_they_were():
     assert [{**row, "hospital_unit": ""} for row in with_wards] == plain
     assert {row["hospital_unit"] for row in with_wards if row["care_type"] == "somatic"} == {"MED1", "MED2"}
     assert {row["hospital_unit"] for row in with_wards if row["care_type"] == "psychiatric"} == {"PSY"}
+
+
+def test_some_patients_come_back_within_30_days_of_a_discharge_alive():
+    rows = _rows()
+    by_person: dict[str, list[dict]] = {}
+    for row in rows:
+        by_person.setdefault(row["personnummer"], []).append(row)
+    readmissions = 0
+    for stays in by_person.values():
+        assert len({(s["birth_year"], s["home_municipality"]) for s in stays}) == 1  # the same person
+        for before, after in zip(stays, stays[1:], strict=False):
+            assert before["discharged_at"] and before["destination"] != "deceased"
+            gap = datetime.datetime.fromisoformat(after["admitted_at"]) - datetime.datetime.fromisoformat(
+                before["discharged_at"]
+            )
+            assert datetime.timedelta(0) < gap <= datetime.timedelta(days=generator.READMISSION_DAYS)
+            readmissions += 1
+    # about READMISSION_SHARE of the admissions after the first weeks
+    assert 0.03 * len(rows) < readmissions < 0.1 * len(rows)
