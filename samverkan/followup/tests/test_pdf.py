@@ -28,6 +28,16 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join(strings).split())
 
 
+def _issue_falun_march(world):
+    return services.statement_issue(
+        municipality=Municipality.objects.get(code="2080"),
+        year=2023,
+        month=3,
+        by=world.region_coordinator,
+        today=datetime.date(2023, 4, 5),
+    )
+
+
 def test_document_pages_and_letters():
     document = Document("Underlag – Västerås")
     document.table(["Källid", "Belopp"], [[f"R{n}", "1,00"] for n in range(150)], [0.5, 0.5], {1})
@@ -47,13 +57,7 @@ def test_statement_pdfs(client, world, march):
     assert "F1" in text and "F2" in text and "F3" in text and "31,500.00" in text
     assert "Not liable: the municipality got no admission notice" in text
 
-    statement = services.statement_issue(
-        municipality=Municipality.objects.get(code="2080"),
-        year=2023,
-        month=3,
-        by=world.region_coordinator,
-        today=datetime.date(2023, 4, 5),
-    )
+    statement = _issue_falun_march(world)
     text = pdf_text(client.get(f"/uppfoljning/utfardade/{statement.pk}/?format=pdf").content)
     assert "Statement no. 1 – Falun, March 2023" in text and "2023-03-09 – 2023-03-10" in text
     assert "31,500.00" in text and statement.amount == Decimal("31500.00")
@@ -108,13 +112,7 @@ def test_the_swedish_statement_headers_break_between_words_only(client, world, m
     login(client, world.region_coordinator)
     client.cookies["django_language"] = "sv"
     counted = pdf_text(client.get("/uppfoljning/underlag/2080/?month=2023-03&format=pdf").content)
-    statement = services.statement_issue(
-        municipality=Municipality.objects.get(code="2080"),
-        year=2023,
-        month=3,
-        by=world.region_coordinator,
-        today=datetime.date(2023, 4, 5),
-    )
+    statement = _issue_falun_march(world)
     issued = pdf_text(client.get(f"/uppfoljning/utfardade/{statement.pk}/?format=pdf").content)
     for text in (counted, issued):
         assert "betalningsansvar" in text and not re.search(r"\w- \w", text), text
