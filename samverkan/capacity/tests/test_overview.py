@@ -378,6 +378,7 @@ def test_the_overview_uses_the_same_number_of_queries_for_10_and_500_units(clien
 def test_the_api_overview_uses_the_same_number_of_queries_for_10_and_500_units(client, world, frozen):
     _add_units(world, 8, 0, MORNING)
     login(client, world.region_coordinator)
+    client.get("/api/v1/capacity/overview?county=20")  # once first: what a process caches on its first call
     small = _count_queries(lambda: client.get("/api/v1/capacity/overview?county=20"))
     _add_units(world, 490, 8, MORNING)
     response = None
